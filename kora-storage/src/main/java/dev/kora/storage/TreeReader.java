@@ -1,0 +1,125 @@
+package dev.kora.storage;
+
+import dev.kora.tree.LeafCodec;
+import dev.kora.tree.Path;
+import dev.kora.tree.QueryOptions;
+import dev.kora.tree.TreeBuilder;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Reads trees out of a {@link Store}: applies query options to the flat rows and assembles them, the
+ * one place where this happens for every store. Runs on the caller's thread between store calls and
+ * never blocks.
+ */
+public final class TreeReader {
+
+  /** Rows pulled from a cursor at a time. */
+  public static final int BATCH_ROWS = 1_000;
+
+  private TreeReader() {
+  }
+
+  /**
+   * Reads the value at {@code path}: the subtree bounded by {@code options} (children from
+   * {@code min}, before {@code max}, at most {@code limit} of them, each whole), or the leaf stored
+   * there.
+   *
+   * @param store the store
+   * @param path the queried path
+   * @param options bounds on the children
+   * @return a JsonObject of the children found (relative to {@code path}), a leaf, or null when
+   *     nothing is there
+   */
+  public static Future<Object> read(Store store, Path path, QueryOptions options) {
+    if (options.limit() != null && options.limit() == 0) {
+      return Future.succeededFuture(null);
+    }
+    TreeBuilder builder = new TreeBuilder();
+    Object[] leafAtPath = new Object[1];
+    int depth = path.size();
+    ChildCounter counter = new ChildCounter(options.limit());
+    ReadRange range = new ReadRange(path, options.min(), options.max());
+    return stream(store, range, BATCH_ROWS, rows -> {
+      for (StoredLeaf row : rows) {
+        if (row.path().size() == depth) {
+          leafAtPath[0] = LeafCodec.decode(row.valueJson());
+          continue;
+        }
+        if (!counter.admit(row.path().key(depth))) {
+          return Future.succeededFuture(false);
+        }
+        builder.add(row.path().suffix(depth), LeafCodec.decode(row.valueJson()));
+      }
+      return Future.succeededFuture(true);
+    }).map(count -> {
+      if (leafAtPath[0] != null) {
+        return leafAtPath[0];
+      }
+      JsonObject tree = builder.build();
+      return tree.isEmpty() ? null : tree;
+    });
+  }
+
+  /**
+   * Streams the rows of a range in batches, with bounded memory.
+   *
+   * @param store the store
+   * @param range which rows
+   * @param batchRows rows per batch
+   * @param consumer receives each batch; its future says whether to go on ({@code true}) or stop
+   * @return the number of rows handed to the consumer; the cursor is closed in every case
+   */
+  public static Future<Long> stream(Store store, ReadRange range, int batchRows,
+      Function<List<StoredLeaf>, Future<Boolean>> consumer) {
+    return store.read(range).compose(cursor -> {
+      Promise<Long> done = Promise.promise();
+      long[] count = {0};
+      pump(cursor, batchRows, consumer, count, done);
+      return done.future().eventually(cursor::close);
+    });
+  }
+
+  private static void pump(LeafCursor cursor, int batchRows,
+      Function<List<StoredLeaf>, Future<Boolean>> consumer, long[] count, Promise<Long> done) {
+    cursor.next(batchRows).compose(rows -> {
+      if (rows.isEmpty()) {
+        return Future.succeededFuture(false);
+      }
+      count[0] += rows.size();
+      return consumer.apply(rows);
+    }).onSuccess(more -> {
+      if (more) {
+        pump(cursor, batchRows, consumer, count, done);
+      } else {
+        done.complete(count[0]);
+      }
+    }).onFailure(done::fail);
+  }
+
+  /** Counts distinct children in row order and refuses the first one past the limit. */
+  private static final class ChildCounter {
+    private final Integer limit;
+    private String current;
+    private int seen;
+
+    ChildCounter(Integer limit) {
+      this.limit = limit;
+    }
+
+    boolean admit(String child) {
+      if (child.equals(current)) {
+        return true;
+      }
+      if (limit != null && seen >= limit) {
+        return false;
+      }
+      current = child;
+      seen++;
+      return true;
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package dev.kora.storage.memory;
+
+import dev.kora.storage.LeafCursor;
+import dev.kora.storage.ReadRange;
+import dev.kora.storage.Store;
+import dev.kora.storage.StoredLeaf;
+import dev.kora.storage.spi.PathEncoding;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.LeafWrite;
+import dev.kora.tree.Mutation;
+import dev.kora.tree.Path;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * A store in the heap: an ordered map from encoded path to JSON text. Nothing survives the process;
+ * for tests, benchmarks and throwaway nodes. Writes are atomic (one lock); a cursor reads each batch
+ * under the lock but is not a snapshot across batches. Never blocks for long: every call completes
+ * at once on the caller's thread.
+ */
+public final class MemoryStore implements Store {
+
+  private final NavigableMap<String, String> rows = new TreeMap<>(Path::compareKeys);
+  private boolean closed;
+
+  /** @return an empty store */
+  public static MemoryStore create() {
+    return new MemoryStore();
+  }
+
+  private MemoryStore() {
+  }
+
+  @Override
+  public synchronized Future<Void> write(List<Mutation> mutations) {
+    if (closed) {
+      return Future.failedFuture(closedError());
+    }
+    for (Mutation mutation : mutations) {
+      for (Path path : mutation.deletes()) {
+        String encoded = PathEncoding.encode(path);
+        rows.subMap(encoded, true, PathEncoding.subtreeEnd(encoded), false).clear();
+      }
+      for (LeafWrite write : mutation.writes()) {
+        String encoded = PathEncoding.encode(write.path());
+        rows.subMap(encoded, true, PathEncoding.subtreeEnd(encoded), false).clear();
+        for (int length = write.path().size() - 1; length > 0; length--) {
+          rows.remove(PathEncoding.encode(write.path().prefix(length)));
+        }
+        rows.put(encoded, write.valueJson());
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public synchronized Future<LeafCursor> read(ReadRange range) {
+    if (closed) {
+      return Future.failedFuture(closedError());
+    }
+    return Future.succeededFuture(new Cursor(PathEncoding.lowerBound(range),
+        PathEncoding.upperBound(range)));
+  }
+
+  @Override
+  public synchronized Future<Void> close() {
+    closed = true;
+    rows.clear();
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public String describe() {
+    return "memory";
+  }
+
+  private static KoraException closedError() {
+    return new KoraException(ErrorCode.STORE_UNAVAILABLE, "the memory store is closed");
+  }
+
+  private synchronized List<StoredLeaf> batch(String from, boolean inclusive, String to, int max) {
+    if (closed) {
+      throw closedError();
+    }
+    NavigableMap<String, String> view = to == null ? rows.tailMap(from, inclusive)
+        : rows.subMap(from, inclusive, to, false);
+    List<StoredLeaf> result = new ArrayList<>(Math.min(max, 256));
+    for (Map.Entry<String, String> row : view.entrySet()) {
+      if (result.size() >= max) {
+        break;
+      }
+      result.add(new StoredLeaf(PathEncoding.decode(row.getKey()), row.getValue()));
+    }
+    return result;
+  }
+
+  private final class Cursor implements LeafCursor {
+    private String from;
+    private boolean inclusive = true;
+    private final String to;
+    private boolean done;
+
+    Cursor(String from, String to) {
+      this.from = from;
+      this.to = to;
+    }
+
+    @Override
+    public Future<List<StoredLeaf>> next(int maxRows) {
+      if (done) {
+        return Future.succeededFuture(Collections.emptyList());
+      }
+      try {
+        List<StoredLeaf> rows = batch(from, inclusive, to, maxRows);
+        if (rows.size() < maxRows) {
+          done = true;
+        } else {
+          from = PathEncoding.encode(rows.get(rows.size() - 1).path());
+          inclusive = false;
+        }
+        return Future.succeededFuture(rows);
+      } catch (KoraException e) {
+        return Future.failedFuture(e);
+      }
+    }
+
+    @Override
+    public Future<Void> close() {
+      done = true;
+      return Future.succeededFuture();
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package dev.kora.tree;
+
+/**
+ * The stable error codes Kora answers with. Clients match on these strings; they never change meaning.
+ * The list and the situations that produce each code are documented in {@code docs/protocol.md}.
+ */
+public final class ErrorCode {
+
+  /** A frame that is not valid JSON text. */
+  public static final String INVALID_JSON = "invalid_json";
+  /** A JSON frame without the expected shape ({@code type}, {@code key}, {@code action}, {@code body}). */
+  public static final String INVALID_MESSAGE = "invalid_message";
+  /** A call or cast whose action no one handles. */
+  public static final String UNKNOWN_ACTION = "unknown_action";
+  /** A key that breaks the key rules of {@link Path}: empty, too long, a control character or {@code /}. */
+  public static final String INVALID_KEY = "invalid_key";
+  /** A path deeper than {@link Path#MAX_DEPTH} keys. */
+  public static final String TOO_DEEP = "too_deep";
+  /** A frame, body or value larger than the configured limit. */
+  public static final String TOO_LARGE = "too_large";
+  /** A mutation whose shape is wrong, e.g. a delete leaf other than {@code 1}. */
+  public static final String INVALID_MUTATION = "invalid_mutation";
+  /** A query whose shape is wrong, e.g. an unknown option or a negative limit. */
+  public static final String INVALID_QUERY = "invalid_query";
+  /** A request refused by an interceptor or by the rules on reserved paths. */
+  public static final String DENIED = "denied";
+  /** An interceptor threw or failed instead of answering. */
+  public static final String INTERCEPTOR_FAILED = "interceptor_failed";
+  /** The store could not be reached or did not answer in time; nothing was written. */
+  public static final String STORE_UNAVAILABLE = "store_unavailable";
+  /** The node is shutting down and takes no more requests. */
+  public static final String CLOSED = "closed";
+  /** An unexpected failure inside the node; the message says more. Nothing was written. */
+  public static final String INTERNAL = "internal";
+
+  private ErrorCode() {
+  }
+}

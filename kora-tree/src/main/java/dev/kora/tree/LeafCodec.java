@@ -1,0 +1,48 @@
+package dev.kora.tree;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import java.util.List;
+
+/**
+ * The stored form of a leaf: its JSON text ({@code "milk"} with quotes, {@code 42}, {@code true},
+ * {@code [1,2]}). Every store keeps leaves in this form.
+ */
+public final class LeafCodec {
+
+  private LeafCodec() {
+  }
+
+  /**
+   * @param leaf a string, number, boolean or JsonArray
+   * @return its JSON text
+   */
+  public static String encode(Object leaf) {
+    if (leaf instanceof String) {
+      return Json.encode(leaf);
+    }
+    return Json.encode(leaf);
+  }
+
+  /**
+   * @param json a leaf's JSON text as stored
+   * @return the leaf: String, Number, Boolean or JsonArray
+   * @throws KoraException with code {@code internal} if the text is not a JSON leaf (a corrupt row)
+   */
+  @SuppressWarnings("unchecked")
+  public static Object decode(String json) {
+    try {
+      Object value = Json.decodeValue(json);
+      if (value instanceof List) {
+        return new JsonArray((List<Object>) value);
+      }
+      if (value == null || value instanceof io.vertx.core.json.JsonObject) {
+        throw new KoraException(ErrorCode.INTERNAL, "stored leaf is not a leaf: " + json);
+      }
+      return value;
+    } catch (DecodeException e) {
+      throw new KoraException(ErrorCode.INTERNAL, "stored leaf is not valid JSON: " + json, e);
+    }
+  }
+}
