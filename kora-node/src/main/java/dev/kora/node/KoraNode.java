@@ -1,0 +1,320 @@
+package dev.kora.node;
+
+import dev.kora.node.impl.Fanout;
+import dev.kora.node.impl.QueryEngine;
+import dev.kora.node.impl.Sequencer;
+import dev.kora.node.impl.Subscriber;
+import dev.kora.node.impl.SubscriptionRegistry;
+import dev.kora.node.rest.RestApi;
+import dev.kora.node.socket.SocketConnection;
+import dev.kora.storage.Store;
+import dev.kora.storage.Stores;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.Mutation;
+import dev.kora.tree.Path;
+import dev.kora.tree.Query;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * A Kora node as a verticle: opens the store, orders and commits mutations, answers queries, pushes
+ * committed changes to subscribers, and serves the WebSocket protocol on {@code /socket} and REST/SSE
+ * on {@code /tree/...}. Deploy it in any Vert.x application:
+ *
+ * <pre>{@code
+ * KoraNode node = new KoraNode(new KoraNodeOptions().setPort(0));
+ * vertx.deployVerticle(node).compose(id -> node.merge(Path.of("todos", "t1"), "milk"));
+ * }</pre>
+ *
+ * <p>The embedded Java API ({@link #mutate}, {@link #merge}, {@link #delete}, {@link #query},
+ * {@link #subscribe}) may be called from any thread once deployed; its futures complete on the node's
+ * context. Nothing here blocks an event loop. The same operations are offered on the event bus, see
+ * {@link KoraAddresses}.
+ */
+public class KoraNode extends VerticleBase {
+
+  private static final System.Logger LOG = System.getLogger(KoraNode.class.getName());
+
+  private final KoraNodeOptions options;
+  private Store store;
+  private Sequencer sequencer;
+  private SubscriptionRegistry registry;
+  private Fanout fanout;
+  private QueryEngine queries;
+  private HttpServer server;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+
+  /** @param options how to run; copied */
+  public KoraNode(KoraNodeOptions options) {
+    this.options = new KoraNodeOptions(options);
+  }
+
+  /**
+   * Deploys a node and waits until it serves.
+   *
+   * @param vertx the Vert.x instance
+   * @param options how to run
+   * @return the started node
+   */
+  public static Future<KoraNode> deploy(Vertx vertx, KoraNodeOptions options) {
+    KoraNode node = new KoraNode(options);
+    return vertx.deployVerticle(node).map(id -> node);
+  }
+
+  @Override
+  public Future<?> start() {
+    return Stores.open(vertx, options.getStore()).compose(opened -> {
+      store = opened;
+      registry = new SubscriptionRegistry();
+      fanout = new Fanout(registry);
+      queries = new QueryEngine(store);
+      sequencer = new Sequencer(context, store, this::committed, options.getMaxBatchMutations(),
+          options.getMaxPendingMutations());
+      registerEventBus();
+      if (!options.isListen()) {
+        return Future.succeededFuture();
+      }
+      return listen();
+    });
+  }
+
+  private Future<Void> listen() {
+    HttpServerOptions serverOptions = new HttpServerOptions()
+        .setHost(options.getHost())
+        .setPort(options.getPort())
+        .setMaxWebSocketFrameSize(options.getMaxFrameBytes())
+        .setMaxWebSocketMessageSize(options.getMaxFrameBytes())
+        .setRegisterWebSocketWriteHandlers(false);
+    Router router = Router.router(vertx);
+    new RestApi(this, options.getMaxFrameBytes()).mount(router);
+    server = vertx.createHttpServer(serverOptions)
+        .webSocketHandler(socket -> {
+          if ("/socket".equals(socket.path())) {
+            new SocketConnection(this, socket, options.getMaxFrameBytes());
+          } else {
+            socket.close((short) 1008, "no WebSocket endpoint at " + socket.path() + "; use /socket");
+          }
+        })
+        .requestHandler(router);
+    return server.listen().onSuccess(s -> LOG.log(System.Logger.Level.INFO, "Kora node listening on ws://"
+        + options.getHost() + ":" + s.actualPort() + "/socket, store " + store.describe()))
+        .mapEmpty();
+  }
+
+  private void registerEventBus() {
+    consumers.add(vertx.eventBus().<JsonObject>consumer(KoraAddresses.MUTATE, message -> {
+      Future<Long> result;
+      try {
+        result = mutate(Mutation.fromJson(message.body()));
+      } catch (KoraException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onSuccess(version -> message.reply(new JsonObject().put("version", version)))
+          .onFailure(e -> message.fail(400, describe(e)));
+    }));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(KoraAddresses.QUERY, message -> {
+      Future<JsonObject> result;
+      try {
+        result = read(Query.fromJson(message.body()));
+      } catch (KoraException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onSuccess(message::reply).onFailure(e -> message.fail(400, describe(e)));
+    }));
+  }
+
+  private static String describe(Throwable e) {
+    return e instanceof KoraException ? ((KoraException) e).code() + ": " + e.getMessage()
+        : ErrorCode.INTERNAL + ": " + e;
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (sequencer == null) {
+      return Future.succeededFuture();
+    }
+    sequencer.close();
+    Future<Void> closeServer = server == null ? Future.succeededFuture() : server.close();
+    return closeServer.compose(v -> sequencer.drain())
+        .compose(v -> store.close())
+        .onComplete(v -> consumers.forEach(MessageConsumer::unregister));
+  }
+
+  /** @return the port the node listens on (the chosen one when the options said 0), or -1 */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  /** @return the node's options */
+  public KoraNodeOptions options() {
+    return new KoraNodeOptions(options);
+  }
+
+  /** @return the open store */
+  public Store store() {
+    return store;
+  }
+
+  /**
+   * Writes a mutation through the node's pipeline: ordered, committed durably (grouped with concurrent
+   * ones into one store transaction), then pushed to subscribers.
+   *
+   * @param mutation the mutation; an empty one commits nothing and succeeds with the current version
+   * @return the mutation's version once durable; fails with {@link KoraException} codes
+   *     {@code store_unavailable} or {@code closed}
+   */
+  public Future<Long> mutate(Mutation mutation) {
+    return onContext(() -> mutation.isEmpty() ? Future.succeededFuture(sequencer.version())
+        : sequencer.submit(mutation));
+  }
+
+  /**
+   * @param path where to write, e.g. {@code Path.of("users", "dax")}
+   * @param value a subtree (merged), a leaf (replaces) or null (deletes)
+   * @return the version once durable
+   */
+  public Future<Long> merge(Path path, Object value) {
+    try {
+      return mutate(Mutation.merge(path, value));
+    } catch (KoraException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /**
+   * @param path the subtree to remove
+   * @return the version once durable
+   */
+  public Future<Long> delete(Path path) {
+    try {
+      return mutate(Mutation.delete(path));
+    } catch (KoraException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /**
+   * @param query what to read
+   * @return the data found, as a mutation: merge = data from the root, delete = 1 at whole paths
+   */
+  public Future<Mutation> query(Query query) {
+    return read(query).map(answer -> Mutation.fromJson(answer));
+  }
+
+  /**
+   * Reads and subscribes in one step.
+   *
+   * @param query the paths to watch
+   * @param onPush receives, on the node's context, the part of each later committed mutation that
+   *     touches them
+   * @return the subscription with its initial answer
+   */
+  public Future<Subscription> subscribe(Query query, Handler<Mutation> onPush) {
+    Subscriber subscriber = (part, key, version, frames) -> onPush.handle(part);
+    return subscribe(query.subscribing(), subscriber).map(initial -> new Subscription() {
+      @Override
+      public JsonObject initial() {
+        return initial;
+      }
+
+      @Override
+      public Future<Void> close() {
+        return onContext(() -> {
+          for (Query.Entry entry : query.entries()) {
+            registry.remove(entry.path(), subscriber);
+          }
+          return Future.succeededFuture();
+        });
+      }
+    });
+  }
+
+  /**
+   * Internal: answers a query in wire form. Runs on the node's context.
+   *
+   * @param query the query; its entries with {@code subscribe} are not subscribed by this call
+   * @return {@code {"merge": ..., "delete": ...}}
+   */
+  public Future<JsonObject> read(Query query) {
+    return onContext(() -> queries.read(query));
+  }
+
+  /**
+   * Internal: subscribes {@code subscriber} to the paths of {@code query} whose options say
+   * {@code subscribe} and reads every path of it, between two write batches so that the answer and the
+   * pushes fit together.
+   *
+   * @param query the paths
+   * @param subscriber who receives pushes
+   * @return the answer in wire form
+   */
+  public Future<JsonObject> subscribe(Query query, Subscriber subscriber) {
+    return onContext(() -> sequencer.barrier(() -> {
+      for (Query.Entry entry : query.entries()) {
+        if (entry.options().subscribe()) {
+          registry.add(entry.path(), subscriber);
+        }
+      }
+      return queries.read(query);
+    }));
+  }
+
+  /**
+   * Internal: removes subscriptions.
+   *
+   * @param paths subscribed paths
+   * @param subscriber the subscriber
+   */
+  public void unsubscribe(Iterable<Path> paths, Subscriber subscriber) {
+    context.runOnContext(v -> {
+      for (Path path : paths) {
+        registry.remove(path, subscriber);
+      }
+    });
+  }
+
+  /** @return the node's subscription registry (for tests and metrics); confined to the node's context */
+  SubscriptionRegistry registry() {
+    return registry;
+  }
+
+  private void committed(Mutation mutation, long version) {
+    fanout.deliver(mutation, version);
+    if (vertx.eventBus() != null) {
+      vertx.eventBus().publish(KoraAddresses.COMMITTED,
+          new JsonObject().put("version", version).put("mutation", mutation.toJson()));
+    }
+  }
+
+  private <T> Future<T> onContext(Supplier<Future<T>> operation) {
+    if (context == null || sequencer == null) {
+      return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the node is not started"));
+    }
+    if (Vertx.currentContext() == context) {
+      return operation.get();
+    }
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(v -> operation.get().onComplete(promise));
+    return promise.future();
+  }
+
+  /** @return the node's context (internal) */
+  public Context nodeContext() {
+    return context;
+  }
+
+}

@@ -1,0 +1,187 @@
+package dev.kora.node;
+
+import dev.kora.storage.StoreOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.Objects;
+
+/**
+ * How a {@link KoraNode} runs: where it listens, which store it uses and its limits.
+ *
+ * <pre>{@code
+ * new KoraNodeOptions().setPort(12000).setStore(new StoreOptions().setUrl("sqlite:/var/kora/kora.db"))
+ * }</pre>
+ */
+public class KoraNodeOptions {
+
+  /** Default interface to listen on: {@code 127.0.0.1} (loopback only, safe by default). */
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  /** Default port: 12000. */
+  public static final int DEFAULT_PORT = 12000;
+  /** Default largest WebSocket message or HTTP body accepted: 16 MiB. */
+  public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+  /** Default most mutations committed in one store transaction (group commit): 2,048. */
+  public static final int DEFAULT_MAX_BATCH_MUTATIONS = 2_048;
+  /** Default most mutations waiting for the store before new ones are refused: 100,000. */
+  public static final int DEFAULT_MAX_PENDING_MUTATIONS = 100_000;
+
+  private String host = DEFAULT_HOST;
+  private int port = DEFAULT_PORT;
+  private boolean listen = true;
+  private StoreOptions store = new StoreOptions();
+  private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+  private int maxBatchMutations = DEFAULT_MAX_BATCH_MUTATIONS;
+  private int maxPendingMutations = DEFAULT_MAX_PENDING_MUTATIONS;
+
+  /** Options with every default. */
+  public KoraNodeOptions() {
+  }
+
+  /** @param other options to copy */
+  public KoraNodeOptions(KoraNodeOptions other) {
+    this.host = other.host;
+    this.port = other.port;
+    this.listen = other.listen;
+    this.store = new StoreOptions(other.store);
+    this.maxFrameBytes = other.maxFrameBytes;
+    this.maxBatchMutations = other.maxBatchMutations;
+    this.maxPendingMutations = other.maxPendingMutations;
+  }
+
+  /**
+   * @param json the form of {@link #toJson()}; missing fields keep their defaults
+   */
+  public KoraNodeOptions(JsonObject json) {
+    this.host = json.getString("host", DEFAULT_HOST);
+    this.port = json.getInteger("port", DEFAULT_PORT);
+    this.listen = json.getBoolean("listen", true);
+    JsonObject storeJson = json.getJsonObject("store");
+    this.store = storeJson == null ? new StoreOptions() : new StoreOptions(storeJson);
+    this.maxFrameBytes = json.getInteger("maxFrameBytes", DEFAULT_MAX_FRAME_BYTES);
+    this.maxBatchMutations = json.getInteger("maxBatchMutations", DEFAULT_MAX_BATCH_MUTATIONS);
+    this.maxPendingMutations = json.getInteger("maxPendingMutations",
+        DEFAULT_MAX_PENDING_MUTATIONS);
+  }
+
+  /** @return the interface to listen on */
+  public String getHost() {
+    return host;
+  }
+
+  /**
+   * @param host interface address; default {@value #DEFAULT_HOST}; {@code 0.0.0.0} for all
+   * @return these options
+   */
+  public KoraNodeOptions setHost(String host) {
+    this.host = Objects.requireNonNull(host, "host");
+    return this;
+  }
+
+  /** @return the port for WebSocket and HTTP */
+  public int getPort() {
+    return port;
+  }
+
+  /**
+   * @param port 0 to 65535; 0 picks a free port (see {@link KoraNode#actualPort()}); default
+   *     {@value #DEFAULT_PORT}
+   * @return these options
+   */
+  public KoraNodeOptions setPort(int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
+    }
+    this.port = port;
+    return this;
+  }
+
+  /** @return whether the node opens its WebSocket/HTTP port (false: embedded API only) */
+  public boolean isListen() {
+    return listen;
+  }
+
+  /**
+   * @param listen false to serve only the embedded Java API and the event bus (e.g. for imports);
+   *     default true
+   * @return these options
+   */
+  public KoraNodeOptions setListen(boolean listen) {
+    this.listen = listen;
+    return this;
+  }
+
+  /** @return the store options */
+  public StoreOptions getStore() {
+    return store;
+  }
+
+  /**
+   * @param store which store to use; default the in-memory store (the CLI defaults to SQLite)
+   * @return these options
+   */
+  public KoraNodeOptions setStore(StoreOptions store) {
+    this.store = Objects.requireNonNull(store, "store");
+    return this;
+  }
+
+  /** @return the largest WebSocket message or HTTP body accepted, in bytes */
+  public int getMaxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /**
+   * @param maxFrameBytes bytes, at least 1,024; default 16 MiB. Larger messages are refused with
+   *     {@code too_large}.
+   * @return these options
+   */
+  public KoraNodeOptions setMaxFrameBytes(int maxFrameBytes) {
+    if (maxFrameBytes < 1024) {
+      throw new IllegalArgumentException("maxFrameBytes must be at least 1024");
+    }
+    this.maxFrameBytes = maxFrameBytes;
+    return this;
+  }
+
+  /** @return the most mutations committed in one store transaction */
+  public int getMaxBatchMutations() {
+    return maxBatchMutations;
+  }
+
+  /**
+   * @param maxBatchMutations at least 1 (1 turns group commit off); default
+   *     {@value #DEFAULT_MAX_BATCH_MUTATIONS}
+   * @return these options
+   */
+  public KoraNodeOptions setMaxBatchMutations(int maxBatchMutations) {
+    if (maxBatchMutations < 1) {
+      throw new IllegalArgumentException("maxBatchMutations must be at least 1");
+    }
+    this.maxBatchMutations = maxBatchMutations;
+    return this;
+  }
+
+  /** @return the most mutations that may wait for the store */
+  public int getMaxPendingMutations() {
+    return maxPendingMutations;
+  }
+
+  /**
+   * @param maxPendingMutations at least 1; past it new mutations fail with {@code store_unavailable};
+   *     default {@value #DEFAULT_MAX_PENDING_MUTATIONS}
+   * @return these options
+   */
+  public KoraNodeOptions setMaxPendingMutations(int maxPendingMutations) {
+    if (maxPendingMutations < 1) {
+      throw new IllegalArgumentException("maxPendingMutations must be at least 1");
+    }
+    this.maxPendingMutations = maxPendingMutations;
+    return this;
+  }
+
+  /** @return the JSON form accepted by {@link #KoraNodeOptions(JsonObject)} */
+  public JsonObject toJson() {
+    return new JsonObject().put("host", host).put("port", port).put("listen", listen)
+        .put("store", store.toJson()).put("maxFrameBytes", maxFrameBytes)
+        .put("maxBatchMutations", maxBatchMutations)
+        .put("maxPendingMutations", maxPendingMutations);
+  }
+}

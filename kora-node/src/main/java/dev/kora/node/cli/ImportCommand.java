@@ -1,0 +1,206 @@
+package dev.kora.node.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.kora.node.KoraNode;
+import dev.kora.node.KoraNodeOptions;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.Mutation;
+import dev.kora.tree.Path;
+import dev.kora.tree.Tree;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code kora import FILE --at PATH [--index | --key FIELD]}: loads a JSON file into the tree through
+ * an in-process node's write pipeline (the same validation as any client), in bounded batches, with a
+ * progress bar. The file is read as a stream; memory stays bounded by the batch size.
+ */
+@Command(name = "import", mixinStandardHelpOptions = true,
+    description = "Load a JSON file into the tree at a path.")
+final class ImportCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The JSON file.")
+  File file;
+
+  @Option(names = "--at", required = true, paramLabel = "PATH",
+      description = "Where to put the data, e.g. cities or user:info/dax.")
+  String at;
+
+  @ArgGroup(exclusive = true)
+  Keying keying = new Keying();
+
+  static final class Keying {
+    @Option(names = "--index",
+        description = "A JSON array's elements become children keyed by their zero-padded index.")
+    boolean index;
+
+    @Option(names = "--key", paramLabel = "FIELD",
+        description = "A JSON array's elements become children keyed by this field's value.")
+    String key;
+  }
+
+  @Option(names = "--batch-leaves", defaultValue = "5000",
+      description = "Leaves per mutation (default: ${DEFAULT-VALUE}).")
+  int batchLeaves;
+
+  @Option(names = "--in-flight", defaultValue = "8",
+      description = "Mutations in flight at once (default: ${DEFAULT-VALUE}).")
+  int inFlight;
+
+  @Mixin
+  StoreLocation location;
+
+  private final ArrayDeque<Future<Long>> pending = new ArrayDeque<>();
+
+  @Override
+  public Integer call() throws Exception {
+    Path base = Path.parse(at);
+    if (!file.isFile()) {
+      throw new KoraException(ErrorCode.INVALID_MESSAGE, "no such file: " + file);
+    }
+    Vertx vertx = Vertx.vertx();
+    try {
+      KoraNode node = KoraNode.deploy(vertx, new KoraNodeOptions().setListen(false)
+          .setStore(location.options())).await();
+      long[] counts = load(node, base);
+      System.err.printf("kora: imported %,d items, %,d leaves into '%s' of %s%n", counts[0],
+          counts[1], base, node.store().describe());
+      return 0;
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  private long[] load(KoraNode node, Path base) throws IOException {
+    JsonFactory factory = new JsonFactory();
+    int width = 0;
+    if (keying.index) {
+      width = String.valueOf(Math.max(0, countElements(factory) - 1)).length();
+    }
+    Progress progress = new Progress(System.err, "items");
+    long size = Math.max(1, file.length());
+    long items = 0;
+    long leaves = 0;
+    try (JsonParser parser = factory.createParser(file)) {
+      JsonToken first = parser.nextToken();
+      if (first == JsonToken.START_ARRAY) {
+        if (!keying.index && keying.key == null) {
+          throw new KoraException(ErrorCode.INVALID_MESSAGE,
+              "the file holds a JSON array: say how to key its elements with --index or --key FIELD");
+        }
+        JsonObject batch = new JsonObject();
+        long batchLeafCount = 0;
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+          Object element = JsonValues.read(parser);
+          String childKey = keying.index ? pad(items, width) : keyOf(element, items);
+          if (batch.containsKey(childKey)) {
+            submit(node, base, batch);
+            batch = new JsonObject();
+            batchLeafCount = 0;
+          }
+          batch.put(childKey, element);
+          long elementLeaves = element instanceof JsonObject
+              ? Tree.countLeaves((JsonObject) element) : 1;
+          batchLeafCount += elementLeaves;
+          leaves += elementLeaves;
+          items++;
+          if (batchLeafCount >= batchLeaves) {
+            submit(node, base, batch);
+            batch = new JsonObject();
+            batchLeafCount = 0;
+            progress.update((double) parser.currentLocation().getByteOffset() / size, items,
+                leaves, false);
+          }
+        }
+        submit(node, base, batch);
+      } else if (first == JsonToken.START_OBJECT) {
+        JsonObject batch = new JsonObject();
+        long batchLeafCount = 0;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String name = parser.currentName();
+          parser.nextToken();
+          Object value = JsonValues.read(parser);
+          batch.put(name, value);
+          long valueLeaves = value instanceof JsonObject ? Tree.countLeaves((JsonObject) value) : 1;
+          batchLeafCount += valueLeaves;
+          leaves += valueLeaves;
+          items++;
+          if (batchLeafCount >= batchLeaves) {
+            submit(node, base, batch);
+            batch = new JsonObject();
+            batchLeafCount = 0;
+            progress.update((double) parser.currentLocation().getByteOffset() / size, items,
+                leaves, false);
+          }
+        }
+        submit(node, base, batch);
+      } else {
+        throw new KoraException(ErrorCode.INVALID_MESSAGE,
+            "the file must hold a JSON object or an array of objects");
+      }
+    }
+    while (!pending.isEmpty()) {
+      pending.poll().await();
+    }
+    progress.update(1, items, leaves, true);
+    return new long[] {items, leaves};
+  }
+
+  private void submit(KoraNode node, Path base, JsonObject batch) {
+    if (batch.isEmpty()) {
+      return;
+    }
+    Mutation mutation = Mutation.merge(base, batch);
+    while (pending.size() >= inFlight) {
+      pending.poll().await();
+    }
+    pending.add(node.mutate(mutation));
+  }
+
+  private String keyOf(Object element, long index) {
+    if (!(element instanceof JsonObject)) {
+      throw new KoraException(ErrorCode.INVALID_MESSAGE, "element " + index
+          + " is not an object, so it has no field '" + keying.key + "'");
+    }
+    Object value = ((JsonObject) element).getValue(keying.key);
+    if (value == null || value instanceof JsonObject || value instanceof Map) {
+      throw new KoraException(ErrorCode.INVALID_MESSAGE, "element " + index
+          + " has no usable key field '" + keying.key + "'");
+    }
+    return String.valueOf(value);
+  }
+
+  private static String pad(long index, int width) {
+    String digits = Long.toString(index);
+    return digits.length() >= width ? digits : "0".repeat(width - digits.length()) + digits;
+  }
+
+  private long countElements(JsonFactory factory) throws IOException {
+    long count = 0;
+    try (JsonParser parser = factory.createParser(file)) {
+      if (parser.nextToken() != JsonToken.START_ARRAY) {
+        throw new KoraException(ErrorCode.INVALID_MESSAGE,
+            "--index needs a file holding a JSON array");
+      }
+      while (parser.nextToken() != JsonToken.END_ARRAY) {
+        parser.skipChildren();
+        count++;
+      }
+    }
+    return count;
+  }
+}

@@ -1,0 +1,84 @@
+package dev.kora.node.impl;
+
+import dev.kora.tree.Mutation;
+import dev.kora.tree.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Delivers one committed mutation to its subscribers: each subscriber gets the part touching its
+ * subscriptions, computed once per distinct set of subscribed paths and shared (with its encoded
+ * frames) between subscribers of the same paths. Runs on the node's context.
+ */
+public final class Fanout {
+
+  private final SubscriptionRegistry registry;
+
+  public Fanout(SubscriptionRegistry registry) {
+    this.registry = registry;
+  }
+
+  /**
+   * @param mutation the committed mutation
+   * @param version its version
+   */
+  public void deliver(Mutation mutation, long version) {
+    Map<Subscriber, List<Path>> matches = registry.match(mutation);
+    if (matches.isEmpty()) {
+      return;
+    }
+    Map<String, Mutation> parts = new HashMap<>();
+    Map<String, Object> frames = new HashMap<>();
+    for (Map.Entry<Subscriber, List<Path>> match : matches.entrySet()) {
+      List<Path> outer = outermost(match.getValue());
+      String key = key(outer);
+      Mutation part = parts.computeIfAbsent(key, k -> restrict(mutation, outer));
+      if (!part.isEmpty()) {
+        match.getKey().push(part, key, version, frames);
+      }
+    }
+  }
+
+  private static Mutation restrict(Mutation mutation, List<Path> paths) {
+    Mutation result = Mutation.empty();
+    for (Path path : paths) {
+      result = result.combine(mutation.restrictTo(path));
+    }
+    return result;
+  }
+
+  /** Drops every path that another path of the list contains. */
+  private static List<Path> outermost(List<Path> paths) {
+    if (paths.size() == 1) {
+      return paths;
+    }
+    List<Path> result = new ArrayList<>();
+    for (Path candidate : paths) {
+      boolean covered = false;
+      for (Path other : paths) {
+        if (other != candidate && other.contains(candidate) && !other.equals(candidate)) {
+          covered = true;
+          break;
+        }
+      }
+      if (!covered && !result.contains(candidate)) {
+        result.add(candidate);
+      }
+    }
+    result.sort(null);
+    return result;
+  }
+
+  private static String key(List<Path> paths) {
+    if (paths.size() == 1) {
+      return paths.get(0).toString();
+    }
+    StringBuilder out = new StringBuilder();
+    for (Path path : paths) {
+      out.append(path).append('\u0000');
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,70 @@
+package dev.kora.node.impl;
+
+import dev.kora.storage.Store;
+import dev.kora.storage.TreeReader;
+import dev.kora.tree.Path;
+import dev.kora.tree.Query;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Answers queries from the store. The answer is a mutation in wire form: {@code merge} holds the data
+ * found as a tree from the root, {@code delete} a {@code 1} at every queried path whose options had no
+ * {@code min}/{@code max}/{@code limit}, so a client applying the answer to its cache mirrors the
+ * server. Runs on the caller's context; never blocks.
+ */
+public final class QueryEngine {
+
+  private final Store store;
+
+  public QueryEngine(Store store) {
+    this.store = store;
+  }
+
+  /**
+   * @param query the query
+   * @return {@code {"merge": {...}, "delete": {...}}}
+   */
+  public Future<JsonObject> read(Query query) {
+    List<Future<Object>> reads = new ArrayList<>();
+    for (Query.Entry entry : query.entries()) {
+      reads.add(TreeReader.read(store, entry.path(), entry.options()));
+    }
+    return Future.all(reads).map(all -> {
+      JsonObject merge = new JsonObject();
+      JsonObject delete = new JsonObject();
+      for (int i = 0; i < reads.size(); i++) {
+        Query.Entry entry = query.entries().get(i);
+        Object value = reads.get(i).result();
+        if (value != null) {
+          put(merge, entry.path(), value);
+        }
+        if (entry.options().isWhole() && !entry.path().isRoot()) {
+          put(delete, entry.path(), 1);
+        }
+      }
+      return new JsonObject().put("merge", merge).put("delete", delete);
+    });
+  }
+
+  private static void put(JsonObject root, Path path, Object value) {
+    if (path.isRoot()) {
+      if (value instanceof JsonObject) {
+        root.mergeIn((JsonObject) value);
+      }
+      return;
+    }
+    JsonObject node = root;
+    for (int i = 0; i < path.size() - 1; i++) {
+      JsonObject child = node.getJsonObject(path.key(i));
+      if (child == null) {
+        child = new JsonObject();
+        node.put(path.key(i), child);
+      }
+      node = child;
+    }
+    node.put(path.lastKey(), value);
+  }
+}

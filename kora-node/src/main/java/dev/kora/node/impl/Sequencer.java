@@ -1,0 +1,207 @@
+package dev.kora.node.impl;
+
+import dev.kora.storage.Store;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.Mutation;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Orders the node's writes and commits them. The write path, in order:
+ *
+ * <ol>
+ *   <li>mutations arrive already validated and wait in arrival order;</li>
+ *   <li>all waiting mutations, up to the batch limit, go to the store in one atomic transaction
+ *       (group commit);</li>
+ *   <li>once durable, each gets the next version and its caller's future succeeds ("ok");</li>
+ *   <li>each committed mutation is handed, in version order, to the commit listener, which pushes it to
+ *       subscribers.</li>
+ * </ol>
+ *
+ * <p>Subscribing reads are run between two batches, while no write is in flight, so that the data a
+ * subscriber reads reflects exactly the mutations committed before it registered, and every later
+ * one reaches it as a push: no gap and no overlap. Confined to the node's context: every method must be
+ * called on it.
+ */
+public final class Sequencer {
+
+  /** Receives each committed mutation with its version, in commit order. */
+  public interface CommitListener {
+    void committed(Mutation mutation, long version);
+  }
+
+  private record PendingWrite(Mutation mutation, Promise<Long> promise) {
+  }
+
+  private final Context context;
+  private final Store store;
+  private final CommitListener listener;
+  private final int maxBatch;
+  private final int maxPending;
+  private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
+  private final ArrayDeque<Supplier<Future<?>>> barriers = new ArrayDeque<>();
+  private boolean running;
+  private boolean closed;
+  private long version;
+
+  /**
+   * @param context the node's context, on which everything runs
+   * @param store where mutations are written
+   * @param listener receives committed mutations
+   * @param maxBatch most mutations per store transaction
+   * @param maxPending most mutations waiting before new ones are refused
+   */
+  public Sequencer(Context context, Store store, CommitListener listener, int maxBatch,
+      int maxPending) {
+    this.context = context;
+    this.store = store;
+    this.listener = listener;
+    this.maxBatch = maxBatch;
+    this.maxPending = maxPending;
+  }
+
+  /** @return the version of the last committed mutation, 0 before the first */
+  public long version() {
+    return version;
+  }
+
+  /**
+   * @param mutation a validated mutation
+   * @return its version once durable; fails with {@code store_unavailable} when the store fails or too
+   *     many mutations wait, or {@code closed} after {@link #close()}
+   */
+  public Future<Long> submit(Mutation mutation) {
+    if (closed) {
+      return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the node is closing"));
+    }
+    if (writes.size() >= maxPending) {
+      return Future.failedFuture(new KoraException(ErrorCode.STORE_UNAVAILABLE,
+          "too many mutations are waiting for the store (" + maxPending + ")"));
+    }
+    Promise<Long> promise = Promise.promise();
+    writes.add(new PendingWrite(mutation, promise));
+    schedule();
+    return promise.future();
+  }
+
+  /**
+   * Runs an operation while no write is in flight and none starts until it completes: the moment it
+   * starts, every mutation before it is committed and delivered, and no later one is.
+   *
+   * @param operation started on the node's context; its future's outcome is passed through
+   * @return the operation's future
+   */
+  public <T> Future<T> barrier(Supplier<Future<T>> operation) {
+    if (closed) {
+      return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the node is closing"));
+    }
+    Promise<T> promise = Promise.promise();
+    barriers.add(() -> {
+      Future<T> future;
+      try {
+        future = operation.get();
+      } catch (RuntimeException e) {
+        future = Future.failedFuture(e);
+      }
+      future.onComplete(promise);
+      return future;
+    });
+    schedule();
+    return promise.future();
+  }
+
+  /** Refuses new work; what is waiting is still committed. */
+  public void close() {
+    closed = true;
+  }
+
+  /** @return completes once every waiting mutation and barrier has finished */
+  public Future<Void> drain() {
+    if (!running && writes.isEmpty() && barriers.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    barriers.add(() -> {
+      done.complete();
+      return Future.succeededFuture();
+    });
+    schedule();
+    return done.future();
+  }
+
+  private void schedule() {
+    if (!running) {
+      running = true;
+      context.runOnContext(v -> step());
+    }
+  }
+
+  private void step() {
+    if (!barriers.isEmpty()) {
+      List<Future<?>> started = new ArrayList<>();
+      while (!barriers.isEmpty()) {
+        started.add(barriers.poll().get());
+      }
+      Future.join(started).onComplete(ignored -> step());
+      return;
+    }
+    if (writes.isEmpty()) {
+      running = false;
+      return;
+    }
+    List<PendingWrite> batch = new ArrayList<>(Math.min(writes.size(), maxBatch));
+    while (!writes.isEmpty() && batch.size() < maxBatch) {
+      batch.add(writes.poll());
+    }
+    write(batch).onComplete(ignored -> step());
+  }
+
+  private Future<Void> write(List<PendingWrite> batch) {
+    List<Mutation> mutations = new ArrayList<>(batch.size());
+    for (PendingWrite pending : batch) {
+      mutations.add(pending.mutation());
+    }
+    Future<Void> stored;
+    try {
+      stored = store.write(mutations);
+    } catch (RuntimeException e) {
+      stored = Future.failedFuture(e);
+    }
+    return stored.transform(result -> {
+      if (result.succeeded()) {
+        for (PendingWrite pending : batch) {
+          long committed = ++version;
+          pending.promise().complete(committed);
+          listener.committed(pending.mutation(), committed);
+        }
+        return Future.succeededFuture();
+      }
+      KoraException error = asStoreError(result.cause());
+      if (batch.size() > 1 && !ErrorCode.STORE_UNAVAILABLE.equals(error.code())) {
+        // One mutation may be the cause: commit the others one by one, in order.
+        Future<Void> chain = Future.succeededFuture();
+        for (PendingWrite pending : batch) {
+          chain = chain.compose(v -> write(List.of(pending)));
+        }
+        return chain;
+      }
+      for (PendingWrite pending : batch) {
+        pending.promise().fail(error);
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private static KoraException asStoreError(Throwable cause) {
+    if (cause instanceof KoraException) {
+      return (KoraException) cause;
+    }
+    return new KoraException(ErrorCode.STORE_UNAVAILABLE, "the store failed: " + cause, cause);
+  }
+}

@@ -1,0 +1,149 @@
+package dev.kora.node.rest;
+
+import dev.kora.node.KoraNode;
+import dev.kora.node.impl.Subscriber;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.Mutation;
+import dev.kora.tree.Path;
+import dev.kora.tree.Query;
+import dev.kora.tree.QueryOptions;
+import dev.kora.tree.Tree;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * REST and server-sent events on {@code /tree/<path>} (docs/protocol.md): {@code GET} reads (with
+ * {@code ?min=&max=&limit=}), {@code PATCH} merges the body, {@code PUT} replaces the subtree,
+ * {@code DELETE} deletes it, and {@code GET} with {@code Accept: text/event-stream} streams the
+ * subtree's changes. Errors answer {@code {"code": ..., "message": ...}} with a matching HTTP status.
+ * Runs on the node's context.
+ */
+public final class RestApi {
+
+  private final KoraNode node;
+  private final int maxBodyBytes;
+
+  /**
+   * @param node the node
+   * @param maxBodyBytes the largest request body accepted
+   */
+  public RestApi(KoraNode node, int maxBodyBytes) {
+    this.node = node;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  /** @param router where to add the routes */
+  public void mount(Router router) {
+    router.route("/tree*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+    router.get("/tree*").handler(this::get);
+    router.patch("/tree*").handler(context -> write(context, false));
+    router.put("/tree*").handler(context -> write(context, true));
+    router.delete("/tree*").handler(context -> respond(context,
+        node.delete(path(context)).map(version -> "ok")));
+    router.route().failureHandler(context -> {
+      Throwable failure = context.failure();
+      if (context.statusCode() == 413) {
+        fail(context, new KoraException(ErrorCode.TOO_LARGE, "request body exceeds "
+            + maxBodyBytes + " bytes"));
+      } else if (failure instanceof KoraException) {
+        fail(context, (KoraException) failure);
+      } else if (context.statusCode() == 404) {
+        context.response().setStatusCode(404).end();
+      } else {
+        fail(context, new KoraException(ErrorCode.INTERNAL, String.valueOf(failure)));
+      }
+    });
+  }
+
+  private static Path path(RoutingContext context) {
+    String raw = context.request().path().substring("/tree".length());
+    return Path.parse(raw);
+  }
+
+  private void get(RoutingContext context) {
+    Path path = path(context);
+    QueryOptions options = QueryOptions.fromJson(new JsonObject()
+        .put("min", context.request().getParam("min"))
+        .put("max", context.request().getParam("max"))
+        .put("limit", context.request().getParam("limit")), path);
+    String accept = context.request().getHeader("Accept");
+    if (accept != null && accept.contains("text/event-stream")) {
+      stream(context, Query.of(path, options.withSubscribe(true)));
+      return;
+    }
+    respond(context, node.read(Query.of(path, options))
+        .map(answer -> Tree.get(answer.getJsonObject("merge"), path)));
+  }
+
+  private void write(RoutingContext context, boolean replace) {
+    Path path = path(context);
+    Object value;
+    try {
+      String body = context.body().asString();
+      value = body == null || body.isBlank() ? null : Json.decodeValue(body);
+    } catch (DecodeException e) {
+      throw new KoraException(ErrorCode.INVALID_JSON, "body is not valid JSON: " + e.getMessage());
+    }
+    Mutation mutation = replace ? Mutation.replace(path, value) : Mutation.merge(path, value);
+    respond(context, node.mutate(mutation).map(version -> "ok"));
+  }
+
+  private void stream(RoutingContext context, Query query) {
+    HttpServerResponse response = context.response();
+    response.setChunked(true).putHeader("Content-Type", "text/event-stream")
+        .putHeader("Cache-Control", "no-cache");
+    Subscriber subscriber = new Subscriber() {
+      @Override
+      public void push(Mutation part, String partKey, long version, Map<String, Object> frames) {
+        String event = (String) frames.computeIfAbsent("sse\u0000" + partKey,
+            k -> event(version, part.toJson()));
+        response.write(event);
+      }
+    };
+    node.subscribe(query, subscriber).onSuccess(answer -> response.write(event(0, answer)))
+        .onFailure(context::fail);
+    response.closeHandler(v -> node.unsubscribe(List.of(query.entries().get(0).path()),
+        subscriber));
+  }
+
+  private static String event(long version, JsonObject mutation) {
+    return "event: mutation\nid: " + version + "\ndata: " + mutation.encode() + "\n\n";
+  }
+
+  private static void respond(RoutingContext context, Future<?> result) {
+    result.onSuccess(value -> context.response().putHeader("Content-Type", "application/json")
+        .end(Json.encode(value))).onFailure(context::fail);
+  }
+
+  private static void fail(RoutingContext context, KoraException e) {
+    context.response().setStatusCode(status(e.code()))
+        .putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("code", e.code()).put("message", e.getMessage()).encode());
+  }
+
+  private static int status(String code) {
+    switch (code) {
+      case ErrorCode.DENIED:
+        return 403;
+      case ErrorCode.TOO_LARGE:
+        return 413;
+      case ErrorCode.STORE_UNAVAILABLE:
+      case ErrorCode.CLOSED:
+        return 503;
+      case ErrorCode.INTERNAL:
+      case ErrorCode.INTERCEPTOR_FAILED:
+        return 500;
+      default:
+        return 400;
+    }
+  }
+}

@@ -1,0 +1,217 @@
+package dev.kora.node.socket;
+
+import dev.kora.node.KoraNode;
+import dev.kora.node.impl.Subscriber;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.Mutation;
+import dev.kora.tree.Path;
+import dev.kora.tree.Query;
+import io.vertx.core.Future;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One client connected to {@code /socket}: parses frames, runs the built-in actions ({@code ping},
+ * {@code mutation}, {@code query}, {@code subscribe}, {@code unsubscribe}, each as {@code kora.X} and
+ * {@code riptide.X}), answers with replies or error frames, and receives pushes for its subscriptions.
+ * Runs on the node's context; a bad frame gets an error and never closes the connection.
+ */
+public final class SocketConnection implements Subscriber {
+
+  private static final String KORA = "kora";
+  private static final String RIPTIDE = "riptide";
+  private static final Pattern KEY_IN_HEAD = Pattern.compile("\"key\"\\s*:\\s*(-?\\d{1,18})");
+
+  private final KoraNode node;
+  private final ServerWebSocket socket;
+  private final int maxFrameBytes;
+  /** Subscribed paths with how often each was subscribed. */
+  private final Map<Path, Integer> subscriptions = new HashMap<>();
+  private String pushPrefix = RIPTIDE;
+  private boolean closed;
+
+  /**
+   * @param node the node
+   * @param socket the accepted socket
+   * @param maxFrameBytes the largest message accepted
+   */
+  public SocketConnection(KoraNode node, ServerWebSocket socket, int maxFrameBytes) {
+    this.node = node;
+    this.socket = socket;
+    this.maxFrameBytes = maxFrameBytes;
+    socket.textMessageHandler(this::onText);
+    socket.binaryMessageHandler(buffer -> send(Frames.error(null, ErrorCode.INVALID_MESSAGE,
+        "binary frames are not supported; send JSON text frames")));
+    socket.exceptionHandler(e -> { });
+    socket.closeHandler(v -> onClose());
+  }
+
+  private void onText(String text) {
+    if (text.length() > maxFrameBytes) {
+      Matcher key = KEY_IN_HEAD.matcher(text.substring(0, Math.min(text.length(), 256)));
+      send(Frames.error(key.find() ? Long.parseLong(key.group(1)) : null, ErrorCode.TOO_LARGE,
+          "frame of " + text.length() + " characters exceeds the limit of " + maxFrameBytes));
+      return;
+    }
+    JsonObject frame;
+    try {
+      Object parsed = io.vertx.core.json.Json.decodeValue(text);
+      if (!(parsed instanceof JsonObject)) {
+        send(Frames.error(null, ErrorCode.INVALID_MESSAGE, "a frame must be a JSON object"));
+        return;
+      }
+      frame = (JsonObject) parsed;
+    } catch (DecodeException e) {
+      send(Frames.error(null, ErrorCode.INVALID_JSON, "frame is not valid JSON: "
+          + e.getMessage()));
+      return;
+    }
+    Object key = frame.getValue("key");
+    Object type = frame.getValue("type");
+    boolean call = "call".equals(type);
+    if (!call && !"cast".equals(type)) {
+      send(Frames.error(key, ErrorCode.INVALID_MESSAGE,
+          "'type' must be \"call\" or \"cast\", got " + type));
+      return;
+    }
+    if (call && !(key instanceof Number || key instanceof String)) {
+      send(Frames.error(null, ErrorCode.INVALID_MESSAGE,
+          "a call needs a 'key' (a number or string) to match its reply"));
+      return;
+    }
+    Object action = frame.getValue("action");
+    if (!(action instanceof String)) {
+      send(Frames.error(call ? key : null, ErrorCode.INVALID_MESSAGE,
+          "'action' must be a string"));
+      return;
+    }
+    Future<Object> result;
+    try {
+      result = dispatch((String) action, frame.getValue("body"));
+    } catch (KoraException e) {
+      result = Future.failedFuture(e);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(new KoraException(ErrorCode.INTERNAL,
+          "unexpected failure: " + e, e));
+    }
+    if (call) {
+      result.onComplete(done -> {
+        if (done.succeeded()) {
+          send(Frames.reply(key, done.result()));
+        } else {
+          Throwable cause = done.cause();
+          send(cause instanceof KoraException ? Frames.error(key, (KoraException) cause)
+              : Frames.error(key, ErrorCode.INTERNAL, String.valueOf(cause)));
+        }
+      });
+    }
+  }
+
+  private Future<Object> dispatch(String action, Object body) {
+    int dot = action.indexOf('.');
+    String prefix = dot < 0 ? "" : action.substring(0, dot);
+    String name = dot < 0 ? action : action.substring(dot + 1);
+    if (!prefix.equals(KORA) && !prefix.equals(RIPTIDE)) {
+      throw new KoraException(ErrorCode.UNKNOWN_ACTION, "unknown action '" + action + "'");
+    }
+    switch (name) {
+      case "ping":
+        return Future.succeededFuture(System.currentTimeMillis());
+      case "mutation":
+        return node.mutate(Mutation.fromJson(object(body, "mutation"))).map("ok");
+      case "query": {
+        Query query = Query.fromJson(object(body, "query"));
+        if (query.entries().stream().anyMatch(entry -> entry.options().subscribe())) {
+          pushPrefix = prefix;
+          return subscribe(query);
+        }
+        return node.read(query).map(answer -> answer);
+      }
+      case "subscribe":
+        pushPrefix = prefix;
+        return subscribe(Query.fromJson(object(body, "query")).subscribing());
+      case "unsubscribe":
+        return unsubscribe(Query.fromJson(object(body, "query")));
+      default:
+        throw new KoraException(ErrorCode.UNKNOWN_ACTION, "unknown action '" + action + "'");
+    }
+  }
+
+  private Future<Object> subscribe(Query query) {
+    return node.subscribe(query, this).map(answer -> {
+      for (Query.Entry entry : query.entries()) {
+        if (entry.options().subscribe()) {
+          subscriptions.merge(entry.path(), 1, Integer::sum);
+          if (closed) {
+            node.unsubscribe(List.of(entry.path()), this);
+          }
+        }
+      }
+      return answer;
+    });
+  }
+
+  private Future<Object> unsubscribe(Query query) {
+    List<Path> removed = new ArrayList<>();
+    for (Query.Entry entry : query.entries()) {
+      Integer count = subscriptions.get(entry.path());
+      if (count != null) {
+        if (count == 1) {
+          subscriptions.remove(entry.path());
+        } else {
+          subscriptions.put(entry.path(), count - 1);
+        }
+        removed.add(entry.path());
+      }
+    }
+    node.unsubscribe(removed, this);
+    return Future.succeededFuture("ok");
+  }
+
+  private static JsonObject object(Object body, String what) {
+    if (body instanceof JsonObject) {
+      return (JsonObject) body;
+    }
+    if (body == null) {
+      return new JsonObject();
+    }
+    throw new KoraException(what.equals("mutation") ? ErrorCode.INVALID_MUTATION
+        : ErrorCode.INVALID_QUERY, "the body of a " + what + " must be a JSON object");
+  }
+
+  @Override
+  public void push(Mutation part, String partKey, long version, Map<String, Object> frames) {
+    if (closed) {
+      return;
+    }
+    String frame = (String) frames.computeIfAbsent(pushPrefix + '\u0000' + partKey,
+        k -> Frames.cast(pushPrefix + ".mutation", part.toJson()));
+    send(frame);
+  }
+
+  private void send(String frame) {
+    if (!closed) {
+      socket.writeTextMessage(frame);
+    }
+  }
+
+  private void onClose() {
+    closed = true;
+    List<Path> all = new ArrayList<>();
+    subscriptions.forEach((path, count) -> {
+      for (int i = 0; i < count; i++) {
+        all.add(path);
+      }
+    });
+    node.unsubscribe(all, this);
+    subscriptions.clear();
+  }
+}
