@@ -1,6 +1,13 @@
 package dev.kora.node;
 
+import dev.kora.interceptors.ActionHandler;
+import dev.kora.interceptors.EffectHandler;
+import dev.kora.interceptors.Interceptor;
+import dev.kora.interceptors.InterceptorChain;
+import dev.kora.interceptors.KoraPlugin;
+import dev.kora.interceptors.Session;
 import dev.kora.node.impl.Fanout;
+import dev.kora.node.impl.JobScheduler;
 import dev.kora.node.impl.QueryEngine;
 import dev.kora.node.impl.Sequencer;
 import dev.kora.node.impl.Subscriber;
@@ -25,7 +32,11 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import dev.kora.tree.LeafWrite;
+import dev.kora.tree.QueryOptions;
+import dev.kora.storage.TreeReader;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -56,6 +67,9 @@ public class KoraNode extends VerticleBase {
   private Fanout fanout;
   private QueryEngine queries;
   private HttpServer server;
+  private InterceptorChain chain;
+  private JobScheduler jobs;
+  private final Map<String, ActionHandler> handlers = new HashMap<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
   /** @param options how to run; copied */
@@ -77,14 +91,41 @@ public class KoraNode extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    List<Interceptor> interceptors = new ArrayList<>();
+    Map<String, EffectHandler> effectHandlers = new HashMap<>();
+    for (KoraPlugin plugin : options.getPlugins()) {
+      interceptors.addAll(plugin.interceptors());
+      for (ActionHandler handler : plugin.handlers()) {
+        if (handler.action().startsWith("kora.") || handler.action().startsWith("riptide.")) {
+          return Future.failedFuture(new IllegalArgumentException("action '" + handler.action()
+              + "' uses a reserved prefix (kora., riptide.)"));
+        }
+        if (handlers.put(handler.action(), handler) != null) {
+          return Future.failedFuture(new IllegalArgumentException("two handlers for action '"
+              + handler.action() + "'"));
+        }
+      }
+      for (EffectHandler handler : plugin.effectHandlers()) {
+        effectHandlers.put(handler.name(), handler);
+      }
+    }
+    chain = new InterceptorChain(interceptors);
     return Stores.open(vertx, options.getStore()).compose(opened -> {
       store = opened;
       registry = new SubscriptionRegistry();
-      fanout = new Fanout(registry);
+      fanout = new Fanout(registry, chain);
       queries = new QueryEngine(store);
       sequencer = new Sequencer(context, store, this::committed, options.getMaxBatchMutations(),
           options.getMaxPendingMutations());
+      jobs = new JobScheduler(vertx, effectHandlers, this::mutate, options.getJobMaxAttempts(),
+          options.getJobBackoffMs());
       registerEventBus();
+      return TreeReader.read(store, JobScheduler.JOBS, QueryOptions.WHOLE);
+    }).compose(storedJobs -> {
+      int recovered = jobs.recover(storedJobs);
+      if (recovered > 0) {
+        LOG.log(System.Logger.Level.INFO, "resumed " + recovered + " pending effect jobs");
+      }
       if (!options.isListen()) {
         return Future.succeededFuture();
       }
@@ -96,8 +137,10 @@ public class KoraNode extends VerticleBase {
     HttpServerOptions serverOptions = new HttpServerOptions()
         .setHost(options.getHost())
         .setPort(options.getPort())
-        .setMaxWebSocketFrameSize(options.getMaxFrameBytes())
-        .setMaxWebSocketMessageSize(options.getMaxFrameBytes())
+        // Messages up to twice the limit reach the connection, which answers them with too_large;
+        // beyond that the WebSocket layer closes the connection (status 1009).
+        .setMaxWebSocketFrameSize(transportLimit(options.getMaxFrameBytes()))
+        .setMaxWebSocketMessageSize(transportLimit(options.getMaxFrameBytes()))
         .setRegisterWebSocketWriteHandlers(false);
     Router router = Router.router(vertx);
     new RestApi(this, options.getMaxFrameBytes()).mount(router);
@@ -113,6 +156,10 @@ public class KoraNode extends VerticleBase {
     return server.listen().onSuccess(s -> LOG.log(System.Logger.Level.INFO, "Kora node listening on ws://"
         + options.getHost() + ":" + s.actualPort() + "/socket, store " + store.describe()))
         .mapEmpty();
+  }
+
+  private static int transportLimit(int maxFrameBytes) {
+    return (int) Math.min(Integer.MAX_VALUE - 8, 2L * maxFrameBytes);
   }
 
   private void registerEventBus() {
@@ -147,6 +194,7 @@ public class KoraNode extends VerticleBase {
     if (sequencer == null) {
       return Future.succeededFuture();
     }
+    jobs.stop();
     sequencer.close();
     Future<Void> closeServer = server == null ? Future.succeededFuture() : server.close();
     return closeServer.compose(v -> sequencer.drain())
@@ -178,8 +226,98 @@ public class KoraNode extends VerticleBase {
    *     {@code store_unavailable} or {@code closed}
    */
   public Future<Long> mutate(Mutation mutation) {
-    return onContext(() -> mutation.isEmpty() ? Future.succeededFuture(sequencer.version())
-        : sequencer.submit(mutation));
+    return mutate(mutation, Session.internal());
+  }
+
+  /**
+   * Writes a mutation on behalf of a session: a client session may not write reserved {@code kora:*}
+   * paths; interceptors run first (validate, before, effects), then the write, then
+   * {@code afterMutation} and the effects.
+   *
+   * @param mutation the mutation
+   * @param session who writes
+   * @return the version once durable; fails with {@code denied}, an interceptor's code,
+   *     {@code interceptor_failed}, {@code store_unavailable} or {@code closed}
+   */
+  public Future<Long> mutate(Mutation mutation, Session session) {
+    return onContext(() -> {
+      if (!session.isInternal()) {
+        String reserved = reservedKey(mutation);
+        if (reserved != null) {
+          return Future.failedFuture(new KoraException(ErrorCode.DENIED,
+              "'" + reserved + "' is reserved for the server; clients cannot write kora:* paths"));
+        }
+      }
+      return chain.prepare(mutation, session).compose(prepared -> {
+        Mutation toWrite = prepared.mutation();
+        List<JobScheduler.Job> newJobs = jobs.jobs(prepared.effects());
+        if (!newJobs.isEmpty()) {
+          toWrite = toWrite.combine(jobs.store(newJobs));
+        }
+        if (toWrite.isEmpty()) {
+          return Future.succeededFuture(sequencer.version());
+        }
+        Mutation written = toWrite;
+        return sequencer.submit(written).onSuccess(version -> {
+          chain.afterMutation(written, session);
+          jobs.start(newJobs);
+        });
+      });
+    });
+  }
+
+  private static String reservedKey(Mutation mutation) {
+    for (Path path : mutation.deletes()) {
+      if (path.key(0).startsWith("kora:")) {
+        return path.key(0);
+      }
+    }
+    for (LeafWrite write : mutation.writes()) {
+      if (write.path().key(0).startsWith("kora:")) {
+        return write.path().key(0);
+      }
+    }
+    return null;
+  }
+
+  private static String reservedKey(Query query) {
+    for (Query.Entry entry : query.entries()) {
+      if (!entry.path().isRoot() && entry.path().key(0).startsWith("kora:")) {
+        return entry.path().key(0);
+      }
+    }
+    return null;
+  }
+
+  private static boolean subscribesRoot(Query query) {
+    for (Query.Entry entry : query.entries()) {
+      if (entry.path().isRoot() && entry.options().subscribe()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Removes reserved {@code kora:*} keys from a client's answer to a root query. */
+  private static JsonObject hideReserved(JsonObject answer, Session session) {
+    if (!session.isInternal()) {
+      JsonObject merge = answer.getJsonObject("merge");
+      merge.fieldNames().removeIf(key -> key.startsWith("kora:"));
+    }
+    return answer;
+  }
+
+  /**
+   * @param action an application action name
+   * @return its handler, or null
+   */
+  public ActionHandler handler(String action) {
+    return handlers.get(action);
+  }
+
+  /** @return every registered action handler */
+  public java.util.Collection<ActionHandler> handlers() {
+    return handlers.values();
   }
 
   /**
@@ -250,7 +388,32 @@ public class KoraNode extends VerticleBase {
    * @return {@code {"merge": ..., "delete": ...}}
    */
   public Future<JsonObject> read(Query query) {
-    return onContext(() -> queries.read(query));
+    return read(query, Session.internal());
+  }
+
+  /**
+   * Internal: answers a query for a session: interceptors' {@code beforeQuery} first, virtual paths
+   * through {@code resolveQuery}; a client cannot read reserved {@code kora:*} paths.
+   *
+   * @param query the query
+   * @param session who reads
+   * @return {@code {"merge": ..., "delete": ...}}
+   */
+  public Future<JsonObject> read(Query query, Session session) {
+    return onContext(() -> check(query, session)
+        .compose(v -> queries.read(query, (path, opts) -> chain.resolve(path, opts, session)))
+        .map(answer -> hideReserved(answer, session)));
+  }
+
+  private Future<Void> check(Query query, Session session) {
+    if (!session.isInternal()) {
+      String reserved = reservedKey(query);
+      if (reserved != null) {
+        return Future.failedFuture(new KoraException(ErrorCode.DENIED,
+            "'" + reserved + "' is reserved for the server; clients cannot read kora:* paths"));
+      }
+    }
+    return chain.checkQuery(query, session);
   }
 
   /**
@@ -263,14 +426,20 @@ public class KoraNode extends VerticleBase {
    * @return the answer in wire form
    */
   public Future<JsonObject> subscribe(Query query, Subscriber subscriber) {
-    return onContext(() -> sequencer.barrier(() -> {
+    Session session = subscriber.session();
+    if (!session.isInternal() && subscribesRoot(query)) {
+      return Future.failedFuture(new KoraException(ErrorCode.DENIED,
+          "clients cannot subscribe to the root; subscribe to the top-level paths you need"));
+    }
+    return onContext(() -> check(query, session).compose(checked -> sequencer.barrier(() -> {
       for (Query.Entry entry : query.entries()) {
         if (entry.options().subscribe()) {
           registry.add(entry.path(), subscriber);
         }
       }
-      return queries.read(query);
-    }));
+      return queries.read(query, (path, opts) -> chain.resolve(path, opts, session))
+          .map(answer -> hideReserved(answer, session));
+    })));
   }
 
   /**

@@ -1,7 +1,11 @@
 package dev.kora.node;
 
+import dev.kora.interceptors.KoraPlugin;
 import dev.kora.storage.StoreOptions;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -24,6 +28,11 @@ public class KoraNodeOptions {
   /** Default most mutations waiting for the store before new ones are refused: 100,000. */
   public static final int DEFAULT_MAX_PENDING_MUTATIONS = 100_000;
 
+  /** Default most tries of an effect job before it is kept as failed: 8. */
+  public static final int DEFAULT_JOB_MAX_ATTEMPTS = 8;
+  /** Default wait before the first retry of a failed job, doubled each time: 1,000 ms. */
+  public static final long DEFAULT_JOB_BACKOFF_MS = 1_000;
+
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
   private boolean listen = true;
@@ -31,6 +40,9 @@ public class KoraNodeOptions {
   private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
   private int maxBatchMutations = DEFAULT_MAX_BATCH_MUTATIONS;
   private int maxPendingMutations = DEFAULT_MAX_PENDING_MUTATIONS;
+  private int jobMaxAttempts = DEFAULT_JOB_MAX_ATTEMPTS;
+  private long jobBackoffMs = DEFAULT_JOB_BACKOFF_MS;
+  private final List<KoraPlugin> plugins = new ArrayList<>();
 
   /** Options with every default. */
   public KoraNodeOptions() {
@@ -45,6 +57,9 @@ public class KoraNodeOptions {
     this.maxFrameBytes = other.maxFrameBytes;
     this.maxBatchMutations = other.maxBatchMutations;
     this.maxPendingMutations = other.maxPendingMutations;
+    this.jobMaxAttempts = other.jobMaxAttempts;
+    this.jobBackoffMs = other.jobBackoffMs;
+    this.plugins.addAll(other.plugins);
   }
 
   /**
@@ -60,6 +75,8 @@ public class KoraNodeOptions {
     this.maxBatchMutations = json.getInteger("maxBatchMutations", DEFAULT_MAX_BATCH_MUTATIONS);
     this.maxPendingMutations = json.getInteger("maxPendingMutations",
         DEFAULT_MAX_PENDING_MUTATIONS);
+    this.jobMaxAttempts = json.getInteger("jobMaxAttempts", DEFAULT_JOB_MAX_ATTEMPTS);
+    this.jobBackoffMs = json.getLong("jobBackoffMs", DEFAULT_JOB_BACKOFF_MS);
   }
 
   /** @return the interface to listen on */
@@ -177,11 +194,63 @@ public class KoraNodeOptions {
     return this;
   }
 
+  /** @return the most tries of an effect job */
+  public int getJobMaxAttempts() {
+    return jobMaxAttempts;
+  }
+
+  /**
+   * @param jobMaxAttempts at least 1; default {@value #DEFAULT_JOB_MAX_ATTEMPTS}
+   * @return these options
+   */
+  public KoraNodeOptions setJobMaxAttempts(int jobMaxAttempts) {
+    if (jobMaxAttempts < 1) {
+      throw new IllegalArgumentException("jobMaxAttempts must be at least 1");
+    }
+    this.jobMaxAttempts = jobMaxAttempts;
+    return this;
+  }
+
+  /** @return ms before the first retry of a failed job; doubled for each further retry */
+  public long getJobBackoffMs() {
+    return jobBackoffMs;
+  }
+
+  /**
+   * @param jobBackoffMs ms, at least 1; default {@value #DEFAULT_JOB_BACKOFF_MS}
+   * @return these options
+   */
+  public KoraNodeOptions setJobBackoffMs(long jobBackoffMs) {
+    if (jobBackoffMs < 1) {
+      throw new IllegalArgumentException("jobBackoffMs must be at least 1");
+    }
+    this.jobBackoffMs = jobBackoffMs;
+    return this;
+  }
+
+  /**
+   * Adds an application plugin: interceptors, action handlers and effect handlers. Plugins are objects,
+   * so they are not part of {@link #toJson()}.
+   *
+   * @param plugin the plugin; its interceptors run after those of plugins added before it
+   * @return these options
+   */
+  public KoraNodeOptions addPlugin(KoraPlugin plugin) {
+    plugins.add(Objects.requireNonNull(plugin, "plugin"));
+    return this;
+  }
+
+  /** @return the plugins, in the order they were added */
+  public List<KoraPlugin> getPlugins() {
+    return Collections.unmodifiableList(plugins);
+  }
+
   /** @return the JSON form accepted by {@link #KoraNodeOptions(JsonObject)} */
   public JsonObject toJson() {
     return new JsonObject().put("host", host).put("port", port).put("listen", listen)
         .put("store", store.toJson()).put("maxFrameBytes", maxFrameBytes)
         .put("maxBatchMutations", maxBatchMutations)
-        .put("maxPendingMutations", maxPendingMutations);
+        .put("maxPendingMutations", maxPendingMutations)
+        .put("jobMaxAttempts", jobMaxAttempts).put("jobBackoffMs", jobBackoffMs);
   }
 }

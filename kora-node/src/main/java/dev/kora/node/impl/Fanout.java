@@ -1,5 +1,6 @@
 package dev.kora.node.impl;
 
+import dev.kora.interceptors.InterceptorChain;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import java.util.ArrayList;
@@ -15,9 +16,15 @@ import java.util.Map;
 public final class Fanout {
 
   private final SubscriptionRegistry registry;
+  private final InterceptorChain chain;
 
-  public Fanout(SubscriptionRegistry registry) {
+  /**
+   * @param registry the subscriptions
+   * @param chain the interceptors, for {@code filterDelivery}
+   */
+  public Fanout(SubscriptionRegistry registry, InterceptorChain chain) {
     this.registry = registry;
+    this.chain = chain;
   }
 
   /**
@@ -31,12 +38,26 @@ public final class Fanout {
     }
     Map<String, Mutation> parts = new HashMap<>();
     Map<String, Object> frames = new HashMap<>();
+    long unshared = 0;
     for (Map.Entry<Subscriber, List<Path>> match : matches.entrySet()) {
       List<Path> outer = outermost(match.getValue());
       String key = key(outer);
-      Mutation part = parts.computeIfAbsent(key, k -> restrict(mutation, outer));
-      if (!part.isEmpty()) {
-        match.getKey().push(part, key, version, frames);
+      Subscriber subscriber = match.getKey();
+      if (chain.filtersDeliveries()) {
+        // What a subscriber may see depends on who it is: filter per subscription, share nothing.
+        Mutation filtered = Mutation.empty();
+        for (Path path : outer) {
+          filtered = filtered.combine(chain.filter(path, mutation.restrictTo(path),
+              subscriber.session()));
+        }
+        if (!filtered.isEmpty()) {
+          subscriber.push(filtered, "filtered\u0000" + (unshared++), version, frames);
+        }
+      } else {
+        Mutation part = parts.computeIfAbsent(key, k -> restrict(mutation, outer));
+        if (!part.isEmpty()) {
+          subscriber.push(part, key, version, frames);
+        }
       }
     }
   }

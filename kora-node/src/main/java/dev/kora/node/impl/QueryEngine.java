@@ -1,5 +1,6 @@
 package dev.kora.node.impl;
 
+import dev.kora.interceptors.Resolution;
 import dev.kora.storage.Store;
 import dev.kora.storage.TreeReader;
 import dev.kora.tree.Path;
@@ -8,6 +9,8 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
+import dev.kora.tree.QueryOptions;
 
 /**
  * Answers queries from the store. The answer is a mutation in wire form: {@code merge} holds the data
@@ -28,9 +31,26 @@ public final class QueryEngine {
    * @return {@code {"merge": {...}, "delete": {...}}}
    */
   public Future<JsonObject> read(Query query) {
+    return read(query, (path, options) -> Resolution.none());
+  }
+
+  /**
+   * @param query the query
+   * @param resolver virtual paths: a value that replaces the store read, or none
+   * @return {@code {"merge": {...}, "delete": {...}}}
+   */
+  public Future<JsonObject> read(Query query,
+      BiFunction<Path, QueryOptions, Resolution> resolver) {
     List<Future<Object>> reads = new ArrayList<>();
     for (Query.Entry entry : query.entries()) {
-      reads.add(TreeReader.read(store, entry.path(), entry.options()));
+      Resolution resolution = resolver.apply(entry.path(), entry.options());
+      if (resolution instanceof Resolution.Value value) {
+        reads.add(Future.succeededFuture(value.value()));
+      } else if (resolution instanceof Resolution.Later later) {
+        reads.add(later.future());
+      } else {
+        reads.add(TreeReader.read(store, entry.path(), entry.options()));
+      }
     }
     return Future.all(reads).map(all -> {
       JsonObject merge = new JsonObject();

@@ -1,5 +1,6 @@
 package dev.kora.node.impl;
 
+import dev.kora.interceptors.Session;
 import dev.kora.tree.Mutation;
 import java.util.Map;
 
@@ -18,4 +19,9 @@ public interface Subscriber {
    * @param frames a per-commit cache where subscribers share encoded frames by key
    */
   void push(Mutation part, String partKey, long version, Map<String, Object> frames);
+
+  /** @return the subscriber's session, for delivery filters; default the internal session */
+  default Session session() {
+    return Session.internal();
+  }
 }

@@ -1,5 +1,6 @@
 package dev.kora.node.rest;
 
+import dev.kora.interceptors.Session;
 import dev.kora.node.KoraNode;
 import dev.kora.node.impl.Subscriber;
 import dev.kora.tree.ErrorCode;
@@ -48,7 +49,7 @@ public final class RestApi {
     router.patch("/tree*").handler(context -> write(context, false));
     router.put("/tree*").handler(context -> write(context, true));
     router.delete("/tree*").handler(context -> respond(context,
-        node.delete(path(context)).map(version -> "ok")));
+        node.mutate(Mutation.delete(path(context)), session(context)).map(version -> "ok")));
     router.route().failureHandler(context -> {
       Throwable failure = context.failure();
       if (context.statusCode() == 413) {
@@ -62,6 +63,11 @@ public final class RestApi {
         fail(context, new KoraException(ErrorCode.INTERNAL, String.valueOf(failure)));
       }
     });
+  }
+
+  /** Each REST request is its own anonymous client session. */
+  private static Session session(RoutingContext context) {
+    return Session.client("http:" + context.request().remoteAddress());
   }
 
   private static Path path(RoutingContext context) {
@@ -80,7 +86,7 @@ public final class RestApi {
       stream(context, Query.of(path, options.withSubscribe(true)));
       return;
     }
-    respond(context, node.read(Query.of(path, options))
+    respond(context, node.read(Query.of(path, options), session(context))
         .map(answer -> Tree.get(answer.getJsonObject("merge"), path)));
   }
 
@@ -94,14 +100,20 @@ public final class RestApi {
       throw new KoraException(ErrorCode.INVALID_JSON, "body is not valid JSON: " + e.getMessage());
     }
     Mutation mutation = replace ? Mutation.replace(path, value) : Mutation.merge(path, value);
-    respond(context, node.mutate(mutation).map(version -> "ok"));
+    respond(context, node.mutate(mutation, session(context)).map(version -> "ok"));
   }
 
   private void stream(RoutingContext context, Query query) {
     HttpServerResponse response = context.response();
     response.setChunked(true).putHeader("Content-Type", "text/event-stream")
         .putHeader("Cache-Control", "no-cache");
+    Session session = session(context);
     Subscriber subscriber = new Subscriber() {
+      @Override
+      public Session session() {
+        return session;
+      }
+
       @Override
       public void push(Mutation part, String partKey, long version, Map<String, Object> frames) {
         String event = (String) frames.computeIfAbsent("sse\u0000" + partKey,

@@ -1,5 +1,7 @@
 package dev.kora.node.socket;
 
+import dev.kora.interceptors.ActionHandler;
+import dev.kora.interceptors.Session;
 import dev.kora.node.KoraNode;
 import dev.kora.node.impl.Subscriber;
 import dev.kora.tree.ErrorCode;
@@ -28,13 +30,18 @@ public final class SocketConnection implements Subscriber {
 
   private static final String KORA = "kora";
   private static final String RIPTIDE = "riptide";
-  private static final Pattern KEY_IN_HEAD = Pattern.compile("\"key\"\\s*:\\s*(-?\\d{1,18})");
+  /** A number key, or a string key (which calls may use too) in its JSON form. */
+  private static final Pattern KEY_IN_HEAD =
+      Pattern.compile("\"key\"\\s*:\\s*(-?\\d{1,18}|\"(?:[^\"\\\\]|\\\\.)*\")");
+  private static final java.util.concurrent.atomic.AtomicLong IDS =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private final KoraNode node;
   private final ServerWebSocket socket;
   private final int maxFrameBytes;
   /** Subscribed paths with how often each was subscribed. */
   private final Map<Path, Integer> subscriptions = new HashMap<>();
+  private final Session session = Session.client("c" + IDS.incrementAndGet());
   private String pushPrefix = RIPTIDE;
   private boolean closed;
 
@@ -52,12 +59,26 @@ public final class SocketConnection implements Subscriber {
         "binary frames are not supported; send JSON text frames")));
     socket.exceptionHandler(e -> { });
     socket.closeHandler(v -> onClose());
+    for (ActionHandler handler : node.handlers()) {
+      try {
+        handler.connected(session);
+      } catch (RuntimeException e) {
+        System.getLogger(SocketConnection.class.getName()).log(System.Logger.Level.WARNING,
+            "connected() of handler " + handler.action() + " failed", e);
+      }
+    }
+  }
+
+  @Override
+  public Session session() {
+    return session;
   }
 
   private void onText(String text) {
-    if (text.length() > maxFrameBytes) {
+    if (text.length() > maxFrameBytes || (text.length() > maxFrameBytes / 3
+        && text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxFrameBytes)) {
       Matcher key = KEY_IN_HEAD.matcher(text.substring(0, Math.min(text.length(), 256)));
-      send(Frames.error(key.find() ? Long.parseLong(key.group(1)) : null, ErrorCode.TOO_LARGE,
+      send(Frames.error(key.find() ? keyValue(key.group(1)) : null, ErrorCode.TOO_LARGE,
           "frame of " + text.length() + " characters exceeds the limit of " + maxFrameBytes));
       return;
     }
@@ -115,25 +136,52 @@ public final class SocketConnection implements Subscriber {
     }
   }
 
+  /** @return the key found by {@link #KEY_IN_HEAD}: a Long, a String, or null if unreadable */
+  private static Object keyValue(String found) {
+    if (!found.startsWith("\"")) {
+      return Long.parseLong(found);
+    }
+    try {
+      return io.vertx.core.json.Json.decodeValue(found);
+    } catch (DecodeException e) {
+      return null;
+    }
+  }
+
   private Future<Object> dispatch(String action, Object body) {
     int dot = action.indexOf('.');
     String prefix = dot < 0 ? "" : action.substring(0, dot);
     String name = dot < 0 ? action : action.substring(dot + 1);
     if (!prefix.equals(KORA) && !prefix.equals(RIPTIDE)) {
-      throw new KoraException(ErrorCode.UNKNOWN_ACTION, "unknown action '" + action + "'");
+      ActionHandler handler = node.handler(action);
+      if (handler == null) {
+        throw new KoraException(ErrorCode.UNKNOWN_ACTION, "unknown action '" + action + "'");
+      }
+      Future<Object> handled;
+      try {
+        handled = handler.handle(body, session);
+      } catch (KoraException e) {
+        return Future.failedFuture(e);
+      } catch (RuntimeException e) {
+        return Future.failedFuture(new KoraException(ErrorCode.INTERCEPTOR_FAILED,
+            "handler of '" + action + "' failed: " + e, e));
+      }
+      return handled.recover(e -> Future.failedFuture(e instanceof KoraException ? e
+          : new KoraException(ErrorCode.INTERCEPTOR_FAILED, "handler of '" + action
+              + "' failed: " + e.getMessage(), e)));
     }
     switch (name) {
       case "ping":
         return Future.succeededFuture(System.currentTimeMillis());
       case "mutation":
-        return node.mutate(Mutation.fromJson(object(body, "mutation"))).map("ok");
+        return node.mutate(Mutation.fromJson(object(body, "mutation")), session).map("ok");
       case "query": {
         Query query = Query.fromJson(object(body, "query"));
         if (query.entries().stream().anyMatch(entry -> entry.options().subscribe())) {
           pushPrefix = prefix;
           return subscribe(query);
         }
-        return node.read(query).map(answer -> answer);
+        return node.read(query, session).map(answer -> answer);
       }
       case "subscribe":
         pushPrefix = prefix;
@@ -213,5 +261,13 @@ public final class SocketConnection implements Subscriber {
     });
     node.unsubscribe(all, this);
     subscriptions.clear();
+    for (ActionHandler handler : node.handlers()) {
+      try {
+        handler.disconnected(session);
+      } catch (RuntimeException e) {
+        System.getLogger(SocketConnection.class.getName()).log(System.Logger.Level.WARNING,
+            "disconnected() of handler " + handler.action() + " failed", e);
+      }
+    }
   }
 }

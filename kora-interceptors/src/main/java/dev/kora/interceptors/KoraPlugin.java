@@ -1,0 +1,26 @@
+package dev.kora.interceptors;
+
+import java.util.List;
+
+/**
+ * What an application adds to a node: interceptors, action handlers and effect handlers. A standalone
+ * node ({@code ./kora serve --lib DIR}) finds plugins with {@link java.util.ServiceLoader}: list the
+ * class in {@code META-INF/services/dev.kora.interceptors.KoraPlugin} inside a jar in DIR.
+ */
+public interface KoraPlugin {
+
+  /** @return interceptors, in the order they run */
+  default List<Interceptor> interceptors() {
+    return List.of();
+  }
+
+  /** @return handlers of application actions */
+  default List<ActionHandler> handlers() {
+    return List.of();
+  }
+
+  /** @return runners of effect jobs by name */
+  default List<EffectHandler> effectHandlers() {
+    return List.of();
+  }
+}
