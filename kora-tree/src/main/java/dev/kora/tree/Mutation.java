@@ -179,7 +179,7 @@ public final class Mutation {
       Path path = base.child(entry.getKey());
       Object value = Tree.normalizeValue(entry.getValue());
       if (value == null) {
-        Tree.putLeaf(deleteTarget, path, 1);
+        putDelete(deleteTarget, path);
       } else if (value instanceof JsonObject) {
         JsonObject child = new JsonObject();
         copyMerge((JsonObject) value, path, child, deleteTarget);
@@ -195,6 +195,24 @@ public final class Mutation {
             + "' is not JSON (" + value.getClass().getSimpleName() + ")");
       }
     }
+  }
+
+  /**
+   * Marks {@code path} deleted in a delete tree. A delete already marked at an ancestor covers it, so
+   * nothing changes then; unlike {@link Tree#putLeaf}, the wider delete is never turned into a branch.
+   */
+  private static void putDelete(JsonObject deleteTree, Path path) {
+    Object node = deleteTree;
+    for (int i = 0; i < path.size() - 1; i++) {
+      node = ((JsonObject) node).getValue(path.key(i));
+      if (node == null) {
+        break;
+      }
+      if (!(node instanceof JsonObject)) {
+        return;
+      }
+    }
+    Tree.putLeaf(deleteTree, path, 1);
   }
 
   /** @return a copy of the merge tree (no nulls, no empty objects) */
@@ -254,7 +272,7 @@ public final class Mutation {
       if (path.isRoot()) {
         throw new KoraException(ErrorCode.INVALID_MUTATION, "the root cannot be deleted as a whole");
       }
-      Tree.putLeaf(deleteTree, path, 1);
+      putDelete(deleteTree, path);
     }
     JsonObject mergeTree = new JsonObject();
     for (LeafWrite write : writes) {

@@ -1,6 +1,9 @@
 package dev.kora.tree;
 
-import java.net.URLDecoder;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,7 +78,7 @@ public final class Path implements Comparable<Path> {
    * @param text e.g. {@code "user:info/dax/first%20name"}
    * @return the path {@code ["user:info", "dax", "first name"]}
    * @throws InvalidPathException if a decoded key breaks the key rules, the path is too deep, or a
-   *     percent escape is malformed (code {@code invalid_key})
+   *     percent escape is malformed or its bytes are not UTF-8 (code {@code invalid_key})
    */
   public static Path parse(String text) {
     List<String> keys = new ArrayList<>();
@@ -83,14 +86,61 @@ public final class Path implements Comparable<Path> {
       if (segment.isEmpty()) {
         continue;
       }
-      try {
-        keys.add(URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8));
-      } catch (IllegalArgumentException e) {
-        throw new InvalidPathException(ErrorCode.INVALID_KEY,
-            "malformed percent escape in path segment '" + segment + "'");
-      }
+      keys.add(decodeSegment(segment));
     }
     return of(keys);
+  }
+
+  /**
+   * Percent-decodes one segment: each run of {@code %XX} escapes must be valid UTF-8 (bad bytes are
+   * refused, not replaced by U+FFFD); every other character, {@code +} included, stands for itself.
+   */
+  private static String decodeSegment(String segment) {
+    if (segment.indexOf('%') < 0) {
+      return segment;
+    }
+    StringBuilder out = new StringBuilder(segment.length());
+    int i = 0;
+    while (i < segment.length()) {
+      if (segment.charAt(i) != '%') {
+        out.append(segment.charAt(i++));
+        continue;
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      while (i < segment.length() && segment.charAt(i) == '%') {
+        int high = i + 2 < segment.length() ? hexDigit(segment.charAt(i + 1)) : -1;
+        int low = high < 0 ? -1 : hexDigit(segment.charAt(i + 2));
+        if (low < 0) {
+          throw new InvalidPathException(ErrorCode.INVALID_KEY,
+              "malformed percent escape in path segment '" + printable(segment) + "'");
+        }
+        bytes.write(high * 16 + low);
+        i += 3;
+      }
+      try {
+        out.append(StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(ByteBuffer.wrap(bytes.toByteArray())));
+      } catch (CharacterCodingException e) {
+        throw new InvalidPathException(ErrorCode.INVALID_KEY,
+            "percent escapes in path segment '" + printable(segment) + "' are not valid UTF-8");
+      }
+    }
+    return out.toString();
+  }
+
+  private static int hexDigit(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
   }
 
   /**
@@ -191,6 +241,10 @@ public final class Path implements Comparable<Path> {
    * @return the ancestor (or this path) made of the first {@code length} keys
    */
   public Path prefix(int length) {
+    if (length < 0 || length > keys.length) {
+      throw new IndexOutOfBoundsException("prefix of " + length + " keys of a path of "
+          + keys.length);
+    }
     if (length == keys.length) {
       return this;
     }
