@@ -9,6 +9,15 @@ import java.util.List;
  */
 public interface KoraPlugin {
 
+  /**
+   * Called once when the node has opened its store, before it serves; keep the context to read and
+   * write the tree from handlers and interceptors.
+   *
+   * @param context the node's services
+   */
+  default void start(KoraContext context) {
+  }
+
   /** @return interceptors, in the order they run */
   default List<Interceptor> interceptors() {
     return List.of();

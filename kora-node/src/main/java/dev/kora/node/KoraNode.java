@@ -4,6 +4,7 @@ import dev.kora.interceptors.ActionHandler;
 import dev.kora.interceptors.EffectHandler;
 import dev.kora.interceptors.Interceptor;
 import dev.kora.interceptors.InterceptorChain;
+import dev.kora.interceptors.KoraContext;
 import dev.kora.interceptors.KoraPlugin;
 import dev.kora.interceptors.Session;
 import dev.kora.node.impl.Fanout;
@@ -120,6 +121,10 @@ public class KoraNode extends VerticleBase {
       jobs = new JobScheduler(vertx, effectHandlers, this::mutate, options.getJobMaxAttempts(),
           options.getJobBackoffMs());
       registerEventBus();
+      KoraContext pluginContext = pluginContext();
+      for (KoraPlugin plugin : options.getPlugins()) {
+        plugin.start(pluginContext);
+      }
       return TreeReader.read(store, JobScheduler.JOBS, QueryOptions.WHOLE);
     }).compose(storedJobs -> {
       int recovered = jobs.recover(storedJobs);
@@ -305,6 +310,26 @@ public class KoraNode extends VerticleBase {
       merge.fieldNames().removeIf(key -> key.startsWith("kora:"));
     }
     return answer;
+  }
+
+  private KoraContext pluginContext() {
+    KoraNode node = this;
+    return new KoraContext() {
+      @Override
+      public Vertx vertx() {
+        return node.vertx;
+      }
+
+      @Override
+      public Future<Long> mutate(Mutation mutation) {
+        return node.mutate(mutation);
+      }
+
+      @Override
+      public Future<Object> read(Path path, QueryOptions queryOptions) {
+        return onContext(() -> TreeReader.read(store, path, queryOptions));
+      }
+    };
   }
 
   /**

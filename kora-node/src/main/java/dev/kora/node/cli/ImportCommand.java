@@ -64,6 +64,10 @@ final class ImportCommand implements Callable<Integer> {
   @Mixin
   StoreLocation location;
 
+  @Option(names = "--lib", paramLabel = "DIR",
+      description = "Load plugins (interceptors, handlers, effects) from the jars in DIR; repeatable.")
+  java.util.List<java.io.File> lib;
+
   private final ArrayDeque<Future<Long>> pending = new ArrayDeque<>();
 
   @Override
@@ -74,8 +78,10 @@ final class ImportCommand implements Callable<Integer> {
     }
     Vertx vertx = Vertx.vertx();
     try {
-      KoraNode node = KoraNode.deploy(vertx, new KoraNodeOptions().setListen(false)
-          .setStore(location.options())).await();
+      KoraNodeOptions options = new KoraNodeOptions().setListen(false)
+          .setStore(location.options());
+      PluginLoader.load(lib).forEach(options::addPlugin);
+      KoraNode node = KoraNode.deploy(vertx, options).await();
       long[] counts = load(node, base);
       System.err.printf("kora: imported %,d items, %,d leaves into '%s' of %s%n", counts[0],
           counts[1], base, node.store().describe());

@@ -25,11 +25,16 @@ final class ServeCommand implements Runnable {
   @Mixin
   StoreLocation location;
 
+  @Option(names = "--lib", paramLabel = "DIR",
+      description = "Load plugins (interceptors, handlers, effects) from the jars in DIR; repeatable.")
+  java.util.List<java.io.File> lib;
+
   @Override
   public void run() {
     Vertx vertx = Vertx.vertx();
     KoraNodeOptions options = new KoraNodeOptions().setHost(host).setPort(port)
         .setStore(location.options());
+    PluginLoader.load(lib).forEach(options::addPlugin);
     CountDownLatch stopped = new CountDownLatch(1);
     try {
       KoraNode.deploy(vertx, options).await();

@@ -50,6 +50,10 @@ public final class RestApi {
     router.put("/tree*").handler(context -> write(context, true));
     router.delete("/tree*").handler(context -> respond(context,
         node.mutate(Mutation.delete(path(context)), session(context)).map(version -> "ok")));
+    // vertx-web itself answers 400 to a malformed percent escape in the path (%ZZ, a lone %), before
+    // any route runs: answer it in Kora's error format too.
+    router.errorHandler(400, context -> fail(context, new KoraException(ErrorCode.INVALID_KEY,
+        "malformed percent escape in the request path")));
     router.route().failureHandler(context -> {
       Throwable failure = context.failure();
       if (context.statusCode() == 413) {
