@@ -83,21 +83,42 @@ public final class TreeReader {
     });
   }
 
+  /**
+   * Pulls batches until the consumer stops or the rows run out. Loops while the futures are already
+   * complete (a store that answers at once, like the memory store) instead of recursing, so a subtree
+   * of any number of batches never overflows the stack.
+   */
   private static void pump(LeafCursor cursor, int batchRows,
       Function<List<StoredLeaf>, Future<Boolean>> consumer, long[] count, Promise<Long> done) {
-    cursor.next(batchRows).compose(rows -> {
-      if (rows.isEmpty()) {
-        return Future.succeededFuture(false);
+    while (true) {
+      Future<Boolean> step = cursor.next(batchRows).compose(rows -> {
+        if (rows.isEmpty()) {
+          return Future.succeededFuture(false);
+        }
+        count[0] += rows.size();
+        return consumer.apply(rows);
+      });
+      if (!step.isComplete()) {
+        step.onComplete(result -> {
+          if (result.failed()) {
+            done.fail(result.cause());
+          } else if (result.result()) {
+            pump(cursor, batchRows, consumer, count, done);
+          } else {
+            done.complete(count[0]);
+          }
+        });
+        return;
       }
-      count[0] += rows.size();
-      return consumer.apply(rows);
-    }).onSuccess(more -> {
-      if (more) {
-        pump(cursor, batchRows, consumer, count, done);
-      } else {
+      if (step.failed()) {
+        done.fail(step.cause());
+        return;
+      }
+      if (!step.result()) {
         done.complete(count[0]);
+        return;
       }
-    }).onFailure(done::fail);
+    }
   }
 
   /** Counts distinct children in row order and refuses the first one past the limit. */

@@ -88,6 +88,9 @@ public final class MemoryStore implements Store {
     if (closed) {
       throw closedError();
     }
+    if (to != null && rows.comparator().compare(from, to) > 0) {
+      return new ArrayList<>();
+    }
     NavigableMap<String, String> view = to == null ? rows.tailMap(from, inclusive)
         : rows.subMap(from, inclusive, to, false);
     List<StoredLeaf> result = new ArrayList<>(Math.min(max, 256));

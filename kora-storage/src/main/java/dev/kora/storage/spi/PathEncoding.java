@@ -60,11 +60,16 @@ public final class PathEncoding {
 
   /**
    * @param range a read range
-   * @return the first stored path of the range (inclusive)
+   * @return the first stored path of the range (inclusive). With any bound set, a leaf at the base
+   *     itself is left out: the bound is {@code base + fromChild + SEP}, or {@code base + SEP} when only
+   *     {@code toChild} is set (above the base's own row, below every child's).
    */
   public static String lowerBound(ReadRange range) {
     String base = encode(range.base());
-    return range.fromChild() == null ? base : base + range.fromChild() + SEPARATOR;
+    if (range.isWhole()) {
+      return base;
+    }
+    return range.fromChild() == null ? base + SEPARATOR : base + range.fromChild() + SEPARATOR;
   }
 
   /**

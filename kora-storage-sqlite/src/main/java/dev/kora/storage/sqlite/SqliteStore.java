@@ -1,0 +1,188 @@
+package dev.kora.storage.sqlite;
+
+import dev.kora.storage.LeafCursor;
+import dev.kora.storage.ReadRange;
+import dev.kora.storage.Store;
+import dev.kora.storage.StoreOptions;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.Mutation;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded default store: the tree in one SQLite file, one row per leaf in a table
+ * {@code (path TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID} with SQLite's default BINARY
+ * collation, paths encoded by {@link dev.kora.storage.spi.PathEncoding} so that a subtree is one key
+ * range. Open it with {@link dev.kora.storage.Stores#open} and a URL such as
+ * {@code sqlite:/var/kora/kora.db}, {@code sqlite:data/kora.db} (relative to the working directory) or
+ * {@code sqlite:/var/kora/kora.db?table=todo&synchronous=NORMAL}, or with {@link #open}.
+ *
+ * <p>URL options, which take precedence over {@link StoreOptions}:
+ * <ul>
+ *   <li>{@code table} — the table holding the tree; default {@link StoreOptions#getTable()}
+ *       ({@code kora}). Several trees can share one file under different tables.</li>
+ *   <li>{@code synchronous} — SQLite's durability level for the writer connection: {@code FULL}
+ *       (default), {@code EXTRA}, {@code NORMAL} or {@code OFF}; see Durability below.</li>
+ * </ul>
+ * {@link StoreOptions#getPoolSize()} bounds the read connections (one per open cursor) and
+ * {@link StoreOptions#getOperationTimeoutMs()} bounds each operation and the SQLite busy timeout.
+ * The file's parent directories are created when missing.
+ *
+ * <p>Threading: every method may be called from any thread, event loops included, and never blocks.
+ * Writes run on one connection on the single thread of the shared Vert.x worker pool
+ * {@value SqliteWriter#POOL_NAME}; reads run on the shared worker pool
+ * {@value SqliteReaders#POOL_NAME} ({@code poolSize} threads) over at most {@code poolSize} read-only
+ * connections. Futures complete on the caller's context (an event loop context is created for callers
+ * outside Vert.x).
+ *
+ * <p>Writes: concurrent {@link #write} calls are queued and committed in groups — one
+ * {@code BEGIN IMMEDIATE} transaction and one fsync for all calls queued while the previous group was
+ * written (at most 512 calls per group). A call that fails on its own (e.g. a constraint) fails
+ * alone: the transaction is rolled back and the other calls of the group are applied again without it.
+ * Each call is atomic: all of its mutations or none. The file is in WAL mode, so
+ * readers never block the writer nor see a partial write; each cursor reads one snapshot.
+ *
+ * <p>Durability: with {@code synchronous=FULL} (the default) a write whose future succeeded survives a
+ * crash of the process and of the machine. {@code NORMAL} in WAL mode survives a crash of the process
+ * but the last commits may be lost if the machine loses power; {@code OFF} leaves it to the operating
+ * system. Other processes may open the same file: SQLite's file locks serialize their writers, and a
+ * writer waits for the lock at most the operation timeout.
+ *
+ * <p>Errors: a file that cannot be opened, a lock not obtained in time, an I/O error, a full disk, a
+ * closed store or an operation over its timeout fail with {@link KoraException} code
+ * {@code store_unavailable}; other SQLite errors (a corrupt row, a constraint raised by a trigger)
+ * with {@code internal}. A failed write has written nothing. A bad URL fails {@link #open} with
+ * {@code invalid_message}.
+ */
+public final class SqliteStore implements Store {
+
+  private final SqliteUrl url;
+  private final WorkerExecutor writerPool;
+  private final WorkerExecutor readerPool;
+  private final SqliteWriter writer;
+  private final SqliteReaders readers;
+  private volatile boolean closed;
+  private Future<Void> closing;
+
+  private SqliteStore(SqliteUrl url, WorkerExecutor writerPool, WorkerExecutor readerPool,
+      SqliteWriter writer, SqliteReaders readers) {
+    this.url = url;
+    this.writerPool = writerPool;
+    this.readerPool = readerPool;
+    this.writer = writer;
+    this.readers = readers;
+  }
+
+  /**
+   * Opens (and on first use creates) the store named by {@code options.getUrl()}. Never blocks: the
+   * file is opened on the writer pool.
+   *
+   * @param vertx the Vert.x instance whose worker pools the store uses
+   * @param options the URL ({@code sqlite:...}), table, pool size and operation timeout
+   * @return the open store; fails with {@code invalid_message} for a bad URL, {@code store_unavailable}
+   *     when the file cannot be opened as a Kora tree in WAL mode
+   */
+  public static Future<SqliteStore> open(Vertx vertx, StoreOptions options) {
+    SqliteUrl url;
+    try {
+      url = SqliteUrl.parse(options);
+    } catch (KoraException e) {
+      return Future.failedFuture(e);
+    }
+    long timeoutMs = options.getOperationTimeoutMs();
+    long maxExecuteMs = Math.max(60_000, 2 * timeoutMs);
+    WorkerExecutor writerPool = vertx.createSharedWorkerExecutor(SqliteWriter.POOL_NAME, 1,
+        maxExecuteMs, TimeUnit.MILLISECONDS);
+    WorkerExecutor readerPool = vertx.createSharedWorkerExecutor(SqliteReaders.POOL_NAME,
+        options.getPoolSize(), maxExecuteMs, TimeUnit.MILLISECONDS);
+    SqliteWriter writer = new SqliteWriter(vertx, writerPool, url, timeoutMs);
+    SqliteReaders readers = new SqliteReaders(vertx, readerPool, url, options.getPoolSize(),
+        timeoutMs);
+    return writerPool.executeBlocking(() -> {
+      writer.open();
+      return new SqliteStore(url, writerPool, readerPool, writer, readers);
+    }, false).recover(error -> Future.join(writerPool.close(), readerPool.close())
+        .transform(ignored -> Future.failedFuture(
+            SqliteErrors.wrap("opening " + url.describe(), error))));
+  }
+
+  /** @return the database file, absolute */
+  public Path file() {
+    return url.file();
+  }
+
+  /** @return the table that holds this tree */
+  public String table() {
+    return url.table();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Queued and committed with other concurrent calls in one transaction (group commit); completes
+   * once the commit is durable at the configured {@code synchronous} level.
+   */
+  @Override
+  public Future<Void> write(List<Mutation> mutations) {
+    if (closed) {
+      return Future.failedFuture(readers.closedError());
+    }
+    boolean empty = true;
+    for (Mutation mutation : mutations) {
+      empty &= mutation.isEmpty();
+    }
+    if (empty) {
+      return Future.succeededFuture();
+    }
+    return writer.write(List.copyOf(mutations));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The cursor holds a read connection and one snapshot until it is exhausted or closed.
+   */
+  @Override
+  public Future<LeafCursor> read(ReadRange range) {
+    if (closed) {
+      return Future.failedFuture(readers.closedError());
+    }
+    return readers.read(range);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Writes queued before the call are still written; open cursors are closed.
+   */
+  @Override
+  public synchronized Future<Void> close() {
+    if (closing == null) {
+      closed = true;
+      closing = Future.join(writer.close(), readers.close())
+          .transform(result -> Future.join(writerPool.close(), readerPool.close())
+              .transform(ignored -> result.succeeded() ? Future.<Void>succeededFuture()
+                  : Future.<Void>failedFuture(
+                      SqliteErrors.wrap("closing " + url.describe(), result.cause()))));
+    }
+    return closing;
+  }
+
+  /** @return e.g. {@code sqlite:/var/kora/kora.db?table=kora&synchronous=FULL} */
+  @Override
+  public String describe() {
+    return url.describe();
+  }
+
+  /**
+   * Runs a query on the writer connection and returns the first column of its first row, e.g.
+   * {@code PRAGMA synchronous}. For tests and diagnostics.
+   */
+  Future<String> queryWriter(String sql) {
+    return writer.query(sql);
+  }
+}

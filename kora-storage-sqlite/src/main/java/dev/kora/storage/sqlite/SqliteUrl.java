@@ -1,0 +1,121 @@
+package dev.kora.storage.sqlite;
+
+import dev.kora.storage.StoreOptions;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Locale;
+
+/**
+ * A parsed {@code sqlite:} URL: {@code sqlite:/var/kora/kora.db}, {@code sqlite:data/kora.db}
+ * (relative to the working directory) or {@code sqlite:///var/kora/kora.db}, optionally followed by
+ * {@code ?table=NAME&synchronous=MODE}. Everything before the first {@code ?} is the file path, taken
+ * literally (not percent-decoded), so a path built by joining {@code "sqlite:"} and a file name works
+ * as long as the name holds no {@code ?}. Option values are percent-decoded.
+ *
+ * @param file the database file, absolute and normalized
+ * @param table the table holding the tree: the URL's {@code table}, else {@link StoreOptions#getTable()}
+ * @param synchronous SQLite's {@code PRAGMA synchronous} for the writer connection
+ */
+record SqliteUrl(Path file, String table, Synchronous synchronous) {
+
+  /** The scheme every SQLite store URL starts with. */
+  static final String SCHEME = "sqlite:";
+
+  /** SQLite's durability levels ({@code PRAGMA synchronous}); see {@link SqliteStore}. */
+  enum Synchronous { OFF, NORMAL, FULL, EXTRA }
+
+  /** @return whether the URL names the SQLite driver */
+  static boolean accepts(String url) {
+    return url != null && url.startsWith(SCHEME);
+  }
+
+  /**
+   * @param options the store options; their URL must start with {@code sqlite:}
+   * @return the parsed URL
+   * @throws KoraException {@code invalid_message} for a URL this driver cannot use
+   */
+  static SqliteUrl parse(StoreOptions options) {
+    String url = options.getUrl();
+    if (!accepts(url)) {
+      throw invalid(url, "it does not start with " + SCHEME);
+    }
+    String rest = url.substring(SCHEME.length());
+    String query = null;
+    int mark = rest.indexOf('?');
+    if (mark >= 0) {
+      query = rest.substring(mark + 1);
+      rest = rest.substring(0, mark);
+    }
+    if (rest.startsWith("///")) {
+      rest = rest.substring(2);
+    } else if (rest.startsWith("//")) {
+      throw invalid(url, "write a file path, sqlite:/abs/file.db or sqlite:relative/file.db,"
+          + " not a host");
+    }
+    String pathText = rest;
+    if (pathText.isEmpty() || pathText.endsWith("/")) {
+      throw invalid(url, "it names no database file");
+    }
+    if (pathText.equals(":memory:") || pathText.startsWith("file:")) {
+      throw invalid(url, "it must name a file on disk (use the URL 'memory' for a store in memory)");
+    }
+    Path file;
+    try {
+      file = Paths.get(pathText).toAbsolutePath().normalize();
+    } catch (InvalidPathException e) {
+      throw invalid(url, e.getMessage());
+    }
+    String table = options.getTable();
+    Synchronous synchronous = Synchronous.FULL;
+    if (query != null && !query.isEmpty()) {
+      for (String pair : query.split("&")) {
+        int eq = pair.indexOf('=');
+        String name = eq < 0 ? pair : pair.substring(0, eq);
+        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        switch (name) {
+          case "table" -> {
+            try {
+              table = new StoreOptions().setTable(value).getTable();
+            } catch (IllegalArgumentException e) {
+              throw invalid(url, e.getMessage());
+            }
+          }
+          case "synchronous" -> {
+            try {
+              synchronous = Synchronous.valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+              throw invalid(url, "synchronous must be OFF, NORMAL, FULL or EXTRA, got '" + value + "'");
+            }
+          }
+          default -> throw invalid(url, "unknown option '" + name
+              + "'; the options are table and synchronous");
+        }
+      }
+    }
+    return new SqliteUrl(file, table, synchronous);
+  }
+
+  /** @return the sqlite-jdbc URL of the file */
+  String jdbcUrl() {
+    return "jdbc:sqlite:" + file;
+  }
+
+  /** @return the table name quoted as an SQL identifier */
+  String quotedTable() {
+    return "\"" + table + "\"";
+  }
+
+  /** @return e.g. {@code sqlite:/var/kora/kora.db?table=kora&synchronous=FULL} */
+  String describe() {
+    return SCHEME + file + "?table=" + table + "&synchronous=" + synchronous;
+  }
+
+  private static KoraException invalid(String url, String why) {
+    return new KoraException(ErrorCode.INVALID_MESSAGE, "bad SQLite store URL '" + url + "': " + why);
+  }
+}
