@@ -168,25 +168,34 @@ public class KoraNode extends VerticleBase {
   }
 
   private void registerEventBus() {
-    consumers.add(vertx.eventBus().<JsonObject>consumer(KoraAddresses.MUTATE, message -> {
+    consumers.add(vertx.eventBus().consumer(KoraAddresses.MUTATE, message -> {
       Future<Long> result;
       try {
-        result = mutate(Mutation.fromJson(message.body()));
+        result = mutate(Mutation.fromJson(jsonBody(message.body(), ErrorCode.INVALID_MUTATION)));
       } catch (KoraException e) {
         result = Future.failedFuture(e);
       }
       result.onSuccess(version -> message.reply(new JsonObject().put("version", version)))
           .onFailure(e -> message.fail(400, describe(e)));
     }));
-    consumers.add(vertx.eventBus().<JsonObject>consumer(KoraAddresses.QUERY, message -> {
+    consumers.add(vertx.eventBus().consumer(KoraAddresses.QUERY, message -> {
       Future<JsonObject> result;
       try {
-        result = read(Query.fromJson(message.body()));
+        result = read(Query.fromJson(jsonBody(message.body(), ErrorCode.INVALID_QUERY)));
       } catch (KoraException e) {
         result = Future.failedFuture(e);
       }
       result.onSuccess(message::reply).onFailure(e -> message.fail(400, describe(e)));
     }));
+  }
+
+  /** A request whose body is not a JsonObject is refused (and answered) instead of throwing. */
+  private static JsonObject jsonBody(Object body, String code) {
+    if (body instanceof JsonObject) {
+      return (JsonObject) body;
+    }
+    throw new KoraException(code, "the body must be a JsonObject, got "
+        + (body == null ? "null" : body.getClass().getSimpleName()));
   }
 
   private static String describe(Throwable e) {

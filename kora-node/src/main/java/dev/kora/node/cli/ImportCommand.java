@@ -82,7 +82,16 @@ final class ImportCommand implements Callable<Integer> {
           .setStore(location.options());
       PluginLoader.load(lib).forEach(options::addPlugin);
       KoraNode node = KoraNode.deploy(vertx, options).await();
-      long[] counts = load(node, base);
+      long[] counts;
+      try {
+        counts = load(node, base);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        // Jackson's own message spans two lines; the CLI reports one.
+        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
+            + ", column " + e.getLocation().getColumnNr();
+        throw new KoraException(ErrorCode.INVALID_JSON, file + " is not valid JSON" + where + ": "
+            + e.getOriginalMessage(), e);
+      }
       System.err.printf("kora: imported %,d items, %,d leaves into '%s' of %s%n", counts[0],
           counts[1], base, node.store().describe());
       return 0;
