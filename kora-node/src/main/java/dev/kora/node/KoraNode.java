@@ -53,8 +53,8 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <p>The embedded Java API ({@link #mutate}, {@link #merge}, {@link #delete}, {@link #query},
- * {@link #subscribe}) may be called from any thread once deployed; its futures complete on the node's
- * context. Nothing here blocks an event loop. The same operations are offered on the event bus, see
+ * {@link #subscribe}) may be called from any thread once deployed; its futures complete on the
+ * caller's context when the caller runs on one (another verticle), else on the node's context. Nothing here blocks an event loop. The same operations are offered on the event bus, see
  * {@link KoraAddresses}.
  */
 public class KoraNode extends VerticleBase {
@@ -483,6 +483,12 @@ public class KoraNode extends VerticleBase {
    * @param subscriber the subscriber
    */
   public void unsubscribe(Iterable<Path> paths, Subscriber subscriber) {
+    if (Vertx.currentContext() == context) {
+      for (Path path : paths) {
+        registry.remove(path, subscriber);
+      }
+      return;
+    }
     context.runOnContext(v -> {
       for (Path path : paths) {
         registry.remove(path, subscriber);
@@ -507,11 +513,27 @@ public class KoraNode extends VerticleBase {
     if (context == null || sequencer == null) {
       return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the node is not started"));
     }
-    if (Vertx.currentContext() == context) {
+    Context caller = Vertx.currentContext();
+    if (caller == context) {
       return operation.get();
     }
     Promise<T> promise = Promise.promise();
-    context.runOnContext(v -> operation.get().onComplete(promise));
+    context.runOnContext(v -> {
+      Future<T> result;
+      try {
+        result = operation.get();
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      // Complete on the caller's context (another verticle's), as Vert.x APIs do.
+      result.onComplete(done -> {
+        if (caller == null) {
+          promise.handle(done);
+        } else {
+          caller.runOnContext(ignored -> promise.handle(done));
+        }
+      });
+    });
     return promise.future();
   }
 

@@ -157,8 +157,19 @@ class RestApiTest {
         })
         .compose(r -> {
           r.assertError(400, "invalid_key", "PATCH at %2F");
-          return send(HttpMethod.GET, "/tree/a%ZZ", null);
+          return ok(HttpMethod.PUT, "/tree/keep", "{\"x\":1}");
         })
+        .compose(v -> send(HttpMethod.PATCH, "/tree/keep", ""))
+        .compose(r -> {
+          r.assertError(400, "invalid_json", "PATCH without a body");
+          return send(HttpMethod.PUT, "/tree/keep", null);
+        })
+        .compose(r -> {
+          r.assertError(400, "invalid_json", "PUT without a body");
+          return get("/tree/keep", json("{'x':1}"));
+        })
+        .compose(v -> ok(HttpMethod.DELETE, "/tree/keep", null))
+        .compose(v -> send(HttpMethod.GET, "/tree/a%ZZ", null))
         .compose(r -> {
           r.assertError(400, "invalid_key", "malformed escape");
           return send(HttpMethod.DELETE, "/tree/a/b%", null);

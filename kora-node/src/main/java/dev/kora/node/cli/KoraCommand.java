@@ -24,10 +24,12 @@ public final class KoraCommand implements Runnable {
   public static void main(String[] args) {
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %5$s%6$s%n");
     System.setProperty("vertx.disableDnsResolver", "true");
-    int status = new CommandLine(new KoraCommand())
-        .setExecutionExceptionHandler(new ErrorHandler())
-        .execute(args);
-    System.exit(status);
+    System.exit(commandLine().execute(args));
+  }
+
+  /** @return the command line as {@link #main} runs it: one-line errors, exit status 1 on failure */
+  public static CommandLine commandLine() {
+    return new CommandLine(new KoraCommand()).setExecutionExceptionHandler(new ErrorHandler());
   }
 
   @Override

@@ -99,7 +99,11 @@ public final class RestApi {
     Object value;
     try {
       String body = context.body().asString();
-      value = body == null || body.isBlank() ? null : Json.decodeValue(body);
+      if (body == null || body.isBlank()) {
+        throw new KoraException(ErrorCode.INVALID_JSON, "the request needs a JSON body; send null"
+            + " to delete, or use DELETE");
+      }
+      value = Json.decodeValue(body);
     } catch (DecodeException e) {
       throw new KoraException(ErrorCode.INVALID_JSON, "body is not valid JSON: " + e.getMessage());
     }

@@ -73,8 +73,7 @@ class CliTest {
     System.setOut(outStream);
     System.setErr(errStream);
     try {
-      CommandLine commandLine = new CommandLine(new KoraCommand())
-          .setExecutionExceptionHandler(new KoraCommand.ErrorHandler());
+      CommandLine commandLine = KoraCommand.commandLine();
       commandLine.setOut(new PrintWriter(outStream, true));
       commandLine.setErr(new PrintWriter(errStream, true));
       int exit = commandLine.execute(args);
