@@ -12,7 +12,8 @@ import java.util.List;
  *   <li>{@link #validateMutation} for every layer of an incoming mutation: the first failure halts and
  *       nothing is written;</li>
  *   <li>{@link #beforeMutation} for every layer, in order: may add merges/deletes (written atomically
- *       with the mutation; additions are validated again) or fail;</li>
+ *       with the mutation; additions are validated again, as server writes with
+ *       {@link Session#internal()}) or fail;</li>
  *   <li>{@link #effect} for every layer of the final mutation: jobs stored with the write;</li>
  *   <li>the write commits durably, subscribers are notified
  *       ({@link #filterDelivery} per push and connection);</li>

@@ -68,7 +68,10 @@ public final class InterceptorChain {
 
   /**
    * Runs {@code validateMutation}, {@code beforeMutation} (validating additions again) and
-   * {@code effect}.
+   * {@code effect}. Additions are the server's own writes, derived from a mutation that already passed
+   * validation: they are validated with {@link Session#internal()}, so schema rules apply to them and
+   * client permission rules do not (a stamp of a server-only field, or a copy into a path clients may
+   * not write, is not refused as if the client had written it).
    *
    * @param mutation the incoming mutation
    * @param session who writes
@@ -82,7 +85,8 @@ public final class InterceptorChain {
     return validate(mutation, session)
         .compose(v -> before(mutation, session))
         .compose(additions -> additions.isEmpty() ? Future.succeededFuture(mutation)
-            : validate(additions, session).map(v -> mutation.combine(additions)))
+            : validate(additions, Session.internal())
+                .map(v -> mutation.combine(additions)))
         .compose(finalMutation -> decideEffects(finalMutation, session)
             .map(jobs -> new PreparedMutation(finalMutation, jobs)));
   }

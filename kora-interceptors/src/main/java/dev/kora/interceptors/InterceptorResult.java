@@ -19,7 +19,8 @@ import java.util.Objects;
  *   <li>{@link #later(Future)}: an asynchronous answer.</li>
  * </ul>
  *
- * Additions go through {@code validateMutation} too, but not through {@code beforeMutation} again.
+ * Additions go through {@code validateMutation} too, as server writes ({@link Session#internal()}),
+ * but not through {@code beforeMutation} again.
  */
 public sealed interface InterceptorResult {
 
