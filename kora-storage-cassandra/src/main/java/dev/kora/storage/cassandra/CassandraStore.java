@@ -1,0 +1,479 @@
+package dev.kora.storage.cassandra;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.CqlSessionBuilder;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchableStatement;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.cql.Statement;
+import dev.kora.storage.LeafCursor;
+import dev.kora.storage.ReadRange;
+import dev.kora.storage.Store;
+import dev.kora.storage.StoreOptions;
+import dev.kora.storage.spi.PathEncoding;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.Mutation;
+import dev.kora.tree.Path;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tree in Apache Cassandra, through the Apache Cassandra Java driver. Open it with
+ * {@link dev.kora.storage.Stores#open} and a URL such as
+ * {@code cassandra://127.0.0.1:9042/kora?table=kora&partitionDepth=1}, or with {@link #open}; the
+ * keyspace (SimpleStrategy) and the tables are created on first use. See docs/stores/cassandra.md.
+ *
+ * <p>Layout: table {@code <table>} holds one row per leaf: partition key {@code part} = the first
+ * {@code partitionDepth} keys of the path, clustering key {@code path} = the remaining keys, both
+ * encoded by {@link PathEncoding} as {@code text} (Cassandra compares text by its UTF-8 bytes, the
+ * tree's order), {@code leaf} = the JSON text (see {@link CassandraLayout}). Table
+ * {@code <table>_partitions} lists the partition keys that may hold rows, in byte order, for reads
+ * that span partitions (the root, or a path shallower than the depth). A partition emptied by
+ * deletes below the depth stays listed and is skipped by reads; a partition deleted whole is
+ * unlisted.
+ *
+ * <p>URL options, which take precedence over {@link StoreOptions}:
+ * <ul>
+ *   <li>{@code table} — the data table; default {@link StoreOptions#getTable()} ({@code kora}), at
+ *       most 37 characters.</li>
+ *   <li>{@code partitionDepth} — keys in a partition key, 1 to 32; default 1. Fixed when the table
+ *       is created: opening it with another depth fails.</li>
+ *   <li>{@code localDatacenter} — the datacenter the driver talks to; default
+ *       {@code datacenter1}.</li>
+ *   <li>{@code replication} — replication factor of a keyspace the store creates; default 1.</li>
+ *   <li>{@code consistency} — consistency level of reads and writes; default
+ *       {@code LOCAL_QUORUM}.</li>
+ * </ul>
+ * A user and password in the URL ({@code cassandra://user:secret@host/ks}) turn on password
+ * authentication; {@link #describe()} never shows the password. {@link StoreOptions#getPoolSize()}
+ * is the number of driver I/O threads and {@link StoreOptions#getOperationTimeoutMs()} the timeout
+ * of each request to Cassandra.
+ *
+ * <p>Writes: {@link #write} calls are applied one at a time, in call order. Each is one LOGGED
+ * batch on the data table — atomic: all of it is applied or none (a batch that spans partitions is
+ * replayed from Cassandra's batch log after a coordinator failure). Every statement carries its own
+ * client-side timestamp, strictly increasing across the store, deletes before inserts (at equal
+ * timestamps a tombstone would beat an insert). The list of partitions is updated around the batch
+ * (additions before, removals after) so that a listed partition may be empty but a partition with
+ * rows is always listed. Isolation holds within one partition only: a reader may see part of a
+ * write that spans partitions while it applies; cursors are not snapshots.
+ *
+ * <p>Threading: every method may be called from any thread and never blocks; the driver does its
+ * I/O on its own threads. Futures complete on the caller's Vert.x context (an event loop context
+ * when the caller is outside Vert.x).
+ *
+ * <p>Errors: no reachable node, a request over the operation timeout, too few replicas, a closed
+ * store: {@link KoraException} code {@code store_unavailable}; a write larger than Cassandra
+ * accepts as one batch: {@code too_large}. A bad URL fails {@link #open} with
+ * {@code invalid_message}.
+ */
+public final class CassandraStore implements Store {
+
+  /** Rows (and listed partitions) fetched per page. */
+  static final int PAGE_SIZE = 1_000;
+  /** The most statements Cassandra's native protocol takes in one batch. */
+  static final int MAX_BATCH_STATEMENTS = 65_535;
+  /** Schema changes may take longer than ordinary requests: at least this long. */
+  private static final Duration MIN_SCHEMA_TIMEOUT = Duration.ofSeconds(30);
+
+  private static final Logger LOG = LoggerFactory.getLogger(CassandraStore.class);
+  private static final AtomicLong LAST_TIMESTAMP = new AtomicLong();
+
+  private final Vertx vertx;
+  private final CassandraUrl url;
+  private final CqlSession session;
+  private final CassandraSchema schema;
+  private final CassandraLayout layout;
+  private final Object writeLock = new Object();
+  private CompletableFuture<Void> writeTail = CompletableFuture.completedFuture(null);
+  private volatile boolean closed;
+  private volatile Path failAt;
+  private CompletableFuture<Void> closing;
+
+  private CassandraStore(Vertx vertx, CassandraUrl url, CqlSession session,
+      CassandraSchema schema) {
+    this.vertx = vertx;
+    this.url = url;
+    this.session = session;
+    this.schema = schema;
+    this.layout = new CassandraLayout(url.partitionDepth());
+  }
+
+  /**
+   * Connects, creates the keyspace and tables when missing, checks the table's partition depth and
+   * prepares the statements. Never blocks: the driver session is built on a worker thread.
+   *
+   * @param vertx the Vert.x instance
+   * @param options the URL ({@code cassandra://...}), table, pool size and operation timeout
+   * @return the open store; fails with {@code invalid_message} for a bad URL or a table created
+   *     with another partition depth, {@code store_unavailable} when Cassandra cannot be reached
+   */
+  public static Future<CassandraStore> open(Vertx vertx, StoreOptions options) {
+    CassandraUrl url;
+    try {
+      url = CassandraUrl.parse(options);
+    } catch (KoraException e) {
+      return Future.failedFuture(e);
+    }
+    Context context = callerContext(vertx);
+    Duration timeout = Duration.ofMillis(options.getOperationTimeoutMs());
+    return vertx.executeBlocking(() -> builder(url, options, timeout).buildAsync(), false)
+        .compose(building -> {
+          CompletionStage<CassandraStore> opening = building.thenCompose(session -> {
+            CompletableFuture<CassandraStore> opened = new CompletableFuture<>();
+            initialize(vertx, url, session, timeout).whenComplete((store, error) -> {
+              if (error == null) {
+                opened.complete(store);
+              } else {
+                session.closeAsync()
+                    .whenComplete((v, ignored) -> opened.completeExceptionally(error));
+              }
+            });
+            return opened;
+          });
+          return onContext(context, opening, "opening " + url.describe());
+        }, error -> Future.failedFuture(CassandraErrors.wrap("opening " + url.describe(), error)));
+  }
+
+  private static CqlSessionBuilder builder(CassandraUrl url, StoreOptions options,
+      Duration timeout) {
+    ClassLoader loader = CassandraStore.class.getClassLoader();
+    DriverConfigLoader config = DriverConfigLoader.programmaticBuilder(loader)
+        .withString(DefaultDriverOption.SESSION_NAME, "kora-" + url.table())
+        .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, timeout)
+        .withString(DefaultDriverOption.REQUEST_CONSISTENCY, url.consistency().name())
+        .withInt(DefaultDriverOption.REQUEST_PAGE_SIZE, PAGE_SIZE)
+        // every write carries explicit timestamps, so running it twice changes nothing
+        .withBoolean(DefaultDriverOption.REQUEST_DEFAULT_IDEMPOTENCE, true)
+        // reads cross the range tombstones of earlier leaf writes by design, and batches that span
+        // partitions exceed the 5 KiB warning size often: the server logs those warnings itself
+        .withBoolean(DefaultDriverOption.REQUEST_LOG_WARNINGS, false)
+        .withDuration(DefaultDriverOption.CONNECTION_CONNECT_TIMEOUT, timeout)
+        .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, timeout)
+        .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, timeout)
+        .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, timeout)
+        .withStringList(DefaultDriverOption.METADATA_SCHEMA_REFRESHED_KEYSPACES,
+            List.of(url.keyspace()))
+        .withInt(DefaultDriverOption.NETTY_IO_SIZE, options.getPoolSize())
+        .withInt(DefaultDriverOption.NETTY_IO_SHUTDOWN_QUIET_PERIOD, 0)
+        .withInt(DefaultDriverOption.NETTY_ADMIN_SHUTDOWN_QUIET_PERIOD, 0)
+        .build();
+    CqlSessionBuilder builder = CqlSession.builder()
+        .withClassLoader(loader)
+        .withConfigLoader(config)
+        .withLocalDatacenter(url.localDatacenter())
+        .addContactPoints(url.contactPoints());
+    if (url.user() != null) {
+      builder.withAuthCredentials(url.user(), url.password());
+    }
+    return builder;
+  }
+
+  private static CompletionStage<CassandraStore> initialize(Vertx vertx, CassandraUrl url,
+      CqlSession session, Duration timeout) {
+    Duration schemaTimeout = timeout.compareTo(MIN_SCHEMA_TIMEOUT) < 0 ? MIN_SCHEMA_TIMEOUT
+        : timeout;
+    List<SimpleStatement> ddl = CassandraSchema.createStatements(url, schemaTimeout);
+    // Create only what is missing (a user without CREATE permission can open existing tables):
+    // the keyspace first, then both tables at once.
+    return session.executeAsync(CassandraSchema.tablesQuery(url)).thenCompose(existing -> {
+      Set<String> tables = new HashSet<>();
+      existing.currentPage().forEach(row -> tables.add(row.getString(0)));
+      boolean keyspaceMissing = tables.isEmpty();
+      CompletionStage<?> keyspace = keyspaceMissing ? session.executeAsync(ddl.get(0))
+          : CompletableFuture.completedFuture(null);
+      return keyspace.thenCompose(v -> CompletableFuture.allOf(
+          tables.contains(url.table()) ? CompletableFuture.completedFuture(null)
+              : session.executeAsync(ddl.get(1)).toCompletableFuture(),
+          tables.contains(url.table() + "_partitions") ? CompletableFuture.completedFuture(null)
+              : session.executeAsync(ddl.get(2)).toCompletableFuture()));
+    })
+        .thenCompose(v -> session.executeAsync(CassandraSchema.commentQuery(url)))
+        .thenCompose(result -> {
+          Row row = result.one();
+          String comment = row == null ? null : row.getString(0);
+          String expected = CassandraSchema.COMMENT_PREFIX + url.partitionDepth();
+          if (comment == null || !comment.startsWith(CassandraSchema.COMMENT_PREFIX)) {
+            throw new KoraException(ErrorCode.INVALID_MESSAGE, "the table " + url.keyspace() + "."
+                + url.table() + " exists but was not created by Kora (comment '" + comment + "')");
+          }
+          if (!comment.equals(expected)) {
+            throw new KoraException(ErrorCode.INVALID_MESSAGE, "the table " + url.keyspace() + "."
+                + url.table() + " was created with partitionDepth="
+                + comment.substring(CassandraSchema.COMMENT_PREFIX.length())
+                + "; open it with that partitionDepth, not " + url.partitionDepth());
+          }
+          return new CassandraSchema(url).prepare(session);
+        })
+        .thenApply(schema -> new CassandraStore(vertx, url, session, schema));
+  }
+
+  /** @return the keyspace holding the tree */
+  public String keyspace() {
+    return url.keyspace();
+  }
+
+  /** @return the data table; the list of partitions is this name followed by {@code _partitions} */
+  public String table() {
+    return url.table();
+  }
+
+  /** @return keys in a partition key */
+  public int partitionDepth() {
+    return url.partitionDepth();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Queued behind earlier calls; one LOGGED batch per call (see the class description).
+   */
+  @Override
+  public Future<Void> write(List<Mutation> mutations) {
+    if (closed) {
+      return Future.failedFuture(closedError());
+    }
+    List<Mutation> copy = List.copyOf(mutations);
+    if (copy.stream().allMatch(Mutation::isEmpty)) {
+      return Future.succeededFuture();
+    }
+    Context context = callerContext(vertx);
+    CompletableFuture<Void> done;
+    synchronized (writeLock) {
+      done = writeTail.handle((v, error) -> null)
+          .thenCompose(v -> apply(copy)).toCompletableFuture();
+      writeTail = done;
+    }
+    return onContext(context, done, "writing to " + url.describe());
+  }
+
+  /** Reads what the plan needs from the list of partitions, then runs it. */
+  private CompletionStage<Void> apply(List<Mutation> mutations) {
+    CassandraWritePlan plan = new CassandraWritePlan(layout, schema, failAt);
+    plan.prepare(mutations);
+    Set<String> listedAncestors = new HashSet<>();
+    return listedUnder(plan.spanning)
+        .thenCombine(listed(plan.shallowAncestors, listedAncestors), (under, v) -> under)
+        .thenCompose(partitionsUnder -> {
+          plan.build(mutations, partitionsUnder, listedAncestors, CassandraStore::nextTimestamp);
+          return run(plan);
+        });
+  }
+
+  /** Lists the partitions written to, runs the data batch, then unlists deleted partitions. */
+  private CompletionStage<Void> run(CassandraWritePlan plan) {
+    if (plan.data.size() > MAX_BATCH_STATEMENTS) {
+      throw new KoraException(ErrorCode.TOO_LARGE, "this write needs " + plan.data.size()
+          + " CQL statements and Cassandra takes at most " + MAX_BATCH_STATEMENTS
+          + " in one batch; write it in smaller parts");
+    }
+    List<BatchableStatement<?>> listing = new ArrayList<>();
+    plan.listed.forEach(part -> listing.add(schema.list(part, plan.listTimestamp)));
+    List<BatchableStatement<?>> unlisting = new ArrayList<>();
+    plan.unlisted.forEach((part, timestamp) -> unlisting.add(schema.unlist(part, timestamp)));
+    plan.unlistedRanges.forEach(range -> unlisting.add(schema.unlistRange(range.from(),
+        range.to(), range.timestamp())));
+    return executeAll(listing, DefaultBatchType.UNLOGGED)
+        .thenCompose(v -> executeAll(plan.data, DefaultBatchType.LOGGED))
+        .thenCompose(v -> executeAll(unlisting, DefaultBatchType.UNLOGGED)
+            .exceptionally(error -> {
+              // the write is applied; only empty partitions stay listed, which reads skip
+              LOG.warn("{}: could not unlist {} deleted partitions: {}", url.describe(),
+                  unlisting.size(), error.toString());
+              return null;
+            }));
+  }
+
+  /**
+   * Runs statements as one batch (a single one alone). The list of partitions lives in one
+   * partition, so an UNLOGGED batch on it is atomic and isolated too, without the batch log.
+   */
+  private CompletionStage<Void> executeAll(List<BatchableStatement<?>> statements,
+      DefaultBatchType type) {
+    if (statements.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Statement<?> statement = statements.size() == 1 ? statements.get(0)
+        : BatchStatement.newInstance(type, statements);
+    return session.executeAsync(statement).thenApply(result -> null);
+  }
+
+  /** @return for each path, the listed partition keys under it (its own included) */
+  private CompletionStage<Map<Path, List<String>>> listedUnder(Set<Path> paths) {
+    Map<Path, List<String>> result = new LinkedHashMap<>();
+    CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+    for (Path path : paths) {
+      String from = PathEncoding.encode(path);
+      List<String> parts = new ArrayList<>();
+      result.put(path, parts);
+      chain = chain.thenCompose(v -> session.executeAsync(schema.partitions(from,
+          PathEncoding.subtreeEnd(from)))).thenCompose(page -> collect(page, parts));
+    }
+    return chain.thenApply(v -> result);
+  }
+
+  /** Adds the listed ones among {@code parts} to {@code into}. */
+  private CompletionStage<Void> listed(Set<String> parts, Set<String> into) {
+    List<String> all = new ArrayList<>(parts);
+    CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+    for (int from = 0; from < all.size(); from += 100) {
+      List<String> chunk = all.subList(from, Math.min(all.size(), from + 100));
+      chain = chain.thenCompose(v -> session.executeAsync(schema.partitionsIn(chunk)))
+          .thenCompose(page -> collect(page, into));
+    }
+    return chain;
+  }
+
+  private static CompletionStage<Void> collect(AsyncResultSet page, Collection<String> into) {
+    for (Row row : page.currentPage()) {
+      into.add(row.getString(0));
+    }
+    return page.hasMorePages() ? page.fetchNextPage().thenCompose(next -> collect(next, into))
+        : CompletableFuture.completedFuture(null);
+  }
+
+  /**
+   * @return a client-side timestamp in microseconds, above every one given before in this JVM (also
+   *     by other stores, e.g. one reopened on the same tables)
+   */
+  private static long nextTimestamp() {
+    Instant now = Instant.now();
+    long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+    return LAST_TIMESTAMP.updateAndGet(last -> Math.max(last + 1, micros));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The cursor reads a page of {@value #PAGE_SIZE} rows at a time; it holds no connection and
+   * is not a snapshot.
+   */
+  @Override
+  public Future<LeafCursor> read(ReadRange range) {
+    if (closed) {
+      return Future.failedFuture(closedError());
+    }
+    String lower = PathEncoding.lowerBound(range);
+    String upper = PathEncoding.upperBound(range);
+    if (upper != null && Path.compareKeys(lower, upper) >= 0) {
+      return Future.succeededFuture(new CassandraCursor(this, "", null));
+    }
+    if (layout.spansPartitions(range.base())) {
+      return Future.succeededFuture(new CassandraCursor(this, null,
+          schema.partitions(lower, upper)));
+    }
+    String part = layout.partition(range.base());
+    // an upper bound outside the partition (the end of the partition's own subtree) bounds nothing
+    String to = upper != null && upper.startsWith(part) ? upper.substring(part.length()) : null;
+    return Future.succeededFuture(new CassandraCursor(this, part,
+        schema.select(part, lower.substring(part.length()), to)));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Writes queued before the call are still applied; then the driver session is closed.
+   */
+  @Override
+  public Future<Void> close() {
+    Context context = callerContext(vertx);
+    CompletableFuture<Void> result;
+    synchronized (this) {
+      if (closing == null) {
+        closed = true;
+        CompletableFuture<Void> tail;
+        synchronized (writeLock) {
+          tail = writeTail;
+        }
+        closing = tail.handle((v, error) -> null).thenCompose(v -> session.closeAsync())
+            .toCompletableFuture();
+      }
+      result = closing;
+    }
+    return onContext(context, result, "closing " + url.describe());
+  }
+
+  /** @return e.g. {@code cassandra://127.0.0.1:9042/kora?table=kora&partitionDepth=1&...} */
+  @Override
+  public String describe() {
+    return url.describe();
+  }
+
+  /**
+   * Makes every later write of a leaf at {@code marker} fail: its insert gets a clustering key over
+   * Cassandra's 64 KiB limit, so the server refuses the whole batch while executing it, after the
+   * statements before it. For the conformance suite's failure-injection tests.
+   */
+  void failWritesAt(Path marker) {
+    this.failAt = marker;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // for the cursor
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  KoraException closedError() {
+    return new KoraException(ErrorCode.STORE_UNAVAILABLE, "the Cassandra store " + describe()
+        + " is closed");
+  }
+
+  CassandraSchema schema() {
+    return schema;
+  }
+
+  /** Runs a read; fails at once when the store is closed. */
+  CompletionStage<AsyncResultSet> execute(BoundStatement statement) {
+    if (closed) {
+      return CompletableFuture.failedFuture(closedError());
+    }
+    return session.executeAsync(statement);
+  }
+
+  /** @return the stage as a future completing on the caller's context, failures mapped */
+  <T> Future<T> onCallerContext(CompletionStage<T> stage, String action) {
+    return onContext(callerContext(vertx), stage, action + " " + describe());
+  }
+
+  private static Context callerContext(Vertx vertx) {
+    Context current = Vertx.currentContext();
+    return current != null ? current : vertx.getOrCreateContext();
+  }
+
+  private static <T> Future<T> onContext(Context context, CompletionStage<T> stage, String action) {
+    Promise<T> promise = Promise.promise();
+    stage.whenComplete((value, error) -> context.runOnContext(v -> {
+      if (error != null) {
+        promise.fail(CassandraErrors.wrap(action, error));
+      } else {
+        promise.complete(value);
+      }
+    }));
+    return promise.future();
+  }
+}
