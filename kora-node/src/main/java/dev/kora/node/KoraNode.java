@@ -71,6 +71,9 @@ public class KoraNode extends VerticleBase {
   private InterceptorChain chain;
   private JobScheduler jobs;
   private final Map<String, ActionHandler> handlers = new HashMap<>();
+  /** Per client session: completes once its latest mutation is queued for the store. */
+  private final Map<Session, Future<Void>> queuedBefore = new HashMap<>();
+  private volatile Thread nodeThread;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
   /** @param options how to run; copied */
@@ -92,6 +95,7 @@ public class KoraNode extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    nodeThread = Thread.currentThread();
     List<Interceptor> interceptors = new ArrayList<>();
     Map<String, EffectHandler> effectHandlers = new HashMap<>();
     for (KoraPlugin plugin : options.getPlugins()) {
@@ -107,7 +111,10 @@ public class KoraNode extends VerticleBase {
         }
       }
       for (EffectHandler handler : plugin.effectHandlers()) {
-        effectHandlers.put(handler.name(), handler);
+        if (effectHandlers.put(handler.name(), handler) != null) {
+          return Future.failedFuture(new IllegalArgumentException("two effect handlers named '"
+              + handler.name() + "'"));
+        }
       }
     }
     chain = new InterceptorChain(interceptors);
@@ -262,22 +269,48 @@ public class KoraNode extends VerticleBase {
               "'" + reserved + "' is reserved for the server; clients cannot write kora:* paths"));
         }
       }
-      return chain.prepare(mutation, session).compose(prepared -> {
-        Mutation toWrite = prepared.mutation();
-        List<JobScheduler.Job> newJobs = jobs.jobs(prepared.effects());
-        if (!newJobs.isEmpty()) {
-          toWrite = toWrite.combine(jobs.store(newJobs));
-        }
-        if (toWrite.isEmpty()) {
-          return Future.succeededFuture(sequencer.version());
-        }
-        Mutation written = toWrite;
-        return sequencer.submit(written).onSuccess(version -> {
-          chain.afterMutation(written, session);
-          jobs.start(newJobs);
-        });
-      });
+      if (session.isInternal()) {
+        return prepareAndSubmit(mutation, session, Promise.promise());
+      }
+      // A client's mutations commit in the order it sent them, even when an interceptor answers
+      // later for an earlier one: each waits until the one before is queued for the store.
+      Future<Void> previous = queuedBefore.get(session);
+      Promise<Void> queued = Promise.promise();
+      queuedBefore.put(session, queued.future());
+      queued.future().onComplete(v -> queuedBefore.remove(session, queued.future()));
+      if (previous == null || previous.isComplete()) {
+        return prepareAndSubmit(mutation, session, queued);
+      }
+      return previous.transform(ignored -> prepareAndSubmit(mutation, session, queued));
     });
+  }
+
+  /**
+   * Runs the interceptors, queues the result for the store ({@code queued} completes then, or on
+   * failure), and after the commit — once the reply and the pushes are out — runs
+   * {@code afterMutation} and starts the effect jobs.
+   */
+  private Future<Long> prepareAndSubmit(Mutation mutation, Session session, Promise<Void> queued) {
+    Future<Long> result = chain.prepare(mutation, session).compose(prepared -> {
+      Mutation toWrite = prepared.mutation();
+      List<JobScheduler.Job> newJobs = jobs.jobs(prepared.effects());
+      if (!newJobs.isEmpty()) {
+        toWrite = toWrite.combine(jobs.store(newJobs));
+      }
+      if (toWrite.isEmpty()) {
+        queued.tryComplete();
+        return Future.succeededFuture(sequencer.version());
+      }
+      Mutation written = toWrite;
+      Future<Long> committed = sequencer.submit(written);
+      queued.tryComplete();
+      return committed.onSuccess(version -> context.runOnContext(v -> {
+        chain.afterMutation(written, session);
+        jobs.start(newJobs);
+      }));
+    });
+    result.onComplete(v -> queued.tryComplete());
+    return result;
   }
 
   private static String reservedKey(Mutation mutation) {
@@ -483,7 +516,7 @@ public class KoraNode extends VerticleBase {
    * @param subscriber the subscriber
    */
   public void unsubscribe(Iterable<Path> paths, Subscriber subscriber) {
-    if (Vertx.currentContext() == context) {
+    if (onNodeThread()) {
       for (Path path : paths) {
         registry.remove(path, subscriber);
       }
@@ -513,10 +546,10 @@ public class KoraNode extends VerticleBase {
     if (context == null || sequencer == null) {
       return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the node is not started"));
     }
-    Context caller = Vertx.currentContext();
-    if (caller == context) {
+    if (onNodeThread()) {
       return operation.get();
     }
+    Context caller = Vertx.currentContext();
     Promise<T> promise = Promise.promise();
     context.runOnContext(v -> {
       Future<T> result;
@@ -535,6 +568,15 @@ public class KoraNode extends VerticleBase {
       });
     });
     return promise.future();
+  }
+
+  /**
+   * Whether the caller runs on the node's event loop thread. Connections run on duplicates of the
+   * node's context (Vert.x gives each request its own), so the thread, not the context object, tells
+   * whether the node's state may be touched directly.
+   */
+  private boolean onNodeThread() {
+    return Thread.currentThread() == nodeThread;
   }
 
   /** @return the node's context (internal) */

@@ -32,7 +32,9 @@ final class TodoSchema implements Interceptor {
   @Override
   public InterceptorResult validateMutation(MutationLayer layer, Session session) {
     if (layer.path().size() != 3) {
-      return InterceptorResult.ok();
+      // A leaf written above the todos (at user:todos/<user>) would replace them all.
+      return layer.writesLeaf() ? invalid(layer, "todos live at user:todos/<user>/<id>; a leaf"
+          + " here would replace them") : InterceptorResult.ok();
     }
     if (layer.writesLeaf()) {
       return invalid(layer, "a todo is an object, not " + layer.merge());

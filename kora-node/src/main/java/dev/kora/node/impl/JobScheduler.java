@@ -20,7 +20,8 @@ import java.util.function.Function;
  * job when the node starts) the scheduler runs it through the {@link EffectHandler} of its name: on
  * success the job is deleted; on failure it is retried after {@code backoff * 2^(attempts-1)} ms (at most
  * 10 minutes) until {@code maxAttempts}, then kept with {@code "state": "failed"} and
- * {@code "last_error"}. Jobs therefore run at least once, also across crashes. Runs on the node's
+ * {@code "last_error"}. Jobs therefore run at least once, also across crashes. A job whose handler is
+ * not loaded stays pending (with a warning) until a node that has it starts. Runs on the node's
  * context.
  */
 public final class JobScheduler {
@@ -134,16 +135,18 @@ public final class JobScheduler {
       return;
     }
     EffectHandler handler = handlers.get(job.name());
+    if (handler == null) {
+      // Perhaps the plugin that runs it is not loaded this time: keep the job for a later start.
+      LOG.log(System.Logger.Level.WARNING, "no effect handler named '" + job.name() + "' for job "
+          + job.id() + "; it stays pending until a node with that handler starts");
+      return;
+    }
     int attempt = job.attempts() + 1;
     Future<Void> outcome;
-    if (handler == null) {
-      outcome = Future.failedFuture("no effect handler named '" + job.name() + "'");
-    } else {
-      try {
-        outcome = handler.run(job.args().copy(), attempt);
-      } catch (RuntimeException e) {
-        outcome = Future.failedFuture(e);
-      }
+    try {
+      outcome = handler.run(job.args().copy(), attempt);
+    } catch (RuntimeException e) {
+      outcome = Future.failedFuture(e);
     }
     Path path = JOBS.child(job.id());
     outcome.onComplete(result -> {
@@ -152,7 +155,7 @@ public final class JobScheduler {
         return;
       }
       String error = String.valueOf(result.cause().getMessage());
-      if (attempt >= maxAttempts || handler == null) {
+      if (attempt >= maxAttempts) {
         LOG.log(System.Logger.Level.WARNING, "job " + job.id() + " (" + job.name()
             + ") failed for good after " + attempt + " attempts: " + error);
         writer.apply(Mutation.merge(path, new JsonObject().put("state", "failed")

@@ -1,17 +1,10 @@
 package dev.kora.storage.sqlite;
 
-import dev.kora.storage.LeafCursor;
-import dev.kora.storage.ReadRange;
-import dev.kora.storage.Store;
 import dev.kora.storage.StoreOptions;
-import dev.kora.tree.KoraException;
-import dev.kora.tree.Mutation;
+import dev.kora.storage.jdbc.JdbcStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The embedded default store: the tree in one SQLite file, one row per leaf in a table
@@ -34,17 +27,18 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threading: every method may be called from any thread, event loops included, and never blocks.
  * Writes run on one connection on the single thread of the shared Vert.x worker pool
- * {@value SqliteWriter#POOL_NAME}; reads run on the shared worker pool
- * {@value SqliteReaders#POOL_NAME} ({@code poolSize} threads) over at most {@code poolSize} read-only
- * connections. Futures complete on the caller's context (an event loop context is created for callers
- * outside Vert.x).
+ * {@value SqliteDialect#WRITER_POOL}; reads run on the shared worker pool {@code kora-sqlite-reader}
+ * ({@code poolSize} threads) over at most {@code poolSize} read-only connections. Futures complete on
+ * the caller's context (an event loop context is created for callers outside Vert.x). The machinery
+ * is {@link JdbcStore}'s, shared with the MySQL driver; {@link SqliteDialect} holds what is SQLite's.
  *
  * <p>Writes: concurrent {@link #write} calls are queued and committed in groups — one
  * {@code BEGIN IMMEDIATE} transaction and one fsync for all calls queued while the previous group was
  * written (at most 512 calls per group). A call that fails on its own (e.g. a constraint) fails
  * alone: the transaction is rolled back and the other calls of the group are applied again without it.
  * Each call is atomic: all of its mutations or none. The file is in WAL mode, so
- * readers never block the writer nor see a partial write; each cursor reads one snapshot.
+ * readers never block the writer nor see a partial write; each cursor reads one snapshot (one deferred
+ * read transaction, read in keyset pages).
  *
  * <p>Durability: with {@code synchronous=FULL} (the default) a write whose future succeeded survives a
  * crash of the process and of the machine. {@code NORMAL} in WAL mode survives a crash of the process
@@ -58,23 +52,10 @@ import java.util.concurrent.TimeUnit;
  * with {@code internal}. A failed write has written nothing. A bad URL fails {@link #open} with
  * {@code invalid_message}.
  */
-public final class SqliteStore implements Store {
+public final class SqliteStore extends JdbcStore {
 
-  private final SqliteUrl url;
-  private final WorkerExecutor writerPool;
-  private final WorkerExecutor readerPool;
-  private final SqliteWriter writer;
-  private final SqliteReaders readers;
-  private volatile boolean closed;
-  private Future<Void> closing;
-
-  private SqliteStore(SqliteUrl url, WorkerExecutor writerPool, WorkerExecutor readerPool,
-      SqliteWriter writer, SqliteReaders readers) {
-    this.url = url;
-    this.writerPool = writerPool;
-    this.readerPool = readerPool;
-    this.writer = writer;
-    this.readers = readers;
+  private SqliteStore(JdbcStore opened) {
+    super(opened);
   }
 
   /**
@@ -87,102 +68,17 @@ public final class SqliteStore implements Store {
    *     when the file cannot be opened as a Kora tree in WAL mode
    */
   public static Future<SqliteStore> open(Vertx vertx, StoreOptions options) {
-    SqliteUrl url;
-    try {
-      url = SqliteUrl.parse(options);
-    } catch (KoraException e) {
-      return Future.failedFuture(e);
-    }
-    long timeoutMs = options.getOperationTimeoutMs();
-    long maxExecuteMs = Math.max(60_000, 2 * timeoutMs);
-    WorkerExecutor writerPool = vertx.createSharedWorkerExecutor(SqliteWriter.POOL_NAME, 1,
-        maxExecuteMs, TimeUnit.MILLISECONDS);
-    WorkerExecutor readerPool = vertx.createSharedWorkerExecutor(SqliteReaders.POOL_NAME,
-        options.getPoolSize(), maxExecuteMs, TimeUnit.MILLISECONDS);
-    SqliteWriter writer = new SqliteWriter(vertx, writerPool, url, timeoutMs);
-    SqliteReaders readers = new SqliteReaders(vertx, readerPool, url, options.getPoolSize(),
-        timeoutMs);
-    return writerPool.executeBlocking(() -> {
-      writer.open();
-      return new SqliteStore(url, writerPool, readerPool, writer, readers);
-    }, false).recover(error -> Future.join(writerPool.close(), readerPool.close())
-        .transform(ignored -> Future.failedFuture(
-            SqliteErrors.wrap("opening " + url.describe(), error))));
+    return JdbcStore.open(vertx, () -> new SqliteDialect(SqliteUrl.parse(options),
+        options.getOperationTimeoutMs(), options.getPoolSize())).map(SqliteStore::new);
   }
 
   /** @return the database file, absolute */
   public Path file() {
-    return url.file();
+    return ((SqliteDialect) dialect()).url().file();
   }
 
   /** @return the table that holds this tree */
   public String table() {
-    return url.table();
-  }
-
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Queued and committed with other concurrent calls in one transaction (group commit); completes
-   * once the commit is durable at the configured {@code synchronous} level.
-   */
-  @Override
-  public Future<Void> write(List<Mutation> mutations) {
-    if (closed) {
-      return Future.failedFuture(readers.closedError());
-    }
-    boolean empty = true;
-    for (Mutation mutation : mutations) {
-      empty &= mutation.isEmpty();
-    }
-    if (empty) {
-      return Future.succeededFuture();
-    }
-    return writer.write(List.copyOf(mutations));
-  }
-
-  /**
-   * {@inheritDoc}
-   *
-   * <p>The cursor holds a read connection and one snapshot until it is exhausted or closed.
-   */
-  @Override
-  public Future<LeafCursor> read(ReadRange range) {
-    if (closed) {
-      return Future.failedFuture(readers.closedError());
-    }
-    return readers.read(range);
-  }
-
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Writes queued before the call are still written; open cursors are closed.
-   */
-  @Override
-  public synchronized Future<Void> close() {
-    if (closing == null) {
-      closed = true;
-      closing = Future.join(writer.close(), readers.close())
-          .transform(result -> Future.join(writerPool.close(), readerPool.close())
-              .transform(ignored -> result.succeeded() ? Future.<Void>succeededFuture()
-                  : Future.<Void>failedFuture(
-                      SqliteErrors.wrap("closing " + url.describe(), result.cause()))));
-    }
-    return closing;
-  }
-
-  /** @return e.g. {@code sqlite:/var/kora/kora.db?table=kora&synchronous=FULL} */
-  @Override
-  public String describe() {
-    return url.describe();
-  }
-
-  /**
-   * Runs a query on the writer connection and returns the first column of its first row, e.g.
-   * {@code PRAGMA synchronous}. For tests and diagnostics.
-   */
-  Future<String> queryWriter(String sql) {
-    return writer.query(sql);
+    return ((SqliteDialect) dialect()).url().table();
   }
 }

@@ -309,7 +309,7 @@ class SqliteStoreTest extends StoreTestBase {
   @Test
   void groupCommitRollsBackOnlyTheFailingWrite(VertxTestContext ctx) {
     // Park the single writer thread so that the writes below queue up and form one group.
-    WorkerExecutor writerPool = vertx.createSharedWorkerExecutor(SqliteWriter.POOL_NAME, 1);
+    WorkerExecutor writerPool = vertx.createSharedWorkerExecutor(SqliteDialect.WRITER_POOL, 1);
     CountDownLatch parked = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     Path marker = Path.of("boom", "x");

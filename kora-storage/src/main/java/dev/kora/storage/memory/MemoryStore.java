@@ -5,9 +5,9 @@ import dev.kora.storage.ReadRange;
 import dev.kora.storage.Store;
 import dev.kora.storage.StoredLeaf;
 import dev.kora.storage.spi.PathEncoding;
+import dev.kora.storage.spi.WritePlan;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
-import dev.kora.tree.LeafWrite;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import io.vertx.core.Future;
@@ -42,18 +42,15 @@ public final class MemoryStore implements Store {
     if (closed) {
       return Future.failedFuture(closedError());
     }
-    for (Mutation mutation : mutations) {
-      for (Path path : mutation.deletes()) {
-        String encoded = PathEncoding.encode(path);
-        rows.subMap(encoded, true, PathEncoding.subtreeEnd(encoded), false).clear();
+    for (WritePlan plan : WritePlan.of(mutations, Integer.MAX_VALUE, "memory")) {
+      for (WritePlan.Range range : plan.ranges()) {
+        rows.subMap(range.from(), true, range.to(), false).clear();
       }
-      for (LeafWrite write : mutation.writes()) {
-        String encoded = PathEncoding.encode(write.path());
-        rows.subMap(encoded, true, PathEncoding.subtreeEnd(encoded), false).clear();
-        for (int length = write.path().size() - 1; length > 0; length--) {
-          rows.remove(PathEncoding.encode(write.path().prefix(length)));
-        }
-        rows.put(encoded, write.valueJson());
+      for (String point : plan.points()) {
+        rows.remove(point);
+      }
+      for (WritePlan.Row row : plan.upserts()) {
+        rows.put(row.path(), row.valueJson());
       }
     }
     return Future.succeededFuture();

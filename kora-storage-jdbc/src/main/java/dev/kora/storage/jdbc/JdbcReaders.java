@@ -1,7 +1,9 @@
-package dev.kora.storage.sqlite;
+package dev.kora.storage.jdbc;
 
 import dev.kora.storage.LeafCursor;
 import dev.kora.storage.ReadRange;
+import dev.kora.storage.spi.StoreFutures;
+import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -11,78 +13,71 @@ import io.vertx.core.WorkerExecutor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.sqlite.SQLiteConfig;
 
 /**
- * The read side of a {@link SqliteStore}: a pool of at most {@code poolSize} read-only connections
- * ({@code PRAGMA query_only}), each lent to one open {@link SqliteCursor} at a time. JDBC calls run on
- * the shared worker pool {@value #POOL_NAME}; futures complete on the caller's context. A cursor that
- * cannot get a connection, or a batch that takes longer than the operation timeout, fails with
- * {@code store_unavailable}.
+ * The read side of a {@link JdbcStore}: a pool of at most {@code poolSize} read connections, each lent
+ * to one open {@link JdbcCursor} at a time. JDBC calls run on the shared worker pool
+ * {@code kora-NAME-reader}; futures complete on the caller's context. A cursor that cannot get a
+ * connection, or a batch that takes longer than the operation timeout, fails with
+ * {@code store_unavailable}. A connection that failed is closed, and one idle for a while is checked
+ * before it is lent again, so reads recover by themselves once the database is back.
  */
-final class SqliteReaders {
+final class JdbcReaders {
 
-  /** Name of the shared worker pool that runs the SQLite reads of a Vert.x instance. */
-  static final String POOL_NAME = "kora-sqlite-reader";
+  /** Idle time after which a read connection is checked before it is lent. */
+  static final long VALIDATE_AFTER_IDLE_MS = 1_000;
 
   private final Vertx vertx;
   private final WorkerExecutor executor;
-  private final SqliteUrl url;
+  private final JdbcDialect dialect;
   private final int maxConnections;
   private final long timeoutMs;
-  private final String selectFrom;
-  private final String selectRange;
 
   private final ArrayDeque<ReaderConnection> idle = new ArrayDeque<>();
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
-  private final Set<SqliteCursor> cursors = ConcurrentHashMap.newKeySet();
+  private final Set<JdbcCursor> cursors = ConcurrentHashMap.newKeySet();
   private int open;
   private boolean closed;
 
-  SqliteReaders(Vertx vertx, WorkerExecutor executor, SqliteUrl url, int maxConnections,
+  JdbcReaders(Vertx vertx, WorkerExecutor executor, JdbcDialect dialect, int maxConnections,
       long timeoutMs) {
     this.vertx = vertx;
     this.executor = executor;
-    this.url = url;
+    this.dialect = dialect;
     this.maxConnections = maxConnections;
     this.timeoutMs = timeoutMs;
-    this.selectFrom = "SELECT path, value FROM " + url.quotedTable() + " WHERE path >= ?"
-        + " ORDER BY path";
-    this.selectRange = "SELECT path, value FROM " + url.quotedTable()
-        + " WHERE path >= ? AND path < ? ORDER BY path";
   }
 
   WorkerExecutor executor() {
     return executor;
   }
 
-  SqliteUrl url() {
-    return url;
+  JdbcDialect dialect() {
+    return dialect;
   }
 
   /**
-   * Opens a cursor on a range: borrows a connection and starts the query, whose statement holds one
-   * read snapshot until the cursor is exhausted or closed.
+   * Opens a cursor on a range: borrows a connection and begins its snapshot transaction, which the
+   * cursor holds until it is exhausted or closed.
    */
   Future<LeafCursor> read(ReadRange range) {
-    Future<SqliteCursor> opened = acquire().compose(connection ->
-        executor.<SqliteCursor>executeBlocking(() -> {
+    Future<JdbcCursor> opened = acquire().compose(connection ->
+        executor.<JdbcCursor>executeBlocking(() -> {
           try {
-            return SqliteCursor.open(this, connection, range);
+            return JdbcCursor.open(this, checked(connection), range);
           } catch (Exception e) {
             release(connection, true);
             throw e;
           }
         }, false));
-    return limit(opened, "opening a cursor on " + url.describe(), SqliteCursor::close)
+    return limit(opened, "opening a cursor on " + dialect.describe(), JdbcCursor::close)
         .map(cursor -> cursor);
   }
 
@@ -91,26 +86,28 @@ final class SqliteReaders {
    *     operation timeout; a result that arrives late is handed to {@code late} (e.g. to close it)
    */
   <T> Future<T> limit(Future<T> future, String action, Consumer<T> late) {
-    Promise<T> promise = Promise.promise();
-    AtomicBoolean answered = new AtomicBoolean();
-    long timer = vertx.setTimer(timeoutMs, id -> {
-      if (answered.compareAndSet(false, true)) {
-        promise.fail(SqliteErrors.unavailable(action + " took longer than " + timeoutMs + " ms"));
-      }
-    });
-    future.onComplete(result -> {
-      if (answered.compareAndSet(false, true)) {
-        vertx.cancelTimer(timer);
-        if (result.succeeded()) {
-          promise.complete(result.result());
-        } else {
-          promise.fail(SqliteErrors.wrap(action, result.cause()));
-        }
-      } else if (result.succeeded() && late != null) {
-        late.accept(result.result());
-      }
-    });
-    return promise.future();
+    return StoreFutures.limit(vertx, future, timeoutMs, action,
+        error -> dialect.wrap(action, error), late);
+  }
+
+  /** Checks a connection that was idle for a while, opening a new one in its place when broken. */
+  private ReaderConnection checked(ReaderConnection connection) throws SQLException {
+    if (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connection.lastUsed)
+        <= VALIDATE_AFTER_IDLE_MS) {
+      return connection;
+    }
+    boolean valid;
+    try {
+      valid = connection.connection.isValid((int) Math.max(1, Math.min(30, timeoutMs / 1000)));
+    } catch (SQLException e) {
+      valid = false;
+    }
+    if (valid) {
+      return connection;
+    }
+    connection.closeQuietly();
+    connection.replace(dialect.connectReader());
+    return connection;
   }
 
   private Future<ReaderConnection> acquire() {
@@ -134,29 +131,14 @@ final class SqliteReaders {
   }
 
   private Future<ReaderConnection> connect() {
-    return executor.executeBlocking(this::connectBlocking, false).recover(error -> {
-      synchronized (this) {
-        open--;
-      }
-      return Future.failedFuture(SqliteErrors.wrap("opening a read connection to "
-          + url.describe(), error));
-    });
-  }
-
-  private ReaderConnection connectBlocking() throws SQLException {
-    SQLiteConfig config = new SQLiteConfig();
-    config.setBusyTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMs)));
-    Connection connection = config.createConnection(url.jdbcUrl());
-    try {
-      try (Statement statement = connection.createStatement()) {
-        statement.execute("PRAGMA query_only = 1");
-      }
-      return new ReaderConnection(connection, connection.prepareStatement(selectFrom),
-          connection.prepareStatement(selectRange));
-    } catch (SQLException | RuntimeException e) {
-      connection.close();
-      throw e;
-    }
+    return executor.executeBlocking(() -> new ReaderConnection(dialect.connectReader()),
+        false).recover(error -> {
+          synchronized (this) {
+            open--;
+          }
+          return Future.failedFuture(dialect.wrap("opening a read connection to "
+              + dialect.describe(), error));
+        });
   }
 
   /**
@@ -180,6 +162,7 @@ final class SqliteReaders {
       } else if (!waiters.isEmpty()) {
         waiter = waiters.poll();
       } else {
+        connection.lastUsed = System.nanoTime();
         idle.push(connection);
       }
     }
@@ -195,11 +178,11 @@ final class SqliteReaders {
     }
   }
 
-  void register(SqliteCursor cursor) {
+  void register(JdbcCursor cursor) {
     cursors.add(cursor);
   }
 
-  void unregister(SqliteCursor cursor) {
+  void unregister(JdbcCursor cursor) {
     cursors.remove(cursor);
   }
 
@@ -208,7 +191,8 @@ final class SqliteReaders {
   }
 
   KoraException closedError() {
-    return SqliteErrors.unavailable("the SQLite store " + url.describe() + " is closed");
+    return new KoraException(ErrorCode.STORE_UNAVAILABLE, "the " + dialect.name() + " store "
+        + dialect.describe() + " is closed");
   }
 
   /** Closes the open cursors and every connection; later reads fail with {@code store_unavailable}. */
@@ -229,7 +213,7 @@ final class SqliteReaders {
     KoraException error = closedError();
     toFail.forEach(waiter -> waiter.context.runOnContext(v -> waiter.promise.tryFail(error)));
     List<Future<Void>> closing = new ArrayList<>();
-    for (SqliteCursor cursor : new ArrayList<>(cursors)) {
+    for (JdbcCursor cursor : new ArrayList<>(cursors)) {
       closing.add(cursor.close());
     }
     closing.add(executor.executeBlocking(() -> {
@@ -239,9 +223,40 @@ final class SqliteReaders {
     return Future.join(closing).mapEmpty();
   }
 
-  /** A read connection with its two prepared range queries. */
-  record ReaderConnection(Connection connection, PreparedStatement selectFrom,
-      PreparedStatement selectRange) {
+  /**
+   * A read connection and its range queries, prepared on first use: four variants, for a first
+   * ({@code >=}) or later ({@code >}) page, with or without an upper bound.
+   */
+  static final class ReaderConnection {
+    private Connection connection;
+    private final PreparedStatement[] pages = new PreparedStatement[4];
+    private long lastUsed = System.nanoTime();
+
+    ReaderConnection(Connection connection) {
+      this.connection = connection;
+    }
+
+    Connection connection() {
+      return connection;
+    }
+
+    private void replace(Connection fresh) {
+      connection = fresh;
+      java.util.Arrays.fill(pages, null);
+      lastUsed = System.nanoTime();
+    }
+
+    /** @return the page query: rows from a path (inclusive or not), below a path or not, LIMIT ? */
+    PreparedStatement page(JdbcDialect dialect, boolean inclusive, boolean bounded)
+        throws SQLException {
+      int slot = (inclusive ? 1 : 0) + (bounded ? 2 : 0);
+      if (pages[slot] == null) {
+        pages[slot] = connection.prepareStatement("SELECT path, value FROM " + dialect.quotedTable()
+            + " WHERE path " + (inclusive ? ">=" : ">") + " ?" + (bounded ? " AND path < ?" : "")
+            + " ORDER BY path LIMIT ?");
+      }
+      return pages[slot];
+    }
 
     void closeQuietly() {
       try {

@@ -1,0 +1,174 @@
+package dev.kora.storage.jdbc;
+
+import dev.kora.tree.KoraException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * What a JDBC database does its own way, for {@link JdbcStore}: how to connect, the table's DDL, the
+ * upsert and transaction statements, how paths are bound, and which errors mean what. The table has
+ * two columns, {@code path} (the {@link dev.kora.storage.spi.PathEncoding stored path}, compared by
+ * UTF-8 bytes, primary key) and {@code value} (JSON text).
+ *
+ * <p>Threading: every method that takes or returns a JDBC object is called on a worker thread and may
+ * block; the others are cheap and may be called from any thread. Immutable.
+ */
+public abstract class JdbcDialect {
+
+  private final String name;
+  private final String describe;
+  private final String quotedTable;
+  private final int maxPathBytes;
+  private final int writerThreads;
+  private final long timeoutMs;
+  private final int poolSize;
+
+  /**
+   * @param name the driver's name for messages and pool names, e.g. {@code mysql}: the writer runs on
+   *     the shared worker pool {@code kora-NAME-writer}, reads on {@code kora-NAME-reader}
+   * @param describe where the tree lives, for messages and logs; never a password
+   * @param quotedTable the table name, quoted as an SQL identifier
+   * @param maxPathBytes the longest stored path, in UTF-8 bytes, the table's primary key can hold
+   * @param writerThreads threads of the writer pool, shared by every store of the dialect in a Vert.x
+   *     instance (each store commits one group at a time)
+   * @param timeoutMs the operation timeout
+   * @param poolSize the most read connections (and reader threads)
+   */
+  protected JdbcDialect(String name, String describe, String quotedTable, int maxPathBytes,
+      int writerThreads, long timeoutMs, int poolSize) {
+    this.name = name;
+    this.describe = describe;
+    this.quotedTable = quotedTable;
+    this.maxPathBytes = maxPathBytes;
+    this.writerThreads = writerThreads;
+    this.timeoutMs = timeoutMs;
+    this.poolSize = poolSize;
+  }
+
+  /** @return the driver's name for messages, e.g. {@code mysql} */
+  public final String name() {
+    return name;
+  }
+
+  /** @return where the tree lives, for messages and logs; never a password */
+  public final String describe() {
+    return describe;
+  }
+
+  /** @return the table name, quoted as an SQL identifier */
+  public final String quotedTable() {
+    return quotedTable;
+  }
+
+  /** @return the longest stored path, in UTF-8 bytes, the table's primary key can hold */
+  public final int maxPathBytes() {
+    return maxPathBytes;
+  }
+
+  /** @return threads of the writer pool */
+  public final int writerThreads() {
+    return writerThreads;
+  }
+
+  /** @return the operation timeout in ms */
+  public final long timeoutMs() {
+    return timeoutMs;
+  }
+
+  /** @return the most read connections */
+  public final int poolSize() {
+    return poolSize;
+  }
+
+  /**
+   * Opens the writer connection, in auto-commit mode (transactions are begun with
+   * {@link #beginWrite()}).
+   */
+  public abstract Connection connectWriter() throws SQLException;
+
+  /** Opens a read connection, in auto-commit mode. */
+  public abstract Connection connectReader() throws SQLException;
+
+  /**
+   * Creates the table if it is missing and checks that an existing one has the right shape.
+   *
+   * @param writer the writer connection
+   * @throws KoraException {@code store_unavailable} for a table of another shape
+   */
+  public abstract void createTable(Connection writer) throws SQLException;
+
+  /** @return an insert-or-replace of {@code (path, value)} with two parameters in that order */
+  public abstract String upsert();
+
+  /** @return the statement that begins a write transaction, e.g. {@code BEGIN IMMEDIATE} */
+  public abstract String beginWrite();
+
+  /**
+   * @return the statements that begin a read-only transaction reading one snapshot, fixed by the
+   *     time they ran
+   */
+  public abstract List<String> beginRead();
+
+  /**
+   * Called before each write transaction begins, e.g. to bound lock waits. Default: nothing.
+   *
+   * @param writer the writer connection
+   * @param remainingMs the time left to the earliest deadline of the group
+   */
+  public void beforeWrite(Connection writer, long remainingMs) throws SQLException {
+  }
+
+  /** Binds a stored path to a parameter; default {@code setString}. */
+  public void setPath(PreparedStatement statement, int index, String path) throws SQLException {
+    statement.setString(index, path);
+  }
+
+  /** @return the stored path of a result column; default {@code getString} */
+  public String getPath(ResultSet rows, int index) throws SQLException {
+    return rows.getString(index);
+  }
+
+  /**
+   * Maps a failure to a {@link KoraException} (one is kept as it is): {@code store_unavailable} when
+   * the database cannot be used right now (unreachable, busy, I/O, closed), {@code internal} or
+   * another code for errors of the statement itself (a constraint, a trigger), which fail only the
+   * write call that caused them.
+   *
+   * @param action what was being done, e.g. "writing to mysql://..."
+   * @param error the failure
+   */
+  public abstract KoraException wrap(String action, Throwable error);
+
+  /**
+   * @param error a failure of a write transaction
+   * @return whether the transaction may simply be run again (a deadlock, a serialization failure);
+   *     default none
+   */
+  public boolean isTransient(SQLException error) {
+    return false;
+  }
+
+  /**
+   * Runs set-up statements on a new connection, closing it if one fails.
+   *
+   * @param connection a new connection
+   * @param statements e.g. {@code PRAGMA query_only = 1}
+   * @return the connection
+   */
+  protected static Connection initialized(Connection connection, String... statements)
+      throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      for (String sql : statements) {
+        statement.execute(sql);
+      }
+    } catch (SQLException | RuntimeException e) {
+      connection.close();
+      throw e;
+    }
+    return connection;
+  }
+}

@@ -1,0 +1,282 @@
+package dev.kora.storage.jdbc;
+
+import dev.kora.storage.spi.GroupCommit;
+import dev.kora.storage.spi.WritePlan;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The single writer connection of a {@link JdbcStore}: commits the groups of {@link GroupCommit}, one
+ * transaction per group, with JDBC batches. All JDBC work runs on the shared worker pool
+ * {@code kora-NAME-writer} of the dialect, under this object's lock.
+ *
+ * <p>A group runs in one transaction ({@link JdbcDialect#beginWrite()}): for each call, in order, its
+ * {@link WritePlan}s — a batch of range deletes, a batch of point deletes, a batch of upserts per
+ * plan — then one COMMIT (one fsync for the group). A call whose operation timeout passed before its
+ * turn, or whose statements fail with an error of their own (not {@code store_unavailable}), fails
+ * alone: the transaction is rolled back and {@link GroupCommit} runs the others again. A transient
+ * failure ({@link JdbcDialect#isTransient}: a deadlock) reruns the whole transaction up to
+ * {@value #ATTEMPTS} times. Once COMMIT has begun, its outcome is reported as it is.
+ *
+ * <p>Connection failures: after a {@code store_unavailable} failure, or when the connection was idle
+ * for {@value #VALIDATE_AFTER_IDLE_MS} ms, the connection is checked before the next group and opened
+ * anew when it is broken, so the store recovers by itself once the database is back.
+ */
+final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
+
+  /** Transaction attempts when the database reports a transient failure. */
+  static final int ATTEMPTS = 3;
+  /** Idle time after which the connection is checked before use. */
+  static final long VALIDATE_AFTER_IDLE_MS = 5_000;
+
+  private final JdbcDialect dialect;
+  private final WorkerExecutor executor;
+  private final long timeoutMs;
+
+  // Guarded by this object's lock; used on the writer pool only.
+  private Connection connection;
+  private PreparedStatement deleteRange;
+  private PreparedStatement deletePoint;
+  private PreparedStatement upsert;
+  private long lastUsed;
+  private boolean suspect;
+  private boolean closed;
+
+  JdbcWriter(JdbcDialect dialect, WorkerExecutor executor, long timeoutMs) {
+    this.dialect = dialect;
+    this.executor = executor;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** Opens the connection and creates the table. Blocking: call on the writer pool. */
+  synchronized void open() throws SQLException {
+    Connection opened = dialect.connectWriter();
+    try {
+      dialect.createTable(opened);
+      prepare(opened);
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(opened);
+      throw e;
+    }
+    connection = opened;
+    lastUsed = System.nanoTime();
+  }
+
+  private void prepare(Connection opened) throws SQLException {
+    String table = dialect.quotedTable();
+    deleteRange = opened.prepareStatement("DELETE FROM " + table + " WHERE path >= ? AND path < ?");
+    deletePoint = opened.prepareStatement("DELETE FROM " + table + " WHERE path = ?");
+    upsert = opened.prepareStatement(dialect.upsert());
+  }
+
+  /** A connection to use: the current one, checked when in doubt, or a new one. */
+  private void ensureConnection() throws SQLException {
+    if (closed) {
+      throw closedError();
+    }
+    long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastUsed);
+    if (connection != null && (suspect || idleMs > VALIDATE_AFTER_IDLE_MS)) {
+      boolean valid;
+      try {
+        valid = connection.isValid((int) Math.max(1, Math.min(30, timeoutMs / 1000)));
+      } catch (SQLException e) {
+        valid = false;
+      }
+      if (!valid) {
+        closeQuietly(connection);
+        connection = null;
+      }
+    }
+    if (connection == null) {
+      Connection opened = dialect.connectWriter();
+      try {
+        prepare(opened);
+      } catch (SQLException | RuntimeException e) {
+        closeQuietly(opened);
+        throw e;
+      }
+      connection = opened;
+    }
+    suspect = false;
+  }
+
+  KoraException closedError() {
+    return new KoraException(ErrorCode.STORE_UNAVAILABLE, "the " + dialect.name() + " store "
+        + dialect.describe() + " is closed");
+  }
+
+  @Override
+  public Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group) {
+    return executor.executeBlocking(() -> {
+      runGroup(group);
+      return null;
+    }, false);
+  }
+
+  private synchronized void runGroup(List<GroupCommit.Entry<List<WritePlan>>> group) {
+    String action = "writing to " + dialect.describe();
+    try {
+      ensureConnection();
+    } catch (SQLException | RuntimeException e) {
+      throw dialect.wrap("connecting to " + dialect.describe(), e);
+    }
+    for (int attempt = 1; ; attempt++) {
+      try {
+        dialect.beforeWrite(connection, GroupCommit.Entry.remainingMs(group));
+        execute(dialect.beginWrite());
+      } catch (SQLException e) {
+        suspect = true;
+        rollbackQuietly(null);
+        throw dialect.wrap("starting a write transaction on " + dialect.describe(), e);
+      }
+      SQLException retry = null;
+      for (int i = 0; i < group.size(); i++) {
+        GroupCommit.Entry<List<WritePlan>> entry = group.get(i);
+        try {
+          if (entry.expired()) {
+            throw new KoraException(ErrorCode.STORE_UNAVAILABLE, action + " took longer than "
+                + timeoutMs + " ms; nothing was written");
+          }
+          for (WritePlan plan : entry.work()) {
+            apply(plan);
+          }
+        } catch (SQLException | RuntimeException e) {
+          clearBatches();
+          KoraException error = dialect.wrap(action, e);
+          rollbackQuietly(error);
+          if (e instanceof SQLException sql && dialect.isTransient(sql) && attempt < ATTEMPTS) {
+            retry = sql;
+            break;
+          }
+          if (e instanceof KoraException || !ErrorCode.STORE_UNAVAILABLE.equals(error.code())) {
+            // its own fault (or its deadline): it fails alone, the others are committed again
+            throw new GroupCommit.EntryFailure(i, error);
+          }
+          suspect = true;
+          throw error;
+        }
+      }
+      if (retry != null) {
+        continue;
+      }
+      try {
+        execute("COMMIT");
+      } catch (SQLException e) {
+        KoraException error = dialect.wrap("committing to " + dialect.describe(), e);
+        rollbackQuietly(error);
+        if (dialect.isTransient(e) && attempt < ATTEMPTS) {
+          continue;
+        }
+        suspect = true;
+        throw error;
+      }
+      lastUsed = System.nanoTime();
+      return;
+    }
+  }
+
+  private void execute(String sql) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    }
+  }
+
+  /** Deletes (ranges, then points), then upserts; see {@link WritePlan}. */
+  private void apply(WritePlan plan) throws SQLException {
+    if (!plan.ranges().isEmpty()) {
+      for (WritePlan.Range range : plan.ranges()) {
+        dialect.setPath(deleteRange, 1, range.from());
+        dialect.setPath(deleteRange, 2, range.to());
+        deleteRange.addBatch();
+      }
+      deleteRange.executeBatch();
+    }
+    if (!plan.points().isEmpty()) {
+      for (String point : plan.points()) {
+        dialect.setPath(deletePoint, 1, point);
+        deletePoint.addBatch();
+      }
+      deletePoint.executeBatch();
+    }
+    if (!plan.upserts().isEmpty()) {
+      for (WritePlan.Row row : plan.upserts()) {
+        dialect.setPath(upsert, 1, row.path());
+        upsert.setString(2, row.valueJson());
+        upsert.addBatch();
+      }
+      upsert.executeBatch();
+    }
+  }
+
+  private void rollbackQuietly(KoraException error) {
+    try {
+      execute("ROLLBACK");
+    } catch (SQLException e) {
+      // e.g. the database already rolled the transaction back itself, or the connection is gone
+      if (error != null) {
+        error.addSuppressed(e);
+      }
+    }
+  }
+
+  private void clearBatches() {
+    for (PreparedStatement statement : new PreparedStatement[] {deleteRange, deletePoint, upsert}) {
+      try {
+        statement.clearBatch();
+      } catch (SQLException ignored) {
+        // the statement is closed with its connection
+      }
+    }
+  }
+
+  /**
+   * Runs SQL on the writer connection, for tests and diagnostics.
+   *
+   * @return the first column of the first row, or null
+   */
+  Future<String> query(String sql) {
+    return executor.executeBlocking(() -> {
+      synchronized (this) {
+        ensureConnection();
+        try (Statement statement = connection.createStatement();
+            ResultSet rows = statement.executeQuery(sql)) {
+          return rows.next() ? rows.getString(1) : null;
+        }
+      }
+    }, false);
+  }
+
+  /** Closes the connection; the {@link GroupCommit} has drained before. */
+  Future<Void> close() {
+    return executor.executeBlocking(() -> {
+      synchronized (this) {
+        closed = true;
+        if (connection != null) {
+          try {
+            connection.close();
+          } finally {
+            connection = null;
+          }
+        }
+      }
+      return null;
+    }, false);
+  }
+
+  private static void closeQuietly(Connection connection) {
+    try {
+      connection.close();
+    } catch (SQLException ignored) {
+      // a connection that failed: nothing more to do
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package dev.kora.storage.postgres;
+
+import dev.kora.storage.spi.GroupCommit;
+import dev.kora.storage.spi.StoreFutures;
+import dev.kora.storage.spi.WritePlan;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Commits the groups of a {@link PgStore}'s {@link GroupCommit}: one transaction per group on a
+ * connection of the writer pool, its statements pipelined (sent without waiting for each answer) —
+ * first {@code pg_advisory_xact_lock} on the table, which serializes the writers of several nodes
+ * sharing the table, then for each call, in order, for each {@link WritePlan}: one
+ * {@code executeBatch} of range deletes, one {@code DELETE ... = ANY($1)} of the points and one
+ * {@code INSERT ... SELECT FROM unnest($1, $2) ON CONFLICT DO UPDATE} of the upserts. A group of a
+ * thousand calls costs a few round trips, not one per leaf.
+ *
+ * <p>When a statement fails, the first failure in pipeline order is the cause (later ones only see an
+ * aborted transaction); the transaction is rolled back and, unless it is {@code store_unavailable},
+ * only the call that sent that statement fails. Statements are bounded by the server-side
+ * {@code statement_timeout} (the operation timeout); a group that gets no answer at all (a network
+ * partition) fails after twice the timeout, with a message saying that the outcome is then unknown.
+ * Runs on the event loop; never blocks.
+ */
+final class PgWriter implements GroupCommit.Committer<List<WritePlan>> {
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final PgSql sql;
+  private final long timeoutMs;
+  private final String describe;
+
+  PgWriter(Vertx vertx, Pool pool, PgSql sql, long timeoutMs, String describe) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.sql = sql;
+    this.timeoutMs = timeoutMs;
+    this.describe = describe;
+  }
+
+  @Override
+  public Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group) {
+    String action = "writing to " + describe;
+    Future<Void> committed = pool.getConnection()
+        .recover(error -> Future.failedFuture(PgErrors.wrap("connecting to " + describe, error)))
+        .compose(connection -> transaction(connection, group, action)
+            .eventually(connection::close));
+    return StoreFutures.limit(vertx, committed,
+        GroupCommit.Entry.remainingMs(group) + timeoutMs, action + " (the outcome is unknown if"
+            + " the commit was sent)", error -> error instanceof GroupCommit.EntryFailure
+            ? error : PgErrors.wrap(action, error), null);
+  }
+
+  private Future<Void> transaction(SqlConnection connection,
+      List<GroupCommit.Entry<List<WritePlan>>> group, String action) {
+    return connection.begin().compose(tx -> {
+      List<Future<?>> steps = new ArrayList<>();
+      List<Integer> owners = new ArrayList<>();
+      steps.add(connection.preparedQuery(sql.lock()).execute(Tuple.of(sql.lockKey())));
+      owners.add(-1);
+      for (int i = 0; i < group.size(); i++) {
+        for (WritePlan plan : group.get(i).work()) {
+          if (!plan.ranges().isEmpty()) {
+            List<Tuple> ranges = new ArrayList<>(plan.ranges().size());
+            for (WritePlan.Range range : plan.ranges()) {
+              ranges.add(Tuple.of(range.from(), range.to()));
+            }
+            steps.add(connection.preparedQuery(sql.deleteRange()).executeBatch(ranges));
+            owners.add(i);
+          }
+          if (!plan.points().isEmpty()) {
+            steps.add(connection.preparedQuery(sql.deletePoints())
+                .execute(Tuple.tuple().addArrayOfString(plan.points().toArray(new String[0]))));
+            owners.add(i);
+          }
+          if (!plan.upserts().isEmpty()) {
+            String[] paths = new String[plan.upserts().size()];
+            String[] values = new String[paths.length];
+            for (int r = 0; r < paths.length; r++) {
+              paths[r] = plan.upserts().get(r).path();
+              values[r] = plan.upserts().get(r).valueJson();
+            }
+            steps.add(connection.preparedQuery(sql.upsert())
+                .execute(Tuple.tuple().addArrayOfString(paths).addArrayOfString(values)));
+            owners.add(i);
+          }
+        }
+      }
+      return Future.join(steps).transform(joined -> {
+        if (joined.succeeded()) {
+          return tx.commit().recover(error -> Future.failedFuture(
+              PgErrors.wrap("committing to " + describe, error)));
+        }
+        int first = 0;
+        while (!steps.get(first).failed()) {
+          first++;
+        }
+        KoraException error = PgErrors.wrap(action, steps.get(first).cause());
+        int owner = owners.get(first);
+        Throwable failure = owner >= 0 && !ErrorCode.STORE_UNAVAILABLE.equals(error.code())
+            ? new GroupCommit.EntryFailure(owner, error) : error;
+        return tx.rollback().otherwiseEmpty().transform(v -> Future.<Void>failedFuture(failure));
+      });
+    });
+  }
+}

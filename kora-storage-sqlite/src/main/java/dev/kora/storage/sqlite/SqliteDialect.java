@@ -1,0 +1,164 @@
+package dev.kora.storage.sqlite;
+
+import dev.kora.storage.jdbc.JdbcDialect;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Locale;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteException;
+
+/**
+ * SQLite for {@link dev.kora.storage.jdbc.JdbcStore}: a {@code WITHOUT ROWID} table with SQLite's
+ * default BINARY collation (UTF-8 byte order), the file in WAL mode, writes in
+ * {@code BEGIN IMMEDIATE} transactions with the busy timeout set to the group's earliest deadline,
+ * reads in deferred transactions (one WAL snapshot each) on {@code query_only} connections. One
+ * writer thread ({@value #WRITER_POOL}) serves every SQLite store of a Vert.x instance, as SQLite
+ * has one writer per file anyway.
+ */
+final class SqliteDialect extends JdbcDialect {
+
+  /** Name of the shared worker pool (one thread) that runs every SQLite writer of a Vert.x instance. */
+  static final String WRITER_POOL = "kora-sqlite-writer";
+
+  private final SqliteUrl url;
+
+  /**
+   * @param url the parsed URL
+   * @param timeoutMs the operation timeout, also the busy timeout
+   * @param poolSize the most read connections
+   */
+  SqliteDialect(SqliteUrl url, long timeoutMs, int poolSize) {
+    // SQLite's TEXT keys have no length limit below its 1 GB string limit
+    super("sqlite", url.describe(), url.quotedTable(), Integer.MAX_VALUE, 1, timeoutMs, poolSize);
+    this.url = url;
+  }
+
+  SqliteUrl url() {
+    return url;
+  }
+
+  /**
+   * Creates the file's directories and the file, switches it to WAL and checks that it is UTF-8.
+   */
+  @Override
+  public Connection connectWriter() throws SQLException {
+    java.nio.file.Path parent = url.file().getParent();
+    if (parent != null) {
+      try {
+        Files.createDirectories(parent);
+      } catch (java.io.IOException e) {
+        throw unavailable("cannot create the directory " + parent + ": " + e);
+      }
+    }
+    SQLiteConfig config = new SQLiteConfig();
+    config.setBusyTimeout(busyTimeout(timeoutMs()));
+    config.setEncoding(SQLiteConfig.Encoding.UTF8);
+    SQLiteConnection opened = (SQLiteConnection) config.createConnection(url.jdbcUrl());
+    try (Statement statement = opened.createStatement()) {
+      String mode = queryString(statement, "PRAGMA journal_mode=WAL");
+      if (!"wal".equalsIgnoreCase(mode)) {
+        throw unavailable("cannot switch " + url.file() + " to WAL mode (journal_mode is " + mode
+            + ")");
+      }
+      statement.execute("PRAGMA synchronous=" + url.synchronous());
+      String encoding = queryString(statement, "PRAGMA encoding");
+      if (!"UTF-8".equalsIgnoreCase(encoding)) {
+        throw unavailable(url.file() + " is encoded in " + encoding
+            + "; Kora needs UTF-8, whose byte order is the tree's key order");
+      }
+    } catch (SQLException | RuntimeException e) {
+      opened.close();
+      throw e;
+    }
+    return opened;
+  }
+
+  @Override
+  public Connection connectReader() throws SQLException {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setBusyTimeout(busyTimeout(timeoutMs()));
+    return initialized(config.createConnection(url.jdbcUrl()), "PRAGMA query_only = 1");
+  }
+
+  /** Creates the table and refuses one of another shape, e.g. a collation that breaks byte order. */
+  @Override
+  public void createTable(Connection writer) throws SQLException {
+    try (Statement statement = writer.createStatement()) {
+      statement.execute("CREATE TABLE IF NOT EXISTS " + url.quotedTable()
+          + " (path TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
+      String sql = queryString(statement, "SELECT sql FROM sqlite_schema WHERE type = 'table'"
+          + " AND name = '" + url.table() + "'");
+      String normalized = (sql == null ? "" : sql).toUpperCase(Locale.ROOT).replaceAll("\\s+", " ");
+      if (!normalized.contains("WITHOUT ROWID") || normalized.contains("COLLATE")
+          || !normalized.contains("PATH TEXT") || !normalized.contains("VALUE TEXT")) {
+        throw unavailable("table " + url.table() + " in " + url.file()
+            + " is not a Kora tree table: " + sql);
+      }
+    }
+  }
+
+  @Override
+  public String upsert() {
+    return "INSERT INTO " + url.quotedTable() + " (path, value) VALUES (?, ?)"
+        + " ON CONFLICT (path) DO UPDATE SET value = excluded.value";
+  }
+
+  @Override
+  public String beginWrite() {
+    return "BEGIN IMMEDIATE";
+  }
+
+  /** A deferred transaction; its first read fixes the WAL snapshot. */
+  @Override
+  public List<String> beginRead() {
+    return List.of("BEGIN", "SELECT 1 FROM " + url.quotedTable() + " LIMIT 1");
+  }
+
+  /** Waiting for the file lock is bounded by the earliest deadline of the group. */
+  @Override
+  public void beforeWrite(Connection writer, long remainingMs) throws SQLException {
+    writer.unwrap(SQLiteConnection.class).setBusyTimeout(busyTimeout(remainingMs));
+  }
+
+  /**
+   * SQLite result codes that mean the database cannot be used right now (busy, locked, I/O error,
+   * disk full, cannot open, read-only, interrupted, corrupt, not a database) and every non-SQLite
+   * failure become {@code store_unavailable}; other SQLite errors (a constraint, an error raised by a
+   * trigger, ...) become {@code internal}.
+   */
+  @Override
+  public KoraException wrap(String action, Throwable error) {
+    if (error instanceof KoraException kora) {
+      return kora;
+    }
+    String code = ErrorCode.STORE_UNAVAILABLE;
+    if (error instanceof SQLiteException sqlite) {
+      switch (sqlite.getResultCode().code & 0xFF) {
+        case 5, 6, 8, 9, 10, 11, 13, 14, 15, 26 -> code = ErrorCode.STORE_UNAVAILABLE;
+        default -> code = ErrorCode.INTERNAL;
+      }
+    }
+    return new KoraException(code, action + " failed: " + error.getMessage(), error);
+  }
+
+  private static KoraException unavailable(String message) {
+    return new KoraException(ErrorCode.STORE_UNAVAILABLE, message);
+  }
+
+  private static String queryString(Statement statement, String sql) throws SQLException {
+    try (ResultSet rs = statement.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
+    }
+  }
+
+  private static int busyTimeout(long ms) {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
+  }
+}

@@ -1,0 +1,205 @@
+package dev.kora.storage.spi;
+
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.LeafWrite;
+import dev.kora.tree.Mutation;
+import dev.kora.tree.Path;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The row operations of one mutation for a store of {@link PathEncoding materialized paths}, the same
+ * for every row store. Apply them in this order, in one transaction: first every delete — the
+ * {@link #ranges()} and the {@link #points()}, which commute — then every {@link #upserts() upsert}.
+ *
+ * <ul>
+ *   <li>Each deleted subtree P is the range {@code [P, end(P))}.</li>
+ *   <li>Each leaf written at P removes the rows under P, the range {@code [P + U+0002, end(P))} (the
+ *       row at P itself is kept, so that the upsert updates it in place), and the leaf rows at P's
+ *       ancestors, the points.</li>
+ *   <li>Then each leaf is inserted or its value replaced.</li>
+ * </ul>
+ * The leaves of one mutation never overlap (none lies under another), so its deletes never remove a
+ * row it upserts. Several mutations are applied plan after plan, in order. Immutable; built on any
+ * thread without I/O.
+ */
+public final class WritePlan {
+
+  /**
+   * The stored paths in {@code [from, to)}.
+   *
+   * @param from first stored path deleted (inclusive)
+   * @param to stored path the range stops before (exclusive)
+   */
+  public record Range(String from, String to) {
+  }
+
+  /**
+   * A row to insert, or whose value to replace.
+   *
+   * @param path the stored path ({@link PathEncoding#encode})
+   * @param valueJson the leaf as JSON text
+   */
+  public record Row(String path, String valueJson) {
+  }
+
+  private final List<Range> ranges;
+  private final List<String> points;
+  private final List<Row> upserts;
+
+  private WritePlan(List<Range> ranges, List<String> points, List<Row> upserts) {
+    this.ranges = ranges;
+    this.points = points;
+    this.upserts = upserts;
+  }
+
+  /**
+   * @param mutation a mutation
+   * @param maxPathBytes the longest stored path, in UTF-8 bytes, the store can keep (its index limit)
+   * @param store the store's name for the error message, e.g. {@code postgres}
+   * @return its plan
+   * @throws KoraException {@code too_large} when a leaf's stored path is longer than
+   *     {@code maxPathBytes}; then nothing of the mutation may be written
+   */
+  public static WritePlan of(Mutation mutation, int maxPathBytes, String store) {
+    List<Range> ranges = new ArrayList<>();
+    for (Path path : mutation.deletes()) {
+      String encoded = PathEncoding.encode(path);
+      ranges.add(new Range(encoded, PathEncoding.subtreeEnd(encoded)));
+    }
+    List<LeafWrite> writes = mutation.writes();
+    Set<String> points = new LinkedHashSet<>();
+    List<Row> upserts = new ArrayList<>(writes.size());
+    for (LeafWrite write : writes) {
+      String encoded = PathEncoding.encode(write.path());
+      int bytes = utf8Length(encoded);
+      if (bytes > maxPathBytes) {
+        throw new KoraException(ErrorCode.TOO_LARGE, "the path '" + abbreviate(write.path())
+            + "' takes " + bytes + " bytes as stored (its keys' UTF-8 bytes plus one per key); the "
+            + store + " store keeps paths of at most " + maxPathBytes + " bytes; nothing was written");
+      }
+      ranges.add(new Range(encoded + (char) (PathEncoding.SEPARATOR + 1),
+          PathEncoding.subtreeEnd(encoded)));
+      int last = encoded.length() - 1;
+      for (int i = encoded.indexOf(PathEncoding.SEPARATOR); i < last;
+          i = encoded.indexOf(PathEncoding.SEPARATOR, i + 1)) {
+        points.add(encoded.substring(0, i + 1));
+      }
+      upserts.add(new Row(encoded, write.valueJson()));
+    }
+    return new WritePlan(Collections.unmodifiableList(ranges),
+        Collections.unmodifiableList(new ArrayList<>(points)), Collections.unmodifiableList(upserts));
+  }
+
+  /**
+   * Plans a {@link dev.kora.storage.Store#write} call, leaving out empty mutations.
+   *
+   * @param mutations the mutations, in order
+   * @param maxPathBytes see {@link #of(Mutation, int, String)}
+   * @param store the store's name for the error message
+   * @return one plan per non-empty mutation, in order; empty when there is nothing to write
+   * @throws KoraException {@code too_large} as {@link #of(Mutation, int, String)}
+   */
+  public static List<WritePlan> of(List<Mutation> mutations, int maxPathBytes, String store) {
+    List<WritePlan> plans = new ArrayList<>(mutations.size());
+    for (Mutation mutation : mutations) {
+      if (!mutation.isEmpty()) {
+        plans.add(of(mutation, maxPathBytes, store));
+      }
+    }
+    return plans;
+  }
+
+  /**
+   * Plans a {@link dev.kora.storage.Store#write} call and queues it, the write of every store built
+   * on {@link GroupCommit}.
+   *
+   * @param queue the store's write queue
+   * @param mutations the call's mutations, in order
+   * @param maxPathBytes see {@link #of(Mutation, int, String)}
+   * @param store the store's name for the error message
+   * @return completes once committed; at once when there is nothing to write; fails with
+   *     {@code too_large} for a path over the limit, before anything is queued
+   */
+  public static Future<Void> submit(GroupCommit<List<WritePlan>> queue, List<Mutation> mutations,
+      int maxPathBytes, String store) {
+    List<WritePlan> plans;
+    try {
+      plans = of(mutations, maxPathBytes, store);
+    } catch (KoraException e) {
+      return Future.failedFuture(e);
+    }
+    if (plans.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return queue.submit(plans, size(plans));
+  }
+
+  /** @return the subtrees to delete, mutation deletes first, then the subtrees under written leaves */
+  public List<Range> ranges() {
+    return ranges;
+  }
+
+  /** @return the stored paths of ancestors of written leaves, whose leaf rows are deleted */
+  public List<String> points() {
+    return points;
+  }
+
+  /** @return the rows to insert or update, after every delete of this plan */
+  public List<Row> upserts() {
+    return upserts;
+  }
+
+  /** @return the number of row operations, a measure of the plan's cost */
+  public long size() {
+    return ranges.size() + points.size() + upserts.size();
+  }
+
+  /** @return the summed {@link #size()} of the plans */
+  public static long size(List<WritePlan> plans) {
+    long size = 0;
+    for (WritePlan plan : plans) {
+      size += plan.size();
+    }
+    return size;
+  }
+
+  /** @return the number of bytes of {@code text} in UTF-8, as {@link String#getBytes} encodes it */
+  public static int utf8Length(CharSequence text) {
+    int bytes = 0;
+    int length = text.length();
+    for (int i = 0; i < length; i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        bytes++;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (!Character.isSurrogate(c)) {
+        bytes += 3;
+      } else if (Character.isHighSurrogate(c) && i + 1 < length
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else {
+        // a lone surrogate is encoded as '?', as String.getBytes does
+        bytes++;
+      }
+    }
+    return bytes;
+  }
+
+  private static String abbreviate(Path path) {
+    String text = path.toString();
+    return text.length() <= 120 ? text : text.substring(0, 100) + "...(" + path.size() + " keys)";
+  }
+
+  @Override
+  public String toString() {
+    return "WritePlan[ranges=" + ranges + ", points=" + points + ", upserts=" + upserts + "]";
+  }
+}
