@@ -11,7 +11,9 @@ import picocli.CommandLine.Option;
 final class StoreLocation {
 
   @Option(names = "--store", paramLabel = "URL",
-      description = "Store URL: memory, sqlite:/path/file.db (default: sqlite:<data>/kora.db).")
+      description = "Store URL: memory, sqlite:/path/file.db, postgres://user:pass@host:5432/db,"
+          + " mysql://user:pass@host:3306/db, cassandra://host:9042/keyspace; add ?table=NAME to"
+          + " keep several trees apart (default: sqlite:<data>/kora.db).")
   String store;
 
   @Option(names = "--data", paramLabel = "DIR", defaultValue = "./kora-data",
