@@ -106,10 +106,8 @@ final class ImportCommand implements Callable<Integer> {
     if (keying.index) {
       width = String.valueOf(Math.max(0, countElements(factory) - 1)).length();
     }
-    Progress progress = new Progress(System.err, "items");
-    long size = Math.max(1, file.length());
-    long items = 0;
-    long leaves = 0;
+    Batcher batcher = new Batcher(node, base, new Progress(System.err, "items"),
+        Math.max(1, file.length()));
     try (JsonParser parser = factory.createParser(file)) {
       JsonToken first = parser.nextToken();
       if (first == JsonToken.START_ARRAY) {
@@ -117,73 +115,99 @@ final class ImportCommand implements Callable<Integer> {
           throw new KoraException(ErrorCode.INVALID_MESSAGE,
               "the file holds a JSON array: say how to key its elements with --index or --key FIELD");
         }
-        JsonObject batch = new JsonObject();
-        long batchLeafCount = 0;
         while (parser.nextToken() != JsonToken.END_ARRAY) {
           Object element = JsonValues.read(parser);
-          String childKey = keying.index ? pad(items, width) : keyOf(element, items);
-          if (batch.containsKey(childKey)) {
-            submit(node, base, batch);
-            batch = new JsonObject();
-            batchLeafCount = 0;
-          }
-          batch.put(childKey, element);
-          long elementLeaves = element instanceof JsonObject
-              ? Tree.countLeaves((JsonObject) element) : 1;
-          batchLeafCount += elementLeaves;
-          leaves += elementLeaves;
-          items++;
-          if (batchLeafCount >= batchLeaves) {
-            submit(node, base, batch);
-            batch = new JsonObject();
-            batchLeafCount = 0;
-            progress.update((double) parser.currentLocation().getByteOffset() / size, items,
-                leaves, false);
-          }
+          String childKey = keying.index ? pad(batcher.items, width)
+              : keyOf(element, batcher.items);
+          batcher.add(childKey, element, parser);
         }
-        submit(node, base, batch);
       } else if (first == JsonToken.START_OBJECT) {
-        JsonObject batch = new JsonObject();
-        long batchLeafCount = 0;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
           String name = parser.currentName();
           parser.nextToken();
-          Object value = JsonValues.read(parser);
-          batch.put(name, value);
-          long valueLeaves = value instanceof JsonObject ? Tree.countLeaves((JsonObject) value) : 1;
-          batchLeafCount += valueLeaves;
-          leaves += valueLeaves;
-          items++;
-          if (batchLeafCount >= batchLeaves) {
-            submit(node, base, batch);
-            batch = new JsonObject();
-            batchLeafCount = 0;
-            progress.update((double) parser.currentLocation().getByteOffset() / size, items,
-                leaves, false);
-          }
+          batcher.add(name, JsonValues.read(parser), parser);
         }
-        submit(node, base, batch);
       } else {
         throw new KoraException(ErrorCode.INVALID_MESSAGE,
             "the file must hold a JSON object or an array of objects");
       }
+      batcher.flush();
+      batcher.awaitAll();
+    } catch (KoraException e) {
+      batcher.settle();
+      throw new KoraException(e.code(), e.getMessage() + " (" + batcher.committedItems
+          + " items were imported before the failure; merges are idempotent, so the import"
+          + " can be run again)", e);
     }
-    while (!pending.isEmpty()) {
-      pending.poll().await();
-    }
-    progress.update(1, items, leaves, true);
-    return new long[] {items, leaves};
+    batcher.progress.update(1, batcher.items, batcher.leaves, true);
+    return new long[] {batcher.items, batcher.leaves};
   }
 
-  private void submit(KoraNode node, Path base, JsonObject batch) {
-    if (batch.isEmpty()) {
-      return;
+  /** Groups items into mutations of about {@code batchLeaves} leaves, a window of them in flight. */
+  private final class Batcher {
+    private final KoraNode node;
+    private final Path base;
+    private final Progress progress;
+    private final long size;
+    private JsonObject batch = new JsonObject();
+    private long batchLeafCount;
+    long items;
+    long leaves;
+    long committedItems;
+
+    Batcher(KoraNode node, Path base, Progress progress, long size) {
+      this.node = node;
+      this.base = base;
+      this.progress = progress;
+      this.size = size;
     }
-    Mutation mutation = Mutation.merge(base, batch);
-    while (pending.size() >= inFlight) {
-      pending.poll().await();
+
+    void add(String key, Object value, JsonParser parser) {
+      if (batch.containsKey(key)) {
+        flush();
+      }
+      batch.put(key, value);
+      long valueLeaves = value instanceof JsonObject ? Tree.countLeaves((JsonObject) value) : 1;
+      batchLeafCount += valueLeaves;
+      leaves += valueLeaves;
+      items++;
+      if (batchLeafCount >= batchLeaves) {
+        flush();
+        progress.update((double) parser.currentLocation().getByteOffset() / size, items, leaves,
+            false);
+      }
     }
-    pending.add(node.mutate(mutation));
+
+    void flush() {
+      if (batch.isEmpty()) {
+        return;
+      }
+      Mutation mutation = Mutation.merge(base, batch);
+      int count = batch.size();
+      batch = new JsonObject();
+      batchLeafCount = 0;
+      while (pending.size() >= inFlight) {
+        pending.poll().await();
+      }
+      pending.add(node.mutate(mutation).onSuccess(version -> committedItems += count));
+    }
+
+    void awaitAll() {
+      while (!pending.isEmpty()) {
+        pending.poll().await();
+      }
+    }
+
+    /** Waits for what is in flight, ignoring failures, so the count of committed items is final. */
+    void settle() {
+      while (!pending.isEmpty()) {
+        try {
+          pending.poll().await();
+        } catch (RuntimeException ignored) {
+          // already reported
+        }
+      }
+    }
   }
 
   private String keyOf(Object element, long index) {
