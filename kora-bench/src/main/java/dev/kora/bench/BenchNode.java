@@ -1,0 +1,403 @@
+package dev.kora.bench;
+
+import dev.kora.node.KoraNode;
+import dev.kora.node.KoraNodeOptions;
+import dev.kora.storage.Store;
+import dev.kora.storage.StoreOptions;
+import io.vertx.core.Vertx;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The node a scenario drives: one started in this JVM, one started in a child JVM (for clean heap and
+ * RSS figures), or a running one reached by {@code --url}. Always on loopback.
+ */
+abstract class BenchNode implements AutoCloseable {
+
+  private static final Pattern SYNCHRONOUS = Pattern.compile("synchronous=([A-Za-z]+)");
+
+  /** Heap in use after a full GC and resident set size of the node's process, in bytes. */
+  record Memory(long heapBytes, long rssBytes) {
+  }
+
+  abstract String host();
+
+  abstract int port();
+
+  /** @return e.g. {@code in-process}, {@code child process 1234}, {@code remote} */
+  abstract String mode();
+
+  /** @return the store's description, e.g. {@code sqlite:/tmp/x/kora.db?table=kora&synchronous=FULL} */
+  abstract String store();
+
+  /** @return the node's memory after GC, or null when it cannot be measured (remote node) */
+  Memory memory() {
+    return null;
+  }
+
+  /**
+   * @return CPU time the node's process has used so far (user + system), in ns; -1 when unknown.
+   *     For a node in this JVM it is this JVM's, clients included.
+   */
+  long cpuNanos() {
+    return -1;
+  }
+
+  /** @return the node's process id when it runs in a child process, else -1 */
+  long pid() {
+    return -1;
+  }
+
+  /** @return whether {@link #cpuNanos()} counts the node alone (a child process) */
+  boolean cpuIsNodeOnly() {
+    return false;
+  }
+
+  /** @return the node's open store when it runs in this JVM, else null */
+  Store localStore() {
+    return null;
+  }
+
+  /** @return the node's store URL when this run chose it (in-process or child), else null */
+  String storeUrl() {
+    return null;
+  }
+
+  @Override
+  public abstract void close();
+
+  /** @return the durability level stated next to write figures */
+  String durability() {
+    return durability(store());
+  }
+
+  static String durability(String storeDescription) {
+    if (storeDescription.startsWith("sqlite:")) {
+      Matcher m = SYNCHRONOUS.matcher(storeDescription);
+      return "SQLite WAL, synchronous=" + (m.find() ? m.group(1).toUpperCase() : "FULL")
+          + " (fsync per group commit)";
+    }
+    if (storeDescription.startsWith("memory")) {
+      return "none (memory store)";
+    }
+    return "unknown";
+  }
+
+  String url() {
+    return "ws://" + host() + ":" + port() + "/socket";
+  }
+
+  /**
+   * Starts (or reaches) the node a scenario drives.
+   *
+   * @param options the shared options
+   * @param defaultMode {@code in} or {@code process}, used when {@code --node} is not given
+   * @param temp the run's temp folder, where the default SQLite file goes
+   */
+  static BenchNode start(BenchOptions options, String defaultMode, TempDir temp) throws Exception {
+    if (options.url != null) {
+      return new Remote(options.url);
+    }
+    String storeUrl = options.store != null ? StoreBaseline.scratch(options.store)
+        : "sqlite:" + temp.path().resolve("kora.db");
+    String mode = options.node != null ? options.node : defaultMode;
+    switch (mode) {
+      case "in":
+        return InProcess.start(storeUrl);
+      case "process":
+        return Child.start(storeUrl, options.nodeJavaOpts);
+      default:
+        throw new IllegalArgumentException("--node must be 'in' or 'process', got " + mode);
+    }
+  }
+
+  /** Checks that a URL points at this machine. */
+  static URI checkLoopback(String url) throws IOException {
+    URI uri = URI.create(url);
+    if (!"ws".equals(uri.getScheme()) || uri.getHost() == null) {
+      throw new IllegalArgumentException("--url must look like ws://127.0.0.1:12000/socket, got " + url);
+    }
+    if (!InetAddress.getByName(uri.getHost()).isLoopbackAddress()) {
+      throw new IllegalArgumentException("kora bench only targets loopback addresses, got "
+          + uri.getHost());
+    }
+    return uri;
+  }
+
+  /** A node deployed in this JVM on its own Vert.x instance (the clients use another one). */
+  static final class InProcess extends BenchNode {
+    private final Vertx vertx;
+    private final KoraNode node;
+    private final String storeUrl;
+
+    private InProcess(Vertx vertx, KoraNode node, String storeUrl) {
+      this.vertx = vertx;
+      this.node = node;
+      this.storeUrl = storeUrl;
+    }
+
+    static InProcess start(String storeUrl) {
+      Vertx vertx = Vertx.vertx();
+      try {
+        KoraNode node = KoraNode.deploy(vertx, new KoraNodeOptions().setHost("127.0.0.1").setPort(0)
+            .setStore(new StoreOptions().setUrl(storeUrl))).await();
+        return new InProcess(vertx, node, storeUrl);
+      } catch (RuntimeException e) {
+        vertx.close().await();
+        throw e;
+      }
+    }
+
+    @Override
+    String host() {
+      return "127.0.0.1";
+    }
+
+    @Override
+    int port() {
+      return node.actualPort();
+    }
+
+    @Override
+    String mode() {
+      return "in-process";
+    }
+
+    @Override
+    String store() {
+      return node.store().describe();
+    }
+
+    @Override
+    Store localStore() {
+      return node.store();
+    }
+
+    @Override
+    long cpuNanos() {
+      return Machine.processCpuNanos();
+    }
+
+    @Override
+    String storeUrl() {
+      return storeUrl;
+    }
+
+    KoraNode node() {
+      return node;
+    }
+
+    @Override
+    public void close() {
+      vertx.close().await();
+    }
+  }
+
+  /** A node in a child JVM ({@link NodeMain}), driven through its standard input and output. */
+  static final class Child extends BenchNode {
+    private final Process process;
+    private final BufferedReader out;
+    private final Writer in;
+    private final int port;
+    private final String store;
+    private final String storeUrl;
+
+    private Child(Process process, BufferedReader out, Writer in, int port, String store,
+        String storeUrl) {
+      this.process = process;
+      this.out = out;
+      this.in = in;
+      this.port = port;
+      this.store = store;
+      this.storeUrl = storeUrl;
+    }
+
+    static Child start(String storeUrl, String javaOpts) throws IOException {
+      List<String> command = new ArrayList<>();
+      command.add(Machine.javaBinary());
+      if (!javaOpts.isBlank()) {
+        command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
+      }
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+          NodeMain.class.getName(), storeUrl));
+      Process process = new ProcessBuilder(command)
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+          StandardCharsets.UTF_8));
+      Writer in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+      // A node that neither starts nor fails within 2 minutes is stopped (readLine then ends).
+      Thread watchdog = new Thread(() -> {
+        try {
+          Thread.sleep(120_000);
+          process.destroyForcibly();
+        } catch (InterruptedException e) {
+          // started in time
+        }
+      }, "kora-bench-node-watchdog");
+      watchdog.setDaemon(true);
+      watchdog.start();
+      String line;
+      while ((line = out.readLine()) != null && !line.startsWith("ready ")
+          && !line.startsWith("failed ")) {
+        System.err.println(line);
+      }
+      watchdog.interrupt();
+      if (line == null || line.startsWith("failed ")) {
+        process.destroyForcibly();
+        throw new IOException("the node process did not start: " + line);
+      }
+      String[] parts = line.split(" ", 3);
+      return new Child(process, out, in, Integer.parseInt(parts[1]), parts[2], storeUrl);
+    }
+
+    @Override
+    String host() {
+      return "127.0.0.1";
+    }
+
+    @Override
+    int port() {
+      return port;
+    }
+
+    @Override
+    String mode() {
+      return "child process " + process.pid();
+    }
+
+    @Override
+    String store() {
+      return store;
+    }
+
+    @Override
+    String storeUrl() {
+      return storeUrl;
+    }
+
+    @Override
+    long pid() {
+      return process.pid();
+    }
+
+    @Override
+    long cpuNanos() {
+      return process.toHandle().info().totalCpuDuration().map(d -> d.toNanos()).orElse(-1L);
+    }
+
+    @Override
+    boolean cpuIsNodeOnly() {
+      return true;
+    }
+
+    @Override
+    synchronized Memory memory() {
+      try {
+        in.write("mem\n");
+        in.flush();
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith("mem ")) {
+          System.err.println(line);
+        }
+        if (line == null) {
+          throw new IOException("unexpected answer from the node process: " + line);
+        }
+        String[] parts = line.split(" ");
+        return new Memory(Long.parseLong(parts[1]), Long.parseLong(parts[2]));
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public synchronized void close() {
+      try {
+        in.write("stop\n");
+        in.flush();
+      } catch (IOException e) {
+        // already gone
+      }
+      try {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** A running node reached by {@code --url}: nothing about its memory or store is known. */
+  static final class Remote extends BenchNode {
+    private final URI uri;
+
+    Remote(String url) throws IOException {
+      this.uri = checkLoopback(url);
+    }
+
+    @Override
+    String host() {
+      return uri.getHost();
+    }
+
+    @Override
+    int port() {
+      return uri.getPort() < 0 ? 80 : uri.getPort();
+    }
+
+    @Override
+    String url() {
+      return uri.toString();
+    }
+
+    @Override
+    String mode() {
+      return "remote " + uri;
+    }
+
+    @Override
+    String store() {
+      return "unknown (remote node)";
+    }
+
+    @Override
+    public void close() {
+    }
+  }
+
+  /** A temp folder deleted with everything in it at close. */
+  static final class TempDir implements AutoCloseable {
+    private final Path path;
+
+    TempDir() throws IOException {
+      this.path = java.nio.file.Files.createTempDirectory("kora-bench-");
+    }
+
+    Path path() {
+      return path;
+    }
+
+    @Override
+    public void close() {
+      try (var files = java.nio.file.Files.walk(path)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        // best effort
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package dev.kora.bench;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The load tool's side of the sockets: its own Vert.x instance (so the clients never run on the
+ * node's event loop when the node is in this JVM) and one WebSocket client holding every connection.
+ * The client and the connections are kept strongly reachable here: Vert.x 5 closes a WebSocket client
+ * that becomes unreachable, and its connections with it.
+ */
+final class Clients implements AutoCloseable {
+
+  /** One connection and the context its handlers run on. */
+  record Connection(WebSocket socket, Context context) {
+  }
+
+  private final Vertx vertx;
+  private final WebSocketClient client;
+  private final List<Connection> connections = Collections.synchronizedList(new ArrayList<>());
+
+  /** @param expected how many connections will be opened at most */
+  Clients(int expected) {
+    this.vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(60_000));
+    this.client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setMaxConnections(Math.max(expected + 16, WebSocketClientOptions.DEFAULT_MAX_CONNECTIONS))
+        .setMaxFrameSize(16 * 1024 * 1024)
+        .setMaxMessageSize(1024 * 1024 * 1024)
+        .setConnectTimeout(60_000)
+        .setTcpNoDelay(true));
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  /** Connects one socket; its handlers run on a fresh event-loop context (spread over the loops). */
+  Future<Connection> connect(BenchNode node) {
+    Future<Connection> connected = client.connect(new WebSocketConnectOptions().setHost(node.host())
+        .setPort(node.port()).setURI(path(node)))
+        .map(socket -> new Connection(socket, Vertx.currentContext()));
+    return connected.onSuccess(connections::add);
+  }
+
+  private static String path(BenchNode node) {
+    String url = node.url();
+    int slash = url.indexOf('/', "ws://".length());
+    return slash < 0 ? "/socket" : url.substring(slash);
+  }
+
+  /**
+   * Opens {@code count} connections, at most {@code concurrency} handshakes at a time; blocks.
+   *
+   * @return the connections, in no particular order
+   * @throws IllegalStateException when any connection failed, with the first cause
+   */
+  List<Connection> connectAll(BenchNode node, int count, int concurrency, BenchOptions options)
+      throws InterruptedException {
+    Semaphore permits = new Semaphore(concurrency);
+    List<Connection> opened = Collections.synchronizedList(new ArrayList<>(count));
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    AtomicInteger done = new AtomicInteger();
+    long lastLog = System.nanoTime();
+    for (int i = 0; i < count && failure.get() == null; i++) {
+      permits.acquire();
+      connect(node).onComplete(result -> {
+        if (result.succeeded()) {
+          opened.add(result.result());
+        } else {
+          failure.compareAndSet(null, result.cause());
+        }
+        done.incrementAndGet();
+        permits.release();
+      });
+      if (System.nanoTime() - lastLog > 2_000_000_000L) {
+        lastLog = System.nanoTime();
+        options.log("%,d of %,d connections open", done.get(), count);
+      }
+    }
+    if (!permits.tryAcquire(concurrency, 120, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("connections did not complete within 120 s");
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("connection " + (opened.size() + 1) + " failed: "
+          + failure.get() + (failure.get().toString().contains("Too many open files")
+          ? " (raise the file limit: ulimit -n)" : ""), failure.get());
+    }
+    return new ArrayList<>(opened);
+  }
+
+  @Override
+  public void close() {
+    vertx.close().await();
+  }
+}

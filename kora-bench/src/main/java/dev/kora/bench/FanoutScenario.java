@@ -1,0 +1,194 @@
+package dev.kora.bench;
+
+import io.vertx.core.http.WebSocket;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code fanout}: S subscribers on one path, one writer merging a leaf there R times per second on a
+ * fixed schedule. Measures pushes delivered per second and the write-to-receive latency, taken from the
+ * moment the write was due (not when it was sent), so a writer that falls behind shows up in the
+ * latency rather than hiding it (no coordinated omission).
+ */
+@Command(name = "fanout", mixinStandardHelpOptions = true,
+    description = "Pushes delivered/s and write-to-receive latency: S subscribers, one writer at R/s.")
+final class FanoutScenario implements Callable<Integer> {
+
+  @Mixin
+  BenchOptions options;
+
+  @Option(names = "--subscribers", defaultValue = "1000",
+      description = "Subscribed connections (default: ${DEFAULT-VALUE}).")
+  int subscribers;
+
+  @Option(names = "--rate", defaultValue = "200",
+      description = "Updates per second from the writer (default: ${DEFAULT-VALUE}).")
+  int rate;
+
+  private final Recorder latency = Latency.recorder();
+  private final Recorder writeLatency = Latency.recorder();
+  private final LongAdder receivedInWindow = new LongAdder();
+  private final LongAdder receivedMeasured = new LongAdder();
+  private final AtomicLong errors = new AtomicLong();
+  private final AtomicReference<String> firstError = new AtomicReference<>();
+  private volatile long windowFrom = Long.MAX_VALUE;
+  private volatile long windowTo = Long.MAX_VALUE;
+  private volatile long[] sentAt;
+
+  @Override
+  public Integer call() throws Exception {
+    options.check();
+    if (rate < 1 || rate > 100_000 || subscribers < 1) {
+      throw new IllegalArgumentException("--rate must be 1 to 100,000 and --subscribers at least 1");
+    }
+    Result result = new Result("fanout");
+    Machine.describe(result);
+    result.put("subscribers", subscribers).put("rate_per_s", rate);
+    long updates = (long) Math.ceil((options.warmupSeconds + options.durationSeconds) * rate) + 1;
+    if (updates > 50_000_000) {
+      throw new IllegalArgumentException("too many updates; lower --rate or --duration");
+    }
+    sentAt = new long[(int) updates];
+    try (BenchNode.TempDir temp = new BenchNode.TempDir();
+        BenchNode node = BenchNode.start(options, "process", temp);
+        Clients sockets = new Clients(subscribers + 1)) {
+      result.put("node", node.mode()).put("store", node.store()).put("durability", node.durability());
+      options.log("fanout: %,d subscribers, %d updates/s, node %s", subscribers, rate, node.mode());
+      List<Clients.Connection> connections = sockets.connectAll(node, subscribers + 1, 64, options);
+      Clients.Connection writer = connections.get(0);
+      CountDownLatch subscribed = new CountDownLatch(subscribers);
+      for (Clients.Connection connection : connections.subList(1, connections.size())) {
+        WebSocket socket = connection.socket();
+        socket.textMessageHandler(text -> onSubscriberText(text, subscribed));
+        socket.exceptionHandler(e -> { });
+        socket.writeTextMessage("{\"type\":\"call\",\"key\":1,\"action\":\"kora.subscribe\","
+            + "\"body\":{\"bench\":{\"fanout\":{}}}}");
+      }
+      if (!subscribed.await(120, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("subscriptions not answered within 120 s");
+      }
+      writer.socket().textMessageHandler(this::onWriterText);
+      long start = System.nanoTime() + 50_000_000L;
+      windowFrom = start + options.warmupNanos();
+      windowTo = windowFrom + options.durationNanos();
+      long period = 1_000_000_000L / rate;
+      long measuredUpdates = 0;
+      Machine.CpuWindow cpu = new Machine.CpuWindow(node);
+      boolean cpuStarted = false;
+      for (int seq = 0; seq < updates; seq++) {
+        long due = start + seq * period;
+        if (due >= windowTo) {
+          break;
+        }
+        long wait;
+        while ((wait = due - System.nanoTime()) > 0) {
+          LockSupport.parkNanos(wait);
+        }
+        if (due >= windowFrom) {
+          measuredUpdates++;
+          if (!cpuStarted) {
+            cpu.start();
+            cpuStarted = true;
+          }
+        }
+        sentAt[seq] = System.nanoTime();
+        writer.socket().writeTextMessage("{\"type\":\"call\",\"key\":" + seq
+            + ",\"action\":\"kora.mutation\",\"body\":{\"merge\":{\"bench\":{\"fanout\":{\"m\":\""
+            + seq + ":" + due + "\"}}}}}");
+      }
+      sleepUntil(windowTo);
+      cpu.stop();
+      long expected = measuredUpdates * subscribers;
+      long drainUntil = System.nanoTime() + 10_000_000_000L;
+      while (receivedMeasured.sum() < expected && System.nanoTime() < drainUntil) {
+        Thread.sleep(10);
+      }
+      double seconds = (windowTo - windowFrom) / 1e9;
+      Histogram histogram = latency.getIntervalHistogram();
+      result.put("seconds", Result.round(seconds));
+      result.put("updates", measuredUpdates);
+      result.put("updates_per_s", Result.round(measuredUpdates / seconds));
+      result.put("pushes_per_s", Result.round(receivedInWindow.sum() / seconds));
+      result.put("pushes_expected_per_s", Result.round(expected / seconds));
+      result.put("pushes_missing", expected - receivedMeasured.sum());
+      Latency.put(result, "", histogram);
+      Latency.put(result, "write_", writeLatency.getIntervalHistogram());
+      cpu.put(result, Math.max(1, receivedInWindow.sum()), seconds);
+      result.put("errors", errors.get());
+      if (firstError.get() != null) {
+        result.put("first_error", firstError.get());
+      }
+      result.note("latency: from when each write was due to when a subscriber received its push,"
+          + " all pushes of writes due in the measured window (also those received after it)");
+    }
+    result.put("load_average_1m_end", Machine.loadAverage());
+    result.print(System.out, options.json);
+    return 0;
+  }
+
+  private static void sleepUntil(long nanoTime) throws InterruptedException {
+    WriteScenario.sleepUntil(nanoTime);
+  }
+
+  private void onSubscriberText(String text, CountDownLatch subscribed) {
+    long now = System.nanoTime();
+    if (!text.startsWith("{\"type\":\"cast\"")) {
+      if (text.startsWith("{\"type\":\"reply\"")) {
+        subscribed.countDown();
+      } else {
+        error(text);
+        subscribed.countDown();
+      }
+      return;
+    }
+    int at = text.indexOf("\"m\":\"");
+    if (at < 0) {
+      return;
+    }
+    int colon = text.indexOf(':', at + 5);
+    int end = text.indexOf('"', colon);
+    long due = Long.parseLong(text, colon + 1, end, 10);
+    if (now >= windowFrom && now < windowTo) {
+      receivedInWindow.increment();
+    }
+    if (due >= windowFrom && due < windowTo) {
+      receivedMeasured.increment();
+      Latency.record(latency, now - due);
+    }
+  }
+
+  private void onWriterText(String text) {
+    long now = System.nanoTime();
+    if (!text.startsWith("{\"type\":\"reply\"")) {
+      if (text.startsWith("{\"type\":\"error\"")) {
+        error(text);
+      }
+      return;
+    }
+    int at = text.indexOf("\"key\":") + 6;
+    int end = at;
+    while (end < text.length() && Character.isDigit(text.charAt(end))) {
+      end++;
+    }
+    int seq = Integer.parseInt(text, at, end, 10);
+    if (sentAt[seq] >= windowFrom && sentAt[seq] < windowTo) {
+      Latency.record(writeLatency, now - sentAt[seq]);
+    }
+  }
+
+  private void error(String text) {
+    errors.incrementAndGet();
+    firstError.compareAndSet(null, text.length() > 300 ? text.substring(0, 300) : text);
+  }
+}

@@ -1,0 +1,152 @@
+package dev.kora.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.List;
+
+/** Facts about this machine and process for the report: cores, load, Java, memory. Linux only for RSS. */
+final class Machine {
+
+  private Machine() {
+  }
+
+  /** Adds the machine's description to a result: cores, Java, load average now. */
+  static void describe(Result result) {
+    result.put("cores", Runtime.getRuntime().availableProcessors());
+    result.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    result.put("load_average_1m", loadAverage());
+  }
+
+  /** @return the 1-minute load average, or NaN when /proc/loadavg is not readable */
+  static double loadAverage() {
+    try {
+      String line = Files.readString(Paths.get("/proc/loadavg"));
+      return Double.parseDouble(line.split(" ")[0]);
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
+  /**
+   * @param pid a process id
+   * @return its resident set size in bytes (VmRSS), or -1 when unknown
+   */
+  static long rssBytes(long pid) {
+    try {
+      List<String> lines = Files.readAllLines(Paths.get("/proc/" + pid + "/status"));
+      for (String line : lines) {
+        if (line.startsWith("VmRSS:")) {
+          String[] parts = line.trim().split("\\s+");
+          return Long.parseLong(parts[1]) * 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or the process is gone
+    }
+    return -1;
+  }
+
+  /**
+   * Runs full collections until the used heap stops shrinking (at most 5), then reads it.
+   *
+   * @return heap bytes in use after GC in this JVM
+   */
+  static long heapAfterGc() {
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    long last = Long.MAX_VALUE;
+    for (int i = 0; i < 5; i++) {
+      System.gc();
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      long used = memory.getHeapMemoryUsage().getUsed();
+      if (used >= last - 64 * 1024) {
+        return Math.min(used, last);
+      }
+      last = used;
+    }
+    return last;
+  }
+
+  /** @return CPU time (user + system) this JVM has used, in ns, or -1 */
+  static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime();
+    }
+    return -1;
+  }
+
+  /**
+   * @param pid a process id
+   * @return {user, system} CPU clock ticks of the process from /proc/PID/stat, or null
+   */
+  static long[] userSystemTicks(long pid) {
+    try {
+      String stat = Files.readString(Paths.get("/proc/" + pid + "/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12])};
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Samples the CPU time of the node and of this JVM at the start and end of a measured window. */
+  static final class CpuWindow {
+    private final BenchNode node;
+    private long nodeStart;
+    private long selfStart;
+    private long nodeEnd;
+    private long selfEnd;
+    private long[] nodeTicksStart;
+    private long[] nodeTicksEnd;
+
+    CpuWindow(BenchNode node) {
+      this.node = node;
+    }
+
+    void start() {
+      nodeTicksStart = node.pid() > 0 ? userSystemTicks(node.pid()) : null;
+      nodeStart = node.cpuNanos();
+      selfStart = processCpuNanos();
+    }
+
+    void stop() {
+      nodeTicksEnd = node.pid() > 0 ? userSystemTicks(node.pid()) : null;
+      nodeEnd = node.cpuNanos();
+      selfEnd = processCpuNanos();
+    }
+
+    /**
+     * Puts {@code cpu_us_per_op_node} (a child node alone) and {@code cpu_us_per_op_this_jvm} (the
+     * load tool, plus the node when it runs in this JVM), and the cores they kept busy.
+     */
+    void put(Result result, double ops, double seconds) {
+      if (node.cpuIsNodeOnly() && nodeStart >= 0 && nodeEnd >= 0) {
+        result.put("cpu_us_per_op_node", Result.round((nodeEnd - nodeStart) / 1e3 / ops));
+        result.put("cpu_cores_node", Result.round((nodeEnd - nodeStart) / 1e9 / seconds));
+        if (nodeTicksStart != null && nodeTicksEnd != null) {
+          long user = nodeTicksEnd[0] - nodeTicksStart[0];
+          long system = nodeTicksEnd[1] - nodeTicksStart[1];
+          result.put("cpu_kernel_share_node", Result.round(system / (double) Math.max(1, user + system)));
+        }
+      }
+      if (selfStart >= 0 && selfEnd >= 0) {
+        result.put("cpu_us_per_op_this_jvm", Result.round((selfEnd - selfStart) / 1e3 / ops));
+        result.put("cpu_cores_this_jvm", Result.round((selfEnd - selfStart) / 1e9 / seconds));
+      }
+    }
+  }
+
+  /** @return the command that starts a JVM like this one: the java binary */
+  static String javaBinary() {
+    return ProcessHandle.current().info().command()
+        .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+  }
+}

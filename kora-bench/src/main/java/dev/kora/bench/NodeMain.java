@@ -1,0 +1,52 @@
+package dev.kora.bench;
+
+import dev.kora.node.KoraNode;
+import dev.kora.node.KoraNodeOptions;
+import dev.kora.storage.StoreOptions;
+import io.vertx.core.Vertx;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A node in a child JVM for the load tool: {@code NodeMain STORE_URL}. Listens on a free loopback port,
+ * prints {@code ready PORT STORE} on stdout, then answers commands read from stdin: {@code mem} prints
+ * {@code mem HEAP_AFTER_GC RSS} (bytes), {@code stop} (or end of input) stops the node and exits.
+ * Only what the node needs lives in this JVM, so its heap and RSS are the node's own.
+ */
+public final class NodeMain {
+
+  private NodeMain() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    System.setProperty("vertx.disableDnsResolver", "true");
+    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    Vertx vertx = Vertx.vertx();
+    KoraNode node;
+    try {
+      node = KoraNode.deploy(vertx, new KoraNodeOptions().setHost("127.0.0.1").setPort(0)
+          .setStore(new StoreOptions().setUrl(args[0]))).await();
+    } catch (Throwable e) {
+      // Vert.x's event-loop threads would keep this JVM alive: say why and leave.
+      out.println("failed " + e);
+      e.printStackTrace();
+      System.exit(1);
+      return;
+    }
+    out.println("ready " + node.actualPort() + " " + node.store().describe());
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null) {
+      if (line.equals("mem")) {
+        long heap = Machine.heapAfterGc();
+        out.println("mem " + heap + " " + Machine.rssBytes(ProcessHandle.current().pid()));
+      } else if (line.equals("stop")) {
+        break;
+      }
+    }
+    vertx.close().await();
+    System.exit(0);
+  }
+}

@@ -1,0 +1,226 @@
+package dev.kora.bench;
+
+import io.vertx.core.Context;
+import io.vertx.core.http.WebSocket;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code write}: N clients, each keeping W {@code kora.mutation} calls in flight, merging one leaf (or
+ * one 6-field city object) at a random path. Measures acknowledged mutations per second (a reply
+ * {@code "ok"} means durably committed) and the reply latency; then, in the same run, what the store
+ * does alone with batched upserts.
+ */
+@Command(name = "write", mixinStandardHelpOptions = true,
+    description = "Acknowledged mutations/s and reply latency from N clients with W calls in flight.")
+final class WriteScenario implements Callable<Integer> {
+
+  @Mixin
+  BenchOptions options;
+
+  @Option(names = "--clients", defaultValue = "64", description = "Connections (default: ${DEFAULT-VALUE}).")
+  int clients;
+
+  @Option(names = "--window", defaultValue = "16",
+      description = "Calls in flight per connection (default: ${DEFAULT-VALUE}).")
+  int window;
+
+  @Option(names = "--shape", defaultValue = "leaf",
+      description = "leaf: one leaf per mutation; city: a 6-field object per mutation (default: ${DEFAULT-VALUE}).")
+  String shape;
+
+  @Option(names = "--keys", defaultValue = "1000000",
+      description = "Random keys are drawn from this many (default: ${DEFAULT-VALUE}).")
+  int keys;
+
+  @Option(names = "--batch", defaultValue = "1000",
+      description = "Leaves per Store.write call in the baseline (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--no-baseline", description = "Skip the store baseline.")
+  boolean noBaseline;
+
+  @Override
+  public Integer call() throws Exception {
+    options.check();
+    if (!shape.equals("leaf") && !shape.equals("city")) {
+      throw new IllegalArgumentException("--shape must be leaf or city");
+    }
+    boolean city = shape.equals("city");
+    Result result = new Result("write");
+    Machine.describe(result);
+    result.put("clients", clients).put("window", window).put("shape", shape);
+    try (BenchNode.TempDir temp = new BenchNode.TempDir();
+        BenchNode node = BenchNode.start(options, "process", temp)) {
+      result.put("node", node.mode()).put("store", node.store())
+          .put("durability", node.durability());
+      options.log("write: %d clients x %d in flight, %s, node %s, store %s", clients, window, shape,
+          node.mode(), node.store());
+      Run run = new Run(city);
+      try (Clients sockets = new Clients(clients)) {
+        run.drive(node, sockets);
+      }
+      Histogram histogram = run.histogram;
+      double mutationsPerSecond = histogram.getTotalCount() / run.seconds;
+      int leavesPerMutation = city ? 6 : 1;
+      result.put("seconds", Result.round(run.seconds));
+      result.put("mutations", histogram.getTotalCount());
+      result.put("mutations_per_s", Result.round(mutationsPerSecond));
+      result.put("leaves_per_s", Result.round(mutationsPerSecond * leavesPerMutation));
+      Latency.put(result, "", histogram);
+      run.cpu.put(result, histogram.getTotalCount(), run.seconds);
+      result.put("errors", run.errors.get());
+      if (run.firstError.get() != null) {
+        result.put("first_error", run.firstError.get());
+      }
+      if (!noBaseline) {
+        String url = StoreBaseline.freshUrl(node.storeUrl(), temp.path(), "baseline");
+        options.log("baseline: batched upserts of %d leaves straight into %s", batch, url);
+        double upserts;
+        double mutationList;
+        try (StoreBaseline.Opened store = new StoreBaseline.Opened(url)) {
+          result.put("baseline_store", store.store.describe());
+          upserts = StoreBaseline.writes(store.store, options, batch, city, keys, false);
+          options.log("baseline: lists of %d single mutations per Store.write", batch / leavesPerMutation);
+          mutationList = StoreBaseline.writes(store.store, options, batch, city, keys, true);
+        }
+        result.put("baseline_per_s", Result.round(upserts));
+        result.put("baseline_mutation_list_per_s", Result.round(mutationList / leavesPerMutation));
+        result.put("ratio_to_baseline", Result.round(mutationsPerSecond * leavesPerMutation / upserts));
+        result.put("ratio_to_mutation_list_baseline",
+            Result.round(mutationsPerSecond * leavesPerMutation / mutationList));
+        result.note("baseline_per_s: leaves/s through Store.write, one mutation of " + batch
+            + " leaves per call, 2 calls in flight; baseline_mutation_list_per_s: mutations/s when "
+            + "each call is a list of single mutations (the node's group-commit shape)");
+      }
+    }
+    result.put("load_average_1m_end", Machine.loadAverage());
+    result.print(System.out, options.json);
+    return 0;
+  }
+
+  /** One measured run over the sockets. */
+  private final class Run {
+    final boolean city;
+    final Recorder recorder = Latency.recorder();
+    final AtomicLong errors = new AtomicLong();
+    final AtomicReference<String> firstError = new AtomicReference<>();
+    final AtomicInteger inFlight = new AtomicInteger();
+    volatile boolean running = true;
+    Histogram histogram;
+    double seconds;
+    Machine.CpuWindow cpu;
+
+    Run(boolean city) {
+      this.city = city;
+    }
+
+    void drive(BenchNode node, Clients sockets) throws Exception {
+      cpu = new Machine.CpuWindow(node);
+      List<Clients.Connection> connections = sockets.connectAll(node, clients, 64, options);
+      int id = 0;
+      for (Clients.Connection connection : connections) {
+        Caller caller = new Caller(this, connection.socket(), connection.context(), id++);
+        connection.context().runOnContext(v -> caller.start());
+      }
+      long start = System.nanoTime();
+      sleepUntil(start + options.warmupNanos());
+      recorder.getIntervalHistogram();
+      cpu.start();
+      long from = System.nanoTime();
+      errors.set(0);
+      sleepUntil(from + options.durationNanos());
+      histogram = recorder.getIntervalHistogram();
+      seconds = (System.nanoTime() - from) / 1e9;
+      cpu.stop();
+      running = false;
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+    }
+  }
+
+  static void sleepUntil(long nanoTime) throws InterruptedException {
+    long left;
+    while ((left = nanoTime - System.nanoTime()) > 0) {
+      Thread.sleep(Math.max(1, Math.min(100, left / 1_000_000)));
+    }
+  }
+
+  /** One connection's calls; confined to the connection's context. */
+  private final class Caller {
+    private final Run run;
+    private final WebSocket socket;
+    private final Data data;
+    private final long[] sentAt = new long[1 << 16];
+    private final StringBuilder frame = new StringBuilder(256);
+    private long nextKey;
+
+    Caller(Run run, WebSocket socket, Context context, int id) {
+      this.run = run;
+      this.socket = socket;
+      this.data = new Data(new SplittableRandom(id).nextLong(), keys);
+      socket.textMessageHandler(this::onText);
+      socket.exceptionHandler(e -> { });
+    }
+
+    void start() {
+      for (int i = 0; i < window; i++) {
+        send();
+      }
+    }
+
+    private void send() {
+      long key = ++nextKey;
+      frame.setLength(0);
+      frame.append("{\"type\":\"call\",\"key\":").append(key)
+          .append(",\"action\":\"kora.mutation\",\"body\":{\"merge\":{\"bench\":{\"")
+          .append(run.city ? "c" : "w").append("\":{\"").append(data.randomKey()).append("\":");
+      if (run.city) {
+        data.appendCity(frame);
+      } else {
+        frame.append('"').append(data.leaf()).append('"');
+      }
+      frame.append("}}}}}");
+      run.inFlight.incrementAndGet();
+      sentAt[(int) (key & (sentAt.length - 1))] = System.nanoTime();
+      socket.writeTextMessage(frame.toString());
+    }
+
+    private void onText(String text) {
+      long now = System.nanoTime();
+      int at = text.indexOf("\"key\":");
+      if (at < 0) {
+        return;
+      }
+      long key = 0;
+      for (int i = at + 6; i < text.length(); i++) {
+        char c = text.charAt(i);
+        if (c < '0' || c > '9') {
+          break;
+        }
+        key = key * 10 + (c - '0');
+      }
+      run.inFlight.decrementAndGet();
+      if (text.startsWith("{\"type\":\"reply\"")) {
+        Latency.record(run.recorder, now - sentAt[(int) (key & (sentAt.length - 1))]);
+      } else {
+        run.errors.incrementAndGet();
+        run.firstError.compareAndSet(null, text.length() > 300 ? text.substring(0, 300) : text);
+      }
+      if (run.running) {
+        send();
+      }
+    }
+  }
+}

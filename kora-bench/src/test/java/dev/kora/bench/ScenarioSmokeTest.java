@@ -1,0 +1,99 @@
+package dev.kora.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each scenario runs once, briefly and with tiny counts, and prints one JSON object with its named
+ * figures. Nothing here asserts a speed: benchmarks print figures, they do not pass or fail on them.
+ */
+class ScenarioSmokeTest {
+
+  private static final String[] SHORT = {"--json", "--quiet", "--warmup", "0", "--duration", "0.5"};
+
+  private static JsonObject run(String... args) {
+    PrintStream original = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int status;
+    try {
+      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      String[] all = new String[args.length + SHORT.length];
+      System.arraycopy(args, 0, all, 0, args.length);
+      System.arraycopy(SHORT, 0, all, args.length, SHORT.length);
+      status = KoraBench.execute(all);
+    } finally {
+      System.setOut(original);
+    }
+    String output = captured.toString(StandardCharsets.UTF_8).trim();
+    assertEquals(0, status, "exit status of " + String.join(" ", args) + "; output: " + output);
+    String last = output.substring(output.lastIndexOf('\n') + 1);
+    return new JsonObject(last);
+  }
+
+  private static void assertFields(JsonObject json, String... fields) {
+    for (String field : fields) {
+      assertTrue(json.containsKey(field), "missing " + field + " in " + json.encode());
+    }
+  }
+
+  @Test
+  void write() {
+    JsonObject json = run("write", "--clients", "2", "--window", "2", "--batch", "50");
+    assertFields(json, "mutations_per_s", "p50_ms", "p99_ms", "max_ms", "seconds", "durability",
+        "baseline_per_s", "ratio_to_baseline");
+    assertEquals(0L, json.getLong("errors"));
+    assertTrue(json.getLong("mutations") > 0);
+  }
+
+  @Test
+  void fanout() {
+    JsonObject json = run("fanout", "--subscribers", "5", "--rate", "20");
+    assertFields(json, "pushes_per_s", "p50_ms", "p99_ms", "max_ms", "seconds", "pushes_missing");
+    assertEquals(0L, json.getLong("errors"));
+  }
+
+  @Test
+  void connectionsInAChildJvm() {
+    JsonObject json = run("connections", "--connections", "20");
+    assertFields(json, "heap_bytes_per_connection", "rss_bytes_per_connection", "seconds");
+    assertEquals(0L, json.getLong("errors"));
+  }
+
+  @Test
+  void read() {
+    JsonObject json = run("read", "--children", "300", "--page", "100");
+    assertFields(json, "whole_p50_ms", "page_p50_ms", "baseline_whole_p50_ms",
+        "ratio_to_baseline_page", "seconds");
+  }
+
+  @Test
+  void baseline() {
+    JsonObject json = run("baseline", "--children", "300", "--page", "100", "--batch", "50");
+    assertFields(json, "baseline_per_s", "baseline_mutation_list_per_s", "baseline_whole_p50_ms",
+        "baseline_page_p50_ms");
+  }
+
+  @Test
+  void importInAChildJvm(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("small.json");
+    Files.writeString(file, "[{\"name\":\"Vila\",\"country\":\"AD\"},{\"name\":\"Ordino\",\"country\":\"AD\"}]");
+    JsonObject json = run("import", "--file", file.toString());
+    assertFields(json, "seconds", "leaves_per_s", "baseline_seconds");
+    assertEquals(4L, json.getLong("leaves"));
+  }
+
+  @Test
+  void startInAChildJvm() {
+    JsonObject json = run("start", "--runs", "1", "--jar", "does-not-exist.jar");
+    assertFields(json, "start_ms", "first_ping_ms", "seconds");
+  }
+}
