@@ -11,8 +11,9 @@ package dev.kora.node;
  *       {@code "invalid_key: ..."}).</li>
  *   <li>{@link #QUERY} (request-reply): body a query {@code {"todos": {"limit": 10}}}; reply the data
  *       found as a mutation, as over the WebSocket.</li>
- *   <li>{@link #COMMITTED} (published): after each committed mutation,
- *       {@code {"version": 42, "mutation": {"merge": {...}, "delete": {...}}}}, in commit order.</li>
+ *   <li>{@link #COMMITTED} (published): after each committed mutation, a {@link CommittedChange}
+ *       (version and mutation) in commit order — the same object locally, its JSON form
+ *       {@code {"version": 42, "mutation": {...}}} across a cluster.</li>
  * </ul>
  */
 public final class KoraAddresses {

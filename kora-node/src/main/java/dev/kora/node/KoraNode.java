@@ -7,6 +7,7 @@ import dev.kora.interceptors.InterceptorChain;
 import dev.kora.interceptors.KoraContext;
 import dev.kora.interceptors.KoraPlugin;
 import dev.kora.interceptors.Session;
+import dev.kora.node.impl.CommittedChangeCodec;
 import dev.kora.node.impl.Fanout;
 import dev.kora.node.impl.JobScheduler;
 import dev.kora.node.impl.QueryEngine;
@@ -128,6 +129,11 @@ public class KoraNode extends VerticleBase {
       jobs = new JobScheduler(vertx, effectHandlers, this::mutate, options.getJobMaxAttempts(),
           options.getJobBackoffMs());
       registerEventBus();
+      try {
+        vertx.eventBus().registerDefaultCodec(CommittedChange.class, new CommittedChangeCodec());
+      } catch (IllegalStateException alreadyRegistered) {
+        // Another node in this Vert.x instance registered it.
+      }
       KoraContext pluginContext = pluginContext();
       for (KoraPlugin plugin : options.getPlugins()) {
         plugin.start(pluginContext);
@@ -537,8 +543,7 @@ public class KoraNode extends VerticleBase {
   private void committed(Mutation mutation, long version) {
     fanout.deliver(mutation, version);
     if (vertx.eventBus() != null) {
-      vertx.eventBus().publish(KoraAddresses.COMMITTED,
-          new JsonObject().put("version", version).put("mutation", mutation.toJson()));
+      vertx.eventBus().publish(KoraAddresses.COMMITTED, new CommittedChange(version, mutation));
     }
   }
 

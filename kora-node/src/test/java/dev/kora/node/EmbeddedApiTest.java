@@ -307,8 +307,8 @@ class EmbeddedApiTest {
     List<JsonObject> events = new CopyOnWriteArrayList<>();
     Context listener = vertx.getOrCreateContext();
     Promise<Void> registered = Promise.promise();
-    listener.runOnContext(v -> vertx.eventBus().<JsonObject>consumer(KoraAddresses.COMMITTED,
-        message -> events.add(message.body())).completion().onComplete(registered));
+    listener.runOnContext(v -> vertx.eventBus().<CommittedChange>consumer(KoraAddresses.COMMITTED,
+        message -> events.add(message.body().toJson())).completion().onComplete(registered));
     int count = 50;
     Set<JsonObject> sent = new HashSet<>();
     registered.future()

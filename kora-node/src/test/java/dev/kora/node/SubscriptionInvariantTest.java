@@ -134,8 +134,8 @@ class SubscriptionInvariantTest {
     }
 
     Future<Void> run() {
-      vertx.eventBus().<JsonObject>consumer(KoraAddresses.COMMITTED, message ->
-          committed.add(message.body()));
+      vertx.eventBus().<CommittedChange>consumer(KoraAddresses.COMMITTED, message ->
+          committed.add(message.body().toJson()));
       return TestNodes.start(vertx)
           .compose(started -> {
             node = started;
