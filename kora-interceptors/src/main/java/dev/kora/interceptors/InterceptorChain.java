@@ -61,6 +61,11 @@ public final class InterceptorChain {
     return Collections.unmodifiableList(result);
   }
 
+  /** @return whether any interceptor implements {@code afterMutation} */
+  public boolean reactsAfterMutation() {
+    return !afters.isEmpty();
+  }
+
   /** @return whether any interceptor filters deliveries (pushes then go per subscription) */
   public boolean filtersDeliveries() {
     return !filters.isEmpty();

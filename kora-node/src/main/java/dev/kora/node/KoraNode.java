@@ -310,6 +310,9 @@ public class KoraNode extends VerticleBase {
       Mutation written = toWrite;
       Future<Long> committed = sequencer.submit(written);
       queued.tryComplete();
+      if (!chain.reactsAfterMutation() && newJobs.isEmpty()) {
+        return committed;
+      }
       return committed.onSuccess(version -> context.runOnContext(v -> {
         chain.afterMutation(written, session);
         jobs.start(newJobs);
