@@ -12,8 +12,10 @@ import dev.kora.interceptors.PathPattern;
 import dev.kora.interceptors.QueryLayer;
 import dev.kora.interceptors.Resolution;
 import dev.kora.interceptors.Session;
+import dev.kora.node.Eventually;
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
+import dev.kora.node.TestSocket;
 import dev.kora.node.Subscription;
 import dev.kora.storage.StoreOptions;
 import dev.kora.tree.ErrorCode;
@@ -156,7 +158,7 @@ class FilterDeliveryTest {
         .compose(v -> node.subscribe(Query.of(d1, QueryOptions.WHOLE), serverPushes::add))
         .compose(subscription -> {
           serverSide[0] = subscription;
-          return WsClient.connect(vertx, node.actualPort());
+          return TestSocket.connect(vertx, node.actualPort(), TestSocket.PATIENT_TIMEOUT_MS);
         })
         .compose(client -> client.request("kora.subscribe", query(d1))
             .compose(initial -> {

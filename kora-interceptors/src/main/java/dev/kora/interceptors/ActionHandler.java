@@ -1,6 +1,7 @@
 package dev.kora.interceptors;
 
 import io.vertx.core.Future;
+import java.util.function.BiFunction;
 
 /**
  * An application command over the WebSocket, routed by action name: the frame
@@ -10,6 +11,25 @@ import io.vertx.core.Future;
  * {@code interceptor_failed}). Called on the node's context; must not block.
  */
 public interface ActionHandler {
+
+  /**
+   * @param action the action name, e.g. {@code todo.login}
+   * @param handle answers a call: receives the body and the session, returns the reply body
+   * @return a handler of {@code action} that does nothing on connect and disconnect
+   */
+  static ActionHandler of(String action, BiFunction<Object, Session, Future<Object>> handle) {
+    return new ActionHandler() {
+      @Override
+      public String action() {
+        return action;
+      }
+
+      @Override
+      public Future<Object> handle(Object body, Session session) {
+        return handle.apply(body, session);
+      }
+    };
+  }
 
   /** @return the action name, e.g. {@code todo.login}; the {@code kora.} and {@code riptide.} prefixes are reserved */
   String action();

@@ -9,6 +9,36 @@ import io.vertx.core.json.JsonObject;
  */
 public interface EffectHandler {
 
+  /** What a handler made by {@link #of} does per run. */
+  @FunctionalInterface
+  interface Job {
+    /**
+     * @param args the job's arguments
+     * @param attempt 1 for the first try, 2 for the first retry, ...
+     * @return succeeds when done
+     */
+    Future<Void> run(JsonObject args, int attempt);
+  }
+
+  /**
+   * @param name the job name, e.g. {@code notify}
+   * @param job what each run does
+   * @return a handler of the jobs named {@code name}
+   */
+  static EffectHandler of(String name, Job job) {
+    return new EffectHandler() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public Future<Void> run(JsonObject args, int attempt) {
+        return job.run(args, attempt);
+      }
+    };
+  }
+
   /** @return the job name it runs, e.g. {@code notify} */
   String name();
 

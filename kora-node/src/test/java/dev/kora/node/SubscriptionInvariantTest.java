@@ -89,7 +89,7 @@ class SubscriptionInvariantTest {
       for (List<Path> call : calls) {
         JsonObject query = new JsonObject();
         for (Path path : call) {
-          putAt(query, path, new JsonObject());
+          Tree.put(query, path, new JsonObject());
         }
         chain = chain.compose(v -> socket.call(prefix + ".subscribe", query)).map(frame -> {
           assertEquals("reply", frame.getString("type"), () -> name + ": " + frame.encode());
@@ -293,7 +293,7 @@ class SubscriptionInvariantTest {
                 + " but the server " + theirs);
           }
           if (mine != null) {
-            putAt(restricted, path, mine);
+            Tree.put(restricted, path, mine);
           }
         }
         assertEquals(restricted, copy, watcher.name + ": pushes put nothing outside " + watcher.paths);
@@ -383,7 +383,7 @@ class SubscriptionInvariantTest {
     for (Path path : paths) {
       Object value = Tree.get(tree, path);
       if (value != null) {
-        putAt(result, path, value instanceof JsonObject ? ((JsonObject) value).copy() : value);
+        Tree.put(result, path, value instanceof JsonObject ? ((JsonObject) value).copy() : value);
       }
     }
     return result;
@@ -431,18 +431,5 @@ class SubscriptionInvariantTest {
       node = new JsonObject().put(path.key(i), node);
     }
     return (JsonObject) node;
-  }
-
-  private static void putAt(JsonObject tree, Path path, Object value) {
-    JsonObject node = tree;
-    for (int i = 0; i < path.size() - 1; i++) {
-      JsonObject child = node.getJsonObject(path.key(i));
-      if (child == null) {
-        child = new JsonObject();
-        node.put(path.key(i), child);
-      }
-      node = child;
-    }
-    node.put(path.lastKey(), value);
   }
 }

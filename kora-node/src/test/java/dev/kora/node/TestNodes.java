@@ -4,7 +4,6 @@ import dev.kora.storage.StoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /** Starting nodes for tests, and small future helpers. */
@@ -29,29 +28,23 @@ public final class TestNodes {
   }
 
   /**
-   * Evaluates {@code condition} on the node's context every 10 ms until it holds, for at most
-   * {@code timeoutMs}; for server-side effects that no frame announces (e.g. the cleanup after a client
-   * disconnects).
+   * Evaluates {@code condition} on the node's context every {@link Eventually#INTERVAL_MS} until it
+   * holds, for at most {@code timeoutMs}; for server-side effects that no frame announces (e.g. the
+   * cleanup after a client disconnects).
    */
   public static Future<Void> eventually(Vertx vertx, KoraNode node, long timeoutMs,
       Supplier<Boolean> condition, String what) {
-    Promise<Void> done = Promise.promise();
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-    poll(vertx, node, deadline, condition, what, done);
-    return done.future();
-  }
-
-  private static void poll(Vertx vertx, KoraNode node, long deadline, Supplier<Boolean> condition,
-      String what, Promise<Void> done) {
-    node.nodeContext().runOnContext(v -> {
-      if (condition.get()) {
-        done.complete();
-      } else if (System.nanoTime() > deadline) {
-        done.fail(new TimeoutException("condition never held: " + what));
-      } else {
-        vertx.setTimer(10, id -> poll(vertx, node, deadline, condition, what, done));
-      }
-    });
+    return Eventually.poll(vertx, timeoutMs, what, () -> {
+      Promise<Boolean> held = Promise.promise();
+      node.nodeContext().runOnContext(v -> {
+        try {
+          held.complete(condition.get());
+        } catch (RuntimeException e) {
+          held.fail(e);
+        }
+      });
+      return held.future();
+    }, Boolean::booleanValue).mapEmpty();
   }
 
   /** @return the number of (path, subscriber) subscriptions; call on the node's context */

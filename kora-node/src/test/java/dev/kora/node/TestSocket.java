@@ -22,15 +22,20 @@ import java.util.concurrent.TimeoutException;
  * every received frame logged in arrival order, and a queue of the frames that answer no call (casts
  * and errors without a key) with awaiting helpers that time out instead of sleeping.
  *
+ * <p>Published in kora-node's test-jar, so the examples' end-to-end tests use it too.
+ *
  * <p>Thread-safe: the socket's handlers run on the context that connected it, test code may run
  * anywhere. Promises are completed outside the lock.
  */
 public final class TestSocket {
 
-  /** How long any awaited frame may take before the future fails. */
+  /** How long any awaited frame may take before the future fails, unless connected with another. */
   public static final long TIMEOUT_MS = 5_000;
+  /** A longer wait, for nodes doing deliberately slow work such as password hashing. */
+  public static final long PATIENT_TIMEOUT_MS = 15_000;
 
   private final Vertx vertx;
+  private final long timeoutMs;
   // Strong reference: Vert.x 5 closes WebSocket clients that become unreachable.
   private final WebSocketClient client;
   private final WebSocket socket;
@@ -41,8 +46,9 @@ public final class TestSocket {
   private final Promise<Short> closed = Promise.promise();
   private long nextKey;
 
-  private TestSocket(Vertx vertx, WebSocketClient client, WebSocket socket) {
+  private TestSocket(Vertx vertx, long timeoutMs, WebSocketClient client, WebSocket socket) {
     this.vertx = vertx;
+    this.timeoutMs = timeoutMs;
     this.client = client;
     this.socket = socket;
     socket.textMessageHandler(this::onText);
@@ -53,16 +59,31 @@ public final class TestSocket {
 
   /** Connects to {@code ws://127.0.0.1:port/socket} with default client options. */
   public static Future<TestSocket> connect(Vertx vertx, int port) {
+    return connect(vertx, port, TIMEOUT_MS);
+  }
+
+  /**
+   * Connects with default client options, which accept what a node may send (16 MiB frames).
+   *
+   * @param timeoutMs how long any awaited frame may take, e.g. {@link #PATIENT_TIMEOUT_MS}
+   */
+  public static Future<TestSocket> connect(Vertx vertx, int port, long timeoutMs) {
     return connect(vertx, port, new WebSocketClientOptions().setMaxFrameSize(16 * 1024 * 1024)
-        .setMaxMessageSize(64 * 1024 * 1024));
+        .setMaxMessageSize(64 * 1024 * 1024), timeoutMs);
   }
 
   /** Connects with the given client options. */
   public static Future<TestSocket> connect(Vertx vertx, int port, WebSocketClientOptions options) {
+    return connect(vertx, port, options, TIMEOUT_MS);
+  }
+
+  /** Connects with the given client options and wait for frames. */
+  public static Future<TestSocket> connect(Vertx vertx, int port, WebSocketClientOptions options,
+      long timeoutMs) {
     WebSocketClient client = vertx.createWebSocketClient(options);
     return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
             .setURI("/socket"))
-        .map(socket -> new TestSocket(vertx, client, socket));
+        .map(socket -> new TestSocket(vertx, timeoutMs, client, socket));
   }
 
   private void onText(String text) {
@@ -128,6 +149,34 @@ public final class TestSocket {
     });
   }
 
+  /**
+   * @param code the expected error code
+   * @return the error's message; fails if the call was answered otherwise
+   */
+  public Future<String> refused(String action, Object body, String code) {
+    return call(action, body).compose(frame -> {
+      JsonObject error = frame.getJsonObject("body");
+      if ("error".equals(frame.getString("type")) && error != null
+          && code.equals(error.getString("code"))) {
+        return Future.succeededFuture(error.getString("message"));
+      }
+      return Future.failedFuture(new AssertionError(action + " " + body + ": expected error '"
+          + code + "', got " + frame.encode()));
+    });
+  }
+
+  /** @return writes a mutation ({@code kora.mutation}) and checks the answer is {@code "ok"} */
+  public Future<Void> mutate(Object mutation) {
+    return request("kora.mutation", mutation).compose(body -> "ok".equals(body)
+        ? Future.succeededFuture()
+        : Future.failedFuture(new AssertionError("mutation answered " + body)));
+  }
+
+  /** @return the reply of {@code kora.query}: {@code {"merge": ..., "delete": ...}} */
+  public Future<JsonObject> query(Object query) {
+    return request("kora.query", query).map(JsonObject.class::cast);
+  }
+
   /** Sends raw text as one text message. */
   public Future<Void> send(String text) {
     return socket.writeTextMessage(text);
@@ -167,6 +216,21 @@ public final class TestSocket {
    */
   public Future<Void> roundTrip() {
     return request("kora.ping", null).mapEmpty();
+  }
+
+  /**
+   * A round trip, then takes every unsolicited frame queued.
+   *
+   * @return the frames the server sent before answering the ping and not yet taken
+   */
+  public Future<List<JsonObject>> drain() {
+    return roundTrip().map(v -> {
+      synchronized (this) {
+        List<JsonObject> all = new ArrayList<>(unmatched);
+        unmatched.clear();
+        return all;
+      }
+    });
   }
 
   /** @return the unsolicited frames received and not yet taken with {@link #next()} */
@@ -209,11 +273,11 @@ public final class TestSocket {
   }
 
   private <T> Future<T> withTimeout(Promise<T> promise, String what) {
-    long timer = vertx.setTimer(TIMEOUT_MS, id -> {
+    long timer = vertx.setTimer(timeoutMs, id -> {
       synchronized (this) {
         waiters.remove(promise);
       }
-      promise.tryFail(new TimeoutException("no " + what + " within " + TIMEOUT_MS + " ms"));
+      promise.tryFail(new TimeoutException("no " + what + " within " + timeoutMs + " ms"));
     });
     return promise.future().onComplete(done -> vertx.cancelTimer(timer));
   }

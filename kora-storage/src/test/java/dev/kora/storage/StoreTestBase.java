@@ -193,7 +193,7 @@ public abstract class StoreTestBase {
   }
 
   /** @return a future completed after {@code check} ran, failed with its assertion error if it threw */
-  protected static Future<Void> check(Executable check) {
+  public static Future<Void> check(Executable check) {
     try {
       check.execute();
       return Future.succeededFuture();
@@ -213,7 +213,7 @@ public abstract class StoreTestBase {
   }
 
   /** @return a mutation merging the JSON object text {@code json} at the root */
-  protected static Mutation merge(String json) {
+  public static Mutation merge(String json) {
     return Mutation.fromJson(new JsonObject().put("merge", new JsonObject(json)));
   }
 
@@ -243,9 +243,17 @@ public abstract class StoreTestBase {
   }
 
   /** @return the rows of {@code range} of {@code from}, each as {@code path=json}, in cursor order */
-  protected static Future<List<String>> rows(Store from, ReadRange range) {
+  public static Future<List<String>> rows(Store from, ReadRange range) {
+    return rows(from, range, TreeReader.BATCH_ROWS);
+  }
+
+  /**
+   * @param batchRows how many rows to take from the cursor at a time
+   * @return the rows of {@code range} of {@code from}, each as {@code path=json}, in cursor order
+   */
+  public static Future<List<String>> rows(Store from, ReadRange range, int batchRows) {
     List<String> result = new ArrayList<>();
-    return TreeReader.stream(from, range, TreeReader.BATCH_ROWS, batch -> {
+    return TreeReader.stream(from, range, batchRows, batch -> {
       for (StoredLeaf row : batch) {
         result.add(row.path() + "=" + row.valueJson());
       }
@@ -566,7 +574,8 @@ public abstract class StoreTestBase {
       "z", "~", "\u0080", "é", "ÿ", "Ā", "\u07ff", "\u0800", "中", "\ud7ff", "\ue000", "\uf8ff",
       "\ufffd", "\uffff", "\ud800\udc00", "𝄞", "😀", "\udbff\udfff");
 
-  private static List<String> utf8Sorted(List<String> keys) {
+  /** @return the keys sorted by their UTF-8 bytes, the tree's order */
+  public static List<String> utf8Sorted(List<String> keys) {
     List<String> sorted = new ArrayList<>(keys);
     sorted.sort((x, y) -> Arrays.compareUnsigned(x.getBytes(StandardCharsets.UTF_8),
         y.getBytes(StandardCharsets.UTF_8)));

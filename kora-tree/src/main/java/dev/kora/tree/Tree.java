@@ -74,6 +74,18 @@ public final class Tree {
    * @param leaf a leaf value (string, number, boolean or JsonArray)
    */
   static void putLeaf(JsonObject tree, Path path, Object leaf) {
+    put(tree, path, leaf instanceof JsonArray ? ((JsonArray) leaf).copy() : leaf);
+  }
+
+  /**
+   * Puts a value in place, turning any leaf on the way into a branch, replacing whatever was at
+   * {@code path}. The value is put as it is, not copied.
+   *
+   * @param tree the tree to change
+   * @param path where to put it; not the root
+   * @param value a subtree (JsonObject) or a leaf
+   */
+  public static void put(JsonObject tree, Path path, Object value) {
     JsonObject node = tree;
     for (int i = 0; i < path.size() - 1; i++) {
       Object child = node.getValue(path.key(i));
@@ -85,7 +97,7 @@ public final class Tree {
         node = (JsonObject) child;
       }
     }
-    node.put(path.lastKey(), leaf instanceof JsonArray ? ((JsonArray) leaf).copy() : leaf);
+    node.put(path.lastKey(), value);
   }
 
   /**

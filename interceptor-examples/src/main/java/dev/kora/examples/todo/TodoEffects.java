@@ -36,25 +36,8 @@ final class TodoEffects {
   }
 
   List<EffectHandler> handlers() {
-    return List.of(handler(NOTIFY, this::notify), handler(RECOUNT, this::recount));
-  }
-
-  private interface Job {
-    Future<Void> run(JsonObject args);
-  }
-
-  private static EffectHandler handler(String name, Job job) {
-    return new EffectHandler() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public Future<Void> run(JsonObject args, int attempt) {
-        return job.run(args);
-      }
-    };
+    return List.of(EffectHandler.of(NOTIFY, (args, attempt) -> notify(args)),
+        EffectHandler.of(RECOUNT, (args, attempt) -> recount(args)));
   }
 
   private Future<Void> notify(JsonObject args) {

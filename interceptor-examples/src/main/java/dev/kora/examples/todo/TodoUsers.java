@@ -40,29 +40,12 @@ final class TodoUsers {
   }
 
   List<ActionHandler> handlers() {
-    return List.of(handler("todo.signup", this::signup), handler("todo.login", this::login),
-        handler("todo.logout", (body, session) -> {
+    return List.of(ActionHandler.of("todo.signup", this::signup),
+        ActionHandler.of("todo.login", this::login),
+        ActionHandler.of("todo.logout", (body, session) -> {
           session.setUser(null);
           return Future.succeededFuture("ok");
         }));
-  }
-
-  private interface Action {
-    Future<Object> run(Object body, Session session);
-  }
-
-  private static ActionHandler handler(String name, Action action) {
-    return new ActionHandler() {
-      @Override
-      public String action() {
-        return name;
-      }
-
-      @Override
-      public Future<Object> handle(Object body, Session session) {
-        return action.run(body, session);
-      }
-    };
   }
 
   private Future<Object> signup(Object body, Session session) {

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.kora.examples.ChildJvm;
-import dev.kora.examples.WsClient;
+import dev.kora.node.ChildJvm;
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
+import dev.kora.node.TestSocket;
 import dev.kora.storage.StoreOptions;
 import dev.kora.storage.TreeReader;
 import dev.kora.tree.ErrorCode;
@@ -150,11 +150,11 @@ class CityIndexTest {
     return Query.of(path, QueryOptions.WHOLE).toJson();
   }
 
-  private static Future<Object> read(WsClient client, Path path) {
+  private static Future<Object> read(TestSocket client, Path path) {
     return client.query(query(path)).map(reply -> Tree.get(reply.getJsonObject("merge"), path));
   }
 
-  private static Future<Object> stats(WsClient client, String country) {
+  private static Future<Object> stats(TestSocket client, String country) {
     return read(client, Path.of("country:stats", country));
   }
 
@@ -241,7 +241,8 @@ class CityIndexTest {
           assertEquals(0, status, "import failed:\n" + child.stderrText());
           return node(vertx, db);
         })
-        .compose(node -> WsClient.connect(vertx, node.actualPort()))
+        .compose(node -> TestSocket.connect(vertx, node.actualPort(),
+            TestSocket.PATIENT_TIMEOUT_MS))
         .compose(client -> read(client, CITIES)
             .compose(stored -> {
               assertEquals(cities, stored, "the cities as imported");
@@ -273,7 +274,8 @@ class CityIndexTest {
     String country = expected.fieldNames().iterator().next();
     node(vertx, tmp.resolve("kora.db").toString())
         .compose(node -> importEmbedded(node)
-            .compose(v -> WsClient.connect(vertx, node.actualPort()))
+            .compose(v -> TestSocket.connect(vertx, node.actualPort(),
+                TestSocket.PATIENT_TIMEOUT_MS))
             .compose(client -> stats(client, country)
                 .compose(stats -> {
                   assertEquals(count(expected.getJsonObject(country).size()), stats);
@@ -318,7 +320,8 @@ class CityIndexTest {
     Path cityPath = CITIES.child(first);
     node(vertx, tmp.resolve("kora.db").toString())
         .compose(node -> importEmbedded(node)
-            .compose(v -> WsClient.connect(vertx, node.actualPort()))
+            .compose(v -> TestSocket.connect(vertx, node.actualPort(),
+                TestSocket.PATIENT_TIMEOUT_MS))
             .compose(client -> client.request("kora.subscribe", Query.of(List.of(
                     new Query.Entry(cityPath, QueryOptions.WHOLE),
                     new Query.Entry(INDEX.child(from), QueryOptions.WHOLE))).toJson())

@@ -3,11 +3,11 @@ package dev.kora.examples.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kora.examples.ChildJvm;
-import dev.kora.examples.Eventually;
-import dev.kora.examples.WsClient;
+import dev.kora.node.ChildJvm;
+import dev.kora.node.Eventually;
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
+import dev.kora.node.TestSocket;
 import dev.kora.storage.StoreOptions;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
@@ -76,7 +76,8 @@ class JobDurabilityTest {
       all.add(task(n));
     }
     child.awaitLine(vertx, 60_000, "the child node to serve", line -> line.startsWith("PORT "))
-        .compose(line -> WsClient.connect(vertx, Integer.parseInt(line.substring(5))))
+        .compose(line -> TestSocket.connect(vertx, Integer.parseInt(line.substring(5)),
+            TestSocket.PATIENT_TIMEOUT_MS))
         .compose(client -> {
           // A client creates the jobs: each "ok" means the task and its job are durable.
           List<Future<Void>> writes = new ArrayList<>();

@@ -7,7 +7,6 @@ import dev.kora.interceptors.KoraPlugin;
 import dev.kora.interceptors.MutationLayer;
 import dev.kora.interceptors.PathPattern;
 import dev.kora.interceptors.Session;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
@@ -21,21 +20,10 @@ public final class TaskJobsPlugin implements KoraPlugin {
   /** The job's name. */
   public static final String JOB = "task.run";
 
-  /** What the job does, per run. */
-  @FunctionalInterface
-  public interface Behaviour {
-    /**
-     * @param args the job's arguments
-     * @param attempt 1 for the first try
-     * @return the run's outcome
-     */
-    Future<Void> run(JsonObject args, int attempt);
-  }
-
-  private final Behaviour behaviour;
+  private final EffectHandler.Job behaviour;
 
   /** @param behaviour what each run of a job does */
-  public TaskJobsPlugin(Behaviour behaviour) {
+  public TaskJobsPlugin(EffectHandler.Job behaviour) {
     this.behaviour = behaviour;
   }
 
@@ -61,16 +49,6 @@ public final class TaskJobsPlugin implements KoraPlugin {
 
   @Override
   public List<EffectHandler> effectHandlers() {
-    return List.of(new EffectHandler() {
-      @Override
-      public String name() {
-        return JOB;
-      }
-
-      @Override
-      public Future<Void> run(JsonObject args, int attempt) {
-        return behaviour.run(args, attempt);
-      }
-    });
+    return List.of(EffectHandler.of(JOB, behaviour));
   }
 }

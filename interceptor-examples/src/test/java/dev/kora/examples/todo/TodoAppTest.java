@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kora.examples.Eventually;
-import dev.kora.examples.WsClient;
+import dev.kora.node.Eventually;
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
+import dev.kora.node.TestSocket;
 import dev.kora.storage.StoreOptions;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.Mutation;
@@ -60,12 +60,12 @@ class TodoAppTest {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  private Future<WsClient> connect() {
-    return WsClient.connect(vertx, node.actualPort());
+  private Future<TestSocket> connect() {
+    return TestSocket.connect(vertx, node.actualPort(), TestSocket.PATIENT_TIMEOUT_MS);
   }
 
   /** @return a client signed up (and so logged in) as {@code user} */
-  private Future<WsClient> user(String user) {
+  private Future<TestSocket> user(String user) {
     return connect().compose(client -> client.request("todo.signup", credentials(user, PASSWORD))
         .map(reply -> {
           assertEquals(new JsonObject().put("user", user), reply);
@@ -247,8 +247,8 @@ class TodoAppTest {
   @Test
   void aUserCanNeitherWriteNorReadNorSubscribeToAnothersTodos(VertxTestContext context) {
     Future.all(user("ann"), user("bob")).compose(both -> {
-      WsClient ann = both.resultAt(0);
-      WsClient bob = both.resultAt(1);
+      TestSocket ann = both.resultAt(0);
+      TestSocket bob = both.resultAt(1);
       return bob.mutate(merge(todo("bob", "b1"), title("bob's secret")))
           .compose(v -> ann.refused("kora.mutation", merge(todo("bob", "b2"), title("x")),
               ErrorCode.DENIED))
@@ -369,7 +369,7 @@ class TodoAppTest {
 
   // ---- effects -------------------------------------------------------------------------------
 
-  private Future<Object> count(WsClient client, String user) {
+  private Future<Object> count(TestSocket client, String user) {
     Path path = Path.of("user:stats", user, "todos");
     return client.query(query(path)).map(reply -> at(reply, path));
   }

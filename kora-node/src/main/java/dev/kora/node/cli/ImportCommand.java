@@ -64,9 +64,8 @@ final class ImportCommand implements Callable<Integer> {
   @Mixin
   StoreLocation location;
 
-  @Option(names = "--lib", paramLabel = "DIR",
-      description = "Load plugins (interceptors, handlers, effects) from the jars in DIR; repeatable.")
-  java.util.List<java.io.File> lib;
+  @Mixin
+  PluginFolders plugins;
 
   private final ArrayDeque<Future<Long>> pending = new ArrayDeque<>();
 
@@ -78,10 +77,8 @@ final class ImportCommand implements Callable<Integer> {
     }
     Vertx vertx = Vertx.vertx();
     try {
-      KoraNodeOptions options = new KoraNodeOptions().setListen(false)
-          .setStore(location.options());
-      PluginLoader.load(lib).forEach(options::addPlugin);
-      KoraNode node = KoraNode.deploy(vertx, options).await();
+      KoraNode node = KoraNode.deploy(vertx, plugins.addTo(new KoraNodeOptions().setListen(false)
+          .setStore(location.options()))).await();
       long[] counts;
       try {
         counts = load(node, base);

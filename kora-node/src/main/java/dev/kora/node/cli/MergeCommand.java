@@ -4,12 +4,11 @@ import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code kora merge PATH JSON}: merges a value at a path on a running node. */
@@ -24,9 +23,8 @@ final class MergeCommand implements Callable<Integer> {
       description = "The value, e.g. '{\"title\":\"milk\"}' or '\"text\"' or 42.")
   String json;
 
-  @Option(names = "--url", defaultValue = "ws://127.0.0.1:12000/socket",
-      description = "The node (default: ${DEFAULT-VALUE}).")
-  String url;
+  @Mixin
+  NodeAddress node;
 
   @Override
   public Integer call() {
@@ -38,15 +36,7 @@ final class MergeCommand implements Callable<Integer> {
           + " (quote strings: '\"text\"')");
     }
     Mutation mutation = Mutation.merge(Path.parse(path), value);
-    Vertx vertx = Vertx.vertx();
-    try {
-      RemoteNode remote = RemoteNode.connect(vertx, url).await();
-      Object reply = remote.call("kora.mutation", mutation.toJson()).await();
-      System.out.println(Json.encode(reply));
-      remote.close().await();
-      return 0;
-    } finally {
-      vertx.close().await();
-    }
+    System.out.println(Json.encode(node.call("kora.mutation", mutation.toJson())));
+    return 0;
   }
 }

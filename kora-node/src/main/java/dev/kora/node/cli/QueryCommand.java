@@ -4,11 +4,11 @@ import dev.kora.tree.Path;
 import dev.kora.tree.Query;
 import dev.kora.tree.QueryOptions;
 import dev.kora.tree.Tree;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -29,25 +29,17 @@ final class QueryCommand implements Callable<Integer> {
   @Option(names = "--limit", paramLabel = "N", description = "At most N children.")
   Integer limit;
 
-  @Option(names = "--url", defaultValue = "ws://127.0.0.1:12000/socket",
-      description = "The node (default: ${DEFAULT-VALUE}).")
-  String url;
+  @Mixin
+  NodeAddress node;
 
   @Override
   public Integer call() {
     Path target = Path.parse(path);
     Query query = Query.of(target, new QueryOptions(min, max, limit, false));
-    Vertx vertx = Vertx.vertx();
-    try {
-      RemoteNode remote = RemoteNode.connect(vertx, url).await();
-      Object answer = remote.call("kora.query", query.toJson()).await();
-      Object value = Tree.get(((JsonObject) answer).getJsonObject("merge"), target);
-      System.out.println(value instanceof JsonObject ? ((JsonObject) value).encodePrettily()
-          : Json.encode(value));
-      remote.close().await();
-      return 0;
-    } finally {
-      vertx.close().await();
-    }
+    Object answer = node.call("kora.query", query.toJson());
+    Object value = Tree.get(((JsonObject) answer).getJsonObject("merge"), target);
+    System.out.println(value instanceof JsonObject ? ((JsonObject) value).encodePrettily()
+        : Json.encode(value));
+    return 0;
   }
 }

@@ -25,16 +25,14 @@ final class ServeCommand implements Runnable {
   @Mixin
   StoreLocation location;
 
-  @Option(names = "--lib", paramLabel = "DIR",
-      description = "Load plugins (interceptors, handlers, effects) from the jars in DIR; repeatable.")
-  java.util.List<java.io.File> lib;
+  @Mixin
+  PluginFolders plugins;
 
   @Override
   public void run() {
     Vertx vertx = Vertx.vertx();
-    KoraNodeOptions options = new KoraNodeOptions().setHost(host).setPort(port)
-        .setStore(location.options());
-    PluginLoader.load(lib).forEach(options::addPlugin);
+    KoraNodeOptions options = plugins.addTo(new KoraNodeOptions().setHost(host).setPort(port)
+        .setStore(location.options()));
     CountDownLatch stopped = new CountDownLatch(1);
     try {
       KoraNode.deploy(vertx, options).await();

@@ -5,12 +5,13 @@ import dev.kora.storage.Store;
 import dev.kora.storage.TreeReader;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;
+import dev.kora.tree.QueryOptions;
+import dev.kora.tree.Tree;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
-import dev.kora.tree.QueryOptions;
 
 /**
  * Answers queries from the store. The answer is a mutation in wire form: {@code merge} holds the data
@@ -76,15 +77,6 @@ public final class QueryEngine {
       }
       return;
     }
-    JsonObject node = root;
-    for (int i = 0; i < path.size() - 1; i++) {
-      JsonObject child = node.getJsonObject(path.key(i));
-      if (child == null) {
-        child = new JsonObject();
-        node.put(path.key(i), child);
-      }
-      node = child;
-    }
-    node.put(path.lastKey(), value);
+    Tree.put(root, path, value);
   }
 }

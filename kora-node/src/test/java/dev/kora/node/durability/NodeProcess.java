@@ -1,29 +1,29 @@
 package dev.kora.node.durability;
 
+import dev.kora.node.ChildJvm;
+import dev.kora.node.cli.KoraCommand;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Kora node in its own JVM ({@code kora serve} from the test class path), so a test can kill it with
- * SIGKILL like a crash and start it again on the same store.
+ * A Kora node in its own JVM ({@code kora serve} from the test class path, a {@link ChildJvm}), so a
+ * test can kill it with SIGKILL like a crash and start it again on the same store.
  */
 final class NodeProcess implements AutoCloseable {
 
-  private final Process process;
-  private final File log;
+  private final ChildJvm child;
+  private final File stderr;
   final int port;
 
-  private NodeProcess(Process process, File log, int port) {
-    this.process = process;
-    this.log = log;
+  private NodeProcess(ChildJvm child, File stderr, int port) {
+    this.child = child;
+    this.stderr = stderr;
     this.port = port;
   }
 
@@ -39,21 +39,11 @@ final class NodeProcess implements AutoCloseable {
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    File log = Files.createTempFile("kora-node-process", ".log").toFile();
-    List<String> command = new ArrayList<>();
-    command.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-    command.add("-Xmx512m");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("dev.kora.node.cli.KoraCommand");
-    command.add("serve");
-    command.add("--port");
-    command.add(String.valueOf(port));
-    command.add("--store");
-    command.add(storeUrl);
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(log).start();
-    NodeProcess node = new NodeProcess(process, log, port);
+    File stderr = Files.createTempFile("kora-node-process", ".log").toFile();
+    ChildJvm child = ChildJvm.start(List.of("-Xmx512m"), ChildJvm.testClassPath(), stderr,
+        KoraCommand.class.getName(), "serve", "--port", String.valueOf(port), "--store", storeUrl);
+    NodeProcess node = new NodeProcess(child, stderr, port);
+    Process process = child.process();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
@@ -74,27 +64,24 @@ final class NodeProcess implements AutoCloseable {
 
   /** Kills the node with SIGKILL, as a crash would, and waits for it to be gone. */
   void kill() throws InterruptedException {
-    process.destroyForcibly();
-    process.waitFor(30, TimeUnit.SECONDS);
+    child.process().destroyForcibly();
+    child.process().waitFor(30, TimeUnit.SECONDS);
   }
 
-  /** @return what the node printed so far */
+  /** @return what the node printed so far: its standard output, then (the end of) its errors */
   String output() {
-    try {
-      return Files.readString(log.toPath(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "(no output: " + e + ")";
-    }
+    return String.join("\n", child.lines()) + "\n" + child.stderrText();
   }
 
   @Override
   public void close() throws InterruptedException {
+    Process process = child.process();
     if (process.isAlive()) {
       process.destroy();
       if (!process.waitFor(20, TimeUnit.SECONDS)) {
         kill();
       }
     }
-    log.delete();
+    stderr.delete();
   }
 }

@@ -17,13 +17,13 @@ import dev.kora.storage.ReadRange;
 import dev.kora.storage.Store;
 import dev.kora.storage.StoreOptions;
 import dev.kora.storage.spi.PathEncoding;
+import dev.kora.storage.spi.StoreFutures;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,11 +66,14 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code replication} — replication factor of a keyspace the store creates; default 1.</li>
  *   <li>{@code consistency} — consistency level of reads and writes; default
  *       {@code LOCAL_QUORUM}.</li>
+ *   <li>{@code poolSize} — the number of driver I/O threads; default
+ *       {@link StoreOptions#getPoolSize()}.</li>
+ *   <li>{@code timeoutMs} — the timeout of each request to Cassandra; default
+ *       {@link StoreOptions#getOperationTimeoutMs()}.</li>
  * </ul>
  * A user and password in the URL ({@code cassandra://user:secret@host/ks}) turn on password
- * authentication; {@link #describe()} never shows the password. {@link StoreOptions#getPoolSize()}
- * is the number of driver I/O threads and {@link StoreOptions#getOperationTimeoutMs()} the timeout
- * of each request to Cassandra.
+ * authentication; {@link #describe()} never shows the password. The URL is parsed as a
+ * {@link dev.kora.storage.spi.ServerUrl} that may name several contact points.
  *
  * <p>Writes: {@link #write} calls are applied one at a time, in call order. Each is one LOGGED
  * batch on the data table — atomic: all of it is applied or none (a batch that spans partitions is
@@ -138,9 +141,9 @@ public final class CassandraStore implements Store {
     } catch (KoraException e) {
       return Future.failedFuture(e);
     }
-    Context context = callerContext(vertx);
-    Duration timeout = Duration.ofMillis(options.getOperationTimeoutMs());
-    return vertx.executeBlocking(() -> builder(url, options, timeout).buildAsync(), false)
+    Context context = vertx.getOrCreateContext();
+    Duration timeout = Duration.ofMillis(url.timeoutMs());
+    return vertx.executeBlocking(() -> builder(url, timeout).buildAsync(), false)
         .compose(building -> {
           CompletionStage<CassandraStore> opening = building.thenCompose(session -> {
             CompletableFuture<CassandraStore> opened = new CompletableFuture<>();
@@ -158,8 +161,7 @@ public final class CassandraStore implements Store {
         }, error -> Future.failedFuture(CassandraErrors.wrap("opening " + url.describe(), error)));
   }
 
-  private static CqlSessionBuilder builder(CassandraUrl url, StoreOptions options,
-      Duration timeout) {
+  private static CqlSessionBuilder builder(CassandraUrl url, Duration timeout) {
     ClassLoader loader = CassandraStore.class.getClassLoader();
     DriverConfigLoader config = DriverConfigLoader.programmaticBuilder(loader)
         .withString(DefaultDriverOption.SESSION_NAME, "kora-" + url.table())
@@ -177,7 +179,7 @@ public final class CassandraStore implements Store {
         .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, timeout)
         .withStringList(DefaultDriverOption.METADATA_SCHEMA_REFRESHED_KEYSPACES,
             List.of(url.keyspace()))
-        .withInt(DefaultDriverOption.NETTY_IO_SIZE, options.getPoolSize())
+        .withInt(DefaultDriverOption.NETTY_IO_SIZE, url.poolSize())
         .withInt(DefaultDriverOption.NETTY_IO_SHUTDOWN_QUIET_PERIOD, 0)
         .withInt(DefaultDriverOption.NETTY_ADMIN_SHUTDOWN_QUIET_PERIOD, 0)
         .build();
@@ -187,7 +189,7 @@ public final class CassandraStore implements Store {
         .withLocalDatacenter(url.localDatacenter())
         .addContactPoints(url.contactPoints());
     if (url.user() != null) {
-      builder.withAuthCredentials(url.user(), url.password());
+      builder.withAuthCredentials(url.user(), url.password() == null ? "" : url.password());
     }
     return builder;
   }
@@ -260,7 +262,7 @@ public final class CassandraStore implements Store {
     if (copy.stream().allMatch(Mutation::isEmpty)) {
       return Future.succeededFuture();
     }
-    Context context = callerContext(vertx);
+    Context context = vertx.getOrCreateContext();
     CompletableFuture<Void> done;
     synchronized (writeLock) {
       done = writeTail.handle((v, error) -> null)
@@ -399,7 +401,7 @@ public final class CassandraStore implements Store {
    */
   @Override
   public Future<Void> close() {
-    Context context = callerContext(vertx);
+    Context context = vertx.getOrCreateContext();
     CompletableFuture<Void> result;
     synchronized (this) {
       if (closing == null) {
@@ -457,23 +459,11 @@ public final class CassandraStore implements Store {
 
   /** @return the stage as a future completing on the caller's context, failures mapped */
   <T> Future<T> onCallerContext(CompletionStage<T> stage, String action) {
-    return onContext(callerContext(vertx), stage, action + " " + describe());
-  }
-
-  private static Context callerContext(Vertx vertx) {
-    Context current = Vertx.currentContext();
-    return current != null ? current : vertx.getOrCreateContext();
+    return onContext(vertx.getOrCreateContext(), stage, action + " " + describe());
   }
 
   private static <T> Future<T> onContext(Context context, CompletionStage<T> stage, String action) {
-    Promise<T> promise = Promise.promise();
-    stage.whenComplete((value, error) -> context.runOnContext(v -> {
-      if (error != null) {
-        promise.fail(CassandraErrors.wrap(action, error));
-      } else {
-        promise.complete(value);
-      }
-    }));
-    return promise.future();
+    return StoreFutures.on(context, Future.fromCompletionStage(stage)
+        .recover(error -> Future.failedFuture(CassandraErrors.wrap(action, error))));
   }
 }

@@ -3,38 +3,39 @@ package dev.kora.storage.cassandra;
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import dev.kora.storage.StoreOptions;
-import dev.kora.storage.Stores;
-import dev.kora.tree.ErrorCode;
+import dev.kora.storage.spi.ServerUrl;
+import dev.kora.storage.spi.UrlOptions;
 import dev.kora.tree.KoraException;
+import dev.kora.tree.Path;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * A parsed {@code cassandra://} URL:
+ * A parsed {@code cassandra://} URL, a {@link ServerUrl} with several hosts allowed:
  * {@code cassandra://[user:password@]host[:port][,host[:port]...]/keyspace[?option=value&...]}.
- * The user and password are percent-decoded and never appear in {@link #describe()}.
+ * Besides the options of every server URL ({@code table}, {@code poolSize}, {@code timeoutMs}) it
+ * takes {@code partitionDepth}, {@code localDatacenter}, {@code replication} and
+ * {@code consistency}. The user and password are percent-decoded and the password never appears in
+ * {@link #describe()}.
  *
- * @param url the URL as given (only ever shown through {@link Stores#redact})
- * @param contactPoints the hosts to connect to first; port 9042 when not given
- * @param user the user for password authentication, or null for none
- * @param password the password, or null
- * @param keyspace the keyspace, created on first use
- * @param table the data table; the list of partitions is {@code <table>_partitions}
+ * @param server the parsed URL: contact points, credentials, keyspace (its database), table, pool
+ *     size (driver I/O threads) and operation timeout
  * @param partitionDepth how many leading keys of a path form its partition key
  * @param localDatacenter the datacenter whose nodes the driver talks to
  * @param replication the replication factor of a keyspace created by the store
  * @param consistency the consistency level of every read and write
  */
-record CassandraUrl(String url, List<InetSocketAddress> contactPoints, String user, String password,
-    String keyspace, String table, int partitionDepth, String localDatacenter, int replication,
+record CassandraUrl(ServerUrl server, int partitionDepth, String localDatacenter, int replication,
     ConsistencyLevel consistency) {
 
-  /** The scheme every Cassandra store URL starts with. */
-  static final String SCHEME = "cassandra://";
+  /** The schemes of Cassandra store URLs. */
+  static final Set<String> SCHEMES = Set.of("cassandra");
+  /** The options only Cassandra store URLs take. */
+  static final List<String> OPTIONS = List.of("partitionDepth", "localDatacenter", "replication",
+      "consistency");
   /** Port of a contact point that names none: Cassandra's native protocol port. */
   static final int DEFAULT_PORT = 9042;
   /** Default {@code partitionDepth}: partitions by the top-level key. */
@@ -50,11 +51,6 @@ record CassandraUrl(String url, List<InetSocketAddress> contactPoints, String us
 
   private static final String NAME_PATTERN = "[A-Za-z][A-Za-z0-9_]{0,47}";
 
-  /** @return whether the URL names the Cassandra driver */
-  static boolean accepts(String url) {
-    return url != null && url.startsWith(SCHEME);
-  }
-
   /**
    * @param options the store options; their URL must start with {@code cassandra://}
    * @return the parsed URL
@@ -62,117 +58,45 @@ record CassandraUrl(String url, List<InetSocketAddress> contactPoints, String us
    */
   static CassandraUrl parse(StoreOptions options) {
     String url = options.getUrl();
-    if (!accepts(url)) {
-      throw invalid(url, "it does not start with " + SCHEME);
+    if (!ServerUrl.accepts(url, SCHEMES)) {
+      throw UrlOptions.invalid(url, "it does not start with cassandra://");
     }
-    String rest = url.substring(SCHEME.length());
-    String query = null;
-    int mark = rest.indexOf('?');
-    if (mark >= 0) {
-      query = rest.substring(mark + 1);
-      rest = rest.substring(0, mark);
+    ServerUrl server = ServerUrl.parse(options, DEFAULT_PORT, OPTIONS, true);
+    if (!server.database().matches(NAME_PATTERN)) {
+      throw UrlOptions.invalid(url, "the keyspace must be letters, digits and _, starting with a"
+          + " letter, at most 48 characters");
     }
-    int slash = rest.indexOf('/');
-    if (slash < 0) {
-      throw invalid(url, "it names no keyspace (cassandra://host:9042/keyspace)");
+    if (server.table().length() > MAX_TABLE_LENGTH) {
+      throw UrlOptions.invalid(url, "the table name '" + server.table() + "' is longer than "
+          + MAX_TABLE_LENGTH + " characters (Cassandra allows 48, and the store adds _partitions)");
     }
-    String authority = rest.substring(0, slash);
-    String keyspace = decode(url, rest.substring(slash + 1));
-    if (!keyspace.matches(NAME_PATTERN)) {
-      throw invalid(url, "the keyspace must be letters, digits and _, starting with a letter,"
-          + " at most 48 characters");
+    Map<String, String> given = server.options();
+    String localDatacenter = given.getOrDefault("localDatacenter", DEFAULT_DATACENTER);
+    if (localDatacenter.isEmpty()) {
+      throw UrlOptions.invalid(url, "localDatacenter is empty");
     }
-    String user = null;
-    String password = null;
-    int at = authority.lastIndexOf('@');
-    if (at >= 0) {
-      String userInfo = authority.substring(0, at);
-      authority = authority.substring(at + 1);
-      int colon = userInfo.indexOf(':');
-      user = decode(url, colon < 0 ? userInfo : userInfo.substring(0, colon));
-      password = colon < 0 ? "" : decode(url, userInfo.substring(colon + 1));
-    }
-    List<InetSocketAddress> contactPoints = new ArrayList<>();
-    for (String hostPort : authority.split(",")) {
-      contactPoints.add(contactPoint(url, hostPort));
-    }
-    String table = options.getTable();
-    int partitionDepth = DEFAULT_PARTITION_DEPTH;
-    String localDatacenter = DEFAULT_DATACENTER;
-    int replication = DEFAULT_REPLICATION;
     ConsistencyLevel consistency = DEFAULT_CONSISTENCY;
-    if (query != null && !query.isEmpty()) {
-      for (String pair : query.split("&")) {
-        int eq = pair.indexOf('=');
-        String name = eq < 0 ? pair : pair.substring(0, eq);
-        String value = eq < 0 ? "" : decode(url, pair.substring(eq + 1));
-        switch (name) {
-          case "table" -> {
-            try {
-              table = new StoreOptions().setTable(value).getTable();
-            } catch (IllegalArgumentException e) {
-              throw invalid(url, e.getMessage());
-            }
-          }
-          case "partitionDepth" -> partitionDepth = number(url, name, value, 1,
-              dev.kora.tree.Path.MAX_DEPTH);
-          case "localDatacenter" -> {
-            if (value.isEmpty()) {
-              throw invalid(url, "localDatacenter is empty");
-            }
-            localDatacenter = value;
-          }
-          case "replication" -> replication = number(url, name, value, 1, 100);
-          case "consistency" -> {
-            try {
-              consistency = DefaultConsistencyLevel.valueOf(value.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-              throw invalid(url, "consistency must be a Cassandra consistency level such as"
-                  + " LOCAL_QUORUM, QUORUM or ONE, got '" + value + "'");
-            }
-          }
-          default -> throw invalid(url, "unknown option '" + name + "'; the options are table,"
-              + " partitionDepth, localDatacenter, replication and consistency");
-        }
+    String level = given.get("consistency");
+    if (level != null) {
+      try {
+        consistency = DefaultConsistencyLevel.valueOf(level.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw UrlOptions.invalid(url, "consistency must be a Cassandra consistency level such as"
+            + " LOCAL_QUORUM, QUORUM or ONE, got '" + level + "'");
       }
     }
-    if (table.length() > MAX_TABLE_LENGTH) {
-      throw invalid(url, "the table name '" + table + "' is longer than " + MAX_TABLE_LENGTH
-          + " characters (Cassandra allows 48, and the store adds _partitions)");
-    }
-    return new CassandraUrl(url, List.copyOf(contactPoints), user, password, keyspace, table,
-        partitionDepth, localDatacenter, replication, consistency);
+    return new CassandraUrl(server,
+        number(url, given, "partitionDepth", DEFAULT_PARTITION_DEPTH, 1, Path.MAX_DEPTH),
+        localDatacenter, number(url, given, "replication", DEFAULT_REPLICATION, 1, 100),
+        consistency);
   }
 
-  private static InetSocketAddress contactPoint(String url, String hostPort) {
-    String host = hostPort;
-    int port = DEFAULT_PORT;
-    if (hostPort.startsWith("[")) {
-      int close = hostPort.indexOf(']');
-      if (close < 0) {
-        throw invalid(url, "unclosed [ in host '" + hostPort + "'");
-      }
-      host = hostPort.substring(1, close);
-      String after = hostPort.substring(close + 1);
-      if (after.startsWith(":")) {
-        port = number(url, "port", after.substring(1), 1, 65_535);
-      } else if (!after.isEmpty()) {
-        throw invalid(url, "bad host '" + hostPort + "'");
-      }
-    } else {
-      int colon = hostPort.lastIndexOf(':');
-      if (colon >= 0) {
-        host = hostPort.substring(0, colon);
-        port = number(url, "port", hostPort.substring(colon + 1), 1, 65_535);
-      }
+  private static int number(String url, Map<String, String> given, String name, int defaultValue,
+      int min, int max) {
+    String value = given.get(name);
+    if (value == null) {
+      return defaultValue;
     }
-    if (host.isEmpty()) {
-      throw invalid(url, "it names no host");
-    }
-    return InetSocketAddress.createUnresolved(host, port);
-  }
-
-  private static int number(String url, String name, String value, int min, int max) {
     try {
       int n = Integer.parseInt(value);
       if (n >= min && n <= max) {
@@ -181,16 +105,44 @@ record CassandraUrl(String url, List<InetSocketAddress> contactPoints, String us
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw invalid(url, name + " must be a whole number from " + min + " to " + max + ", got '"
-        + value + "'");
+    throw UrlOptions.invalid(url, name + " must be a whole number from " + min + " to " + max
+        + ", got '" + value + "'");
   }
 
-  private static String decode(String url, String text) {
-    try {
-      return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw invalid(url, "malformed percent escape");
-    }
+  /** @return the hosts to connect to first */
+  List<InetSocketAddress> contactPoints() {
+    return server.hosts().stream()
+        .map(host -> InetSocketAddress.createUnresolved(host.name(), host.port())).toList();
+  }
+
+  /** @return the user for password authentication, or null for none */
+  String user() {
+    return server.user();
+  }
+
+  /** @return the password, or null when the URL names none; never put it in a message */
+  String password() {
+    return server.password();
+  }
+
+  /** @return the keyspace, created on first use */
+  String keyspace() {
+    return server.database();
+  }
+
+  /** @return the data table; the list of partitions is {@code <table>_partitions} */
+  String table() {
+    return server.table();
+  }
+
+  /** @return the number of driver I/O threads */
+  int poolSize() {
+    return server.poolSize();
+  }
+
+  /** @return the timeout of each request to Cassandra, and of connecting */
+  long timeoutMs() {
+    return server.timeoutMs();
   }
 
   /**
@@ -198,16 +150,17 @@ record CassandraUrl(String url, List<InetSocketAddress> contactPoints, String us
    *     shown, the password never
    */
   String describe() {
-    StringBuilder out = new StringBuilder(SCHEME);
-    if (user != null) {
-      out.append(user).append(":***@");
+    StringBuilder out = new StringBuilder("cassandra://");
+    if (user() != null) {
+      out.append(user()).append(":***@");
     }
-    for (int i = 0; i < contactPoints.size(); i++) {
-      InetSocketAddress point = contactPoints.get(i);
+    List<InetSocketAddress> points = contactPoints();
+    for (int i = 0; i < points.size(); i++) {
+      InetSocketAddress point = points.get(i);
       out.append(i == 0 ? "" : ",").append(point.getHostString()).append(':')
           .append(point.getPort());
     }
-    return out.append('/').append(keyspace).append("?table=").append(table)
+    return out.append('/').append(keyspace()).append("?table=").append(table())
         .append("&partitionDepth=").append(partitionDepth).append("&localDatacenter=")
         .append(localDatacenter).append("&consistency=").append(consistency.name()).toString();
   }
@@ -215,10 +168,5 @@ record CassandraUrl(String url, List<InetSocketAddress> contactPoints, String us
   @Override
   public String toString() {
     return describe();
-  }
-
-  private static KoraException invalid(String url, String why) {
-    return new KoraException(ErrorCode.INVALID_MESSAGE, "bad Cassandra store URL '"
-        + Stores.redact(url) + "': " + why);
   }
 }

@@ -1,5 +1,8 @@
 package dev.kora.storage.cassandra;
 
+import static dev.kora.storage.StoreTestBase.check;
+import static dev.kora.storage.StoreTestBase.merge;
+import static dev.kora.storage.StoreTestBase.utf8Sorted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -16,7 +19,7 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import dev.kora.storage.ReadRange;
 import dev.kora.storage.Store;
 import dev.kora.storage.StoreOptions;
-import dev.kora.storage.StoredLeaf;
+import dev.kora.storage.StoreTestBase;
 import dev.kora.storage.Stores;
 import dev.kora.storage.TreeReader;
 import dev.kora.tree.ErrorCode;
@@ -31,10 +34,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -147,34 +148,9 @@ class CassandraDriverTest {
     return cql("SELECT part FROM kora_test.\"" + store.table() + "_partitions\" WHERE bucket = 0");
   }
 
+  /** @return the rows of the range, taken from the cursor 7 at a time */
   private static Future<List<String>> rows(Store store, ReadRange range) {
-    List<String> result = new ArrayList<>();
-    return TreeReader.stream(store, range, 7, batch -> {
-      for (StoredLeaf row : batch) {
-        result.add(row.path() + "=" + row.valueJson());
-      }
-      return Future.succeededFuture(true);
-    }).map(count -> result);
-  }
-
-  private static Future<Void> check(Runnable check) {
-    try {
-      check.run();
-      return Future.succeededFuture();
-    } catch (Throwable e) {
-      return Future.failedFuture(e);
-    }
-  }
-
-  private static Mutation merge(String json) {
-    return Mutation.fromJson(new JsonObject().put("merge", new JsonObject(json)));
-  }
-
-  private static List<String> utf8Sorted(List<String> keys) {
-    List<String> sorted = new ArrayList<>(keys);
-    sorted.sort((x, y) -> Arrays.compareUnsigned(x.getBytes(StandardCharsets.UTF_8),
-        y.getBytes(StandardCharsets.UTF_8)));
-    return sorted;
+    return StoreTestBase.rows(store, range, 7);
   }
 
   // ---------------------------------------------------------------------------------------------

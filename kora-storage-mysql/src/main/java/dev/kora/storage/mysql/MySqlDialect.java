@@ -77,10 +77,10 @@ final class MySqlDialect extends JdbcDialect {
     if (sslMode != null) {
       properties.setProperty("sslMode", sslMode);
     }
-    String host = url.host().contains(":") ? "[" + url.host() + "]" : url.host();
     // the driver class directly rather than DriverManager, which misses drivers of other class loaders
-    Connection connection = new com.mysql.cj.jdbc.Driver().connect("jdbc:mysql://" + host + ":"
-        + url.port() + "/" + url.database(), properties);
+    // (the host is written host:port, an IPv6 address in brackets)
+    Connection connection = new com.mysql.cj.jdbc.Driver().connect("jdbc:mysql://"
+        + url.hosts().get(0) + "/" + url.database(), properties);
     if (connection == null) {
       throw new SQLNonTransientConnectionException("Connector/J refused the URL of "
           + url.describe());

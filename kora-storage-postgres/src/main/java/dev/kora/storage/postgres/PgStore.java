@@ -144,8 +144,8 @@ public final class PgStore implements Store {
     return ServerUrl.parse(options, DEFAULT_PORT, Set.of());
   }
 
-  private static Pool pool(Vertx vertx, ServerUrl url, int size, String role) {
-    int timeout = (int) Math.min(Integer.MAX_VALUE, url.timeoutMs());
+  /** @return how the store's connections connect to the server of {@code url} */
+  static PgConnectOptions connectOptions(ServerUrl url) {
     Map<String, String> properties = new HashMap<>(PgConnectOptions.DEFAULT_PROPERTIES);
     properties.put("application_name", "kora");
     // bounds every statement, lock waits included, on the server: it cancels and rolls back
@@ -162,6 +162,11 @@ public final class PgStore implements Store {
     if (url.password() != null) {
       connect.setPassword(url.password());
     }
+    return connect;
+  }
+
+  private static Pool pool(Vertx vertx, ServerUrl url, int size, String role) {
+    int timeout = (int) Math.min(Integer.MAX_VALUE, url.timeoutMs());
     PoolOptions pool = new PoolOptions()
         .setMaxSize(size)
         .setName("kora-postgres-" + role + "-" + url.table())
@@ -170,7 +175,7 @@ public final class PgStore implements Store {
     return PgBuilder.pool()
         .with(pool)
         .with(new NetClientOptions().setConnectTimeout(timeout).setTcpKeepAlive(true))
-        .connectingTo(connect)
+        .connectingTo(connectOptions(url))
         .using(vertx)
         .build();
   }

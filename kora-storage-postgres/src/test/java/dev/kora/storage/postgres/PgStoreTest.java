@@ -67,17 +67,13 @@ class PgStoreTest extends ServerStoreTestBase {
     }
   }
 
-  /** Runs SQL (one or more statements) on a connection of its own to the test database. */
+  /**
+   * Runs SQL (one or more statements) on a connection of its own to the test database, connected as
+   * the store's.
+   */
   static Future<RowSet<Row>> sql(Vertx vertx, String sql) {
-    ServerUrl url = PgStore.parse(new StoreOptions().setUrl(testUrl()));
-    PgConnectOptions connect = new PgConnectOptions().setHost(url.host()).setPort(url.port())
-        .setDatabase(url.database());
-    if (url.user() != null) {
-      connect.setUser(url.user());
-    }
-    if (url.password() != null) {
-      connect.setPassword(url.password());
-    }
+    PgConnectOptions connect = PgStore.connectOptions(PgStore.parse(new StoreOptions()
+        .setUrl(testUrl())));
     Pool pool = PgBuilder.pool().connectingTo(connect).using(vertx).build();
     return pool.query(sql).execute().eventually(pool::close);
   }

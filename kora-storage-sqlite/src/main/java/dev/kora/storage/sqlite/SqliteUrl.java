@@ -1,21 +1,21 @@
 package dev.kora.storage.sqlite;
 
 import dev.kora.storage.StoreOptions;
-import dev.kora.tree.ErrorCode;
+import dev.kora.storage.spi.UrlOptions;
 import dev.kora.tree.KoraException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A parsed {@code sqlite:} URL: {@code sqlite:/var/kora/kora.db}, {@code sqlite:data/kora.db}
  * (relative to the working directory) or {@code sqlite:///var/kora/kora.db}, optionally followed by
  * {@code ?table=NAME&synchronous=MODE}. Everything before the first {@code ?} is the file path, taken
  * literally (not percent-decoded), so a path built by joining {@code "sqlite:"} and a file name works
- * as long as the name holds no {@code ?}. Option values are percent-decoded.
+ * as long as the name holds no {@code ?}. Option values are percent-decoded ({@link UrlOptions}).
  *
  * @param file the database file, absolute and normalized
  * @param table the table holding the tree: the URL's {@code table}, else {@link StoreOptions#getTable()}
@@ -25,6 +25,8 @@ record SqliteUrl(Path file, String table, Synchronous synchronous) {
 
   /** The scheme every SQLite store URL starts with. */
   static final String SCHEME = "sqlite:";
+  /** The options of a SQLite store URL. */
+  static final List<String> OPTIONS = List.of("table", "synchronous");
 
   /** SQLite's durability levels ({@code PRAGMA synchronous}); see {@link SqliteStore}. */
   enum Synchronous { OFF, NORMAL, FULL, EXTRA }
@@ -42,58 +44,41 @@ record SqliteUrl(Path file, String table, Synchronous synchronous) {
   static SqliteUrl parse(StoreOptions options) {
     String url = options.getUrl();
     if (!accepts(url)) {
-      throw invalid(url, "it does not start with " + SCHEME);
+      throw UrlOptions.invalid(url, "it does not start with " + SCHEME);
     }
-    String rest = url.substring(SCHEME.length());
-    String query = null;
-    int mark = rest.indexOf('?');
-    if (mark >= 0) {
-      query = rest.substring(mark + 1);
-      rest = rest.substring(0, mark);
-    }
+    String rest = UrlOptions.withoutOptions(url).substring(SCHEME.length());
     if (rest.startsWith("///")) {
       rest = rest.substring(2);
     } else if (rest.startsWith("//")) {
-      throw invalid(url, "write a file path, sqlite:/abs/file.db or sqlite:relative/file.db,"
-          + " not a host");
+      throw UrlOptions.invalid(url, "write a file path, sqlite:/abs/file.db or"
+          + " sqlite:relative/file.db, not a host");
     }
     String pathText = rest;
     if (pathText.isEmpty() || pathText.endsWith("/")) {
-      throw invalid(url, "it names no database file");
+      throw UrlOptions.invalid(url, "it names no database file");
     }
     if (pathText.equals(":memory:") || pathText.startsWith("file:")) {
-      throw invalid(url, "it must name a file on disk (use the URL 'memory' for a store in memory)");
+      throw UrlOptions.invalid(url, "it must name a file on disk (use the URL 'memory' for a store"
+          + " in memory)");
     }
     Path file;
     try {
       file = Paths.get(pathText).toAbsolutePath().normalize();
     } catch (InvalidPathException e) {
-      throw invalid(url, e.getMessage());
+      throw UrlOptions.invalid(url, e.getMessage());
     }
     String table = options.getTable();
     Synchronous synchronous = Synchronous.FULL;
-    if (query != null && !query.isEmpty()) {
-      for (String pair : query.split("&")) {
-        int eq = pair.indexOf('=');
-        String name = eq < 0 ? pair : pair.substring(0, eq);
-        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-        switch (name) {
-          case "table" -> {
-            try {
-              table = new StoreOptions().setTable(value).getTable();
-            } catch (IllegalArgumentException e) {
-              throw invalid(url, e.getMessage());
-            }
-          }
-          case "synchronous" -> {
-            try {
-              synchronous = Synchronous.valueOf(value.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-              throw invalid(url, "synchronous must be OFF, NORMAL, FULL or EXTRA, got '" + value + "'");
-            }
-          }
-          default -> throw invalid(url, "unknown option '" + name
-              + "'; the options are table and synchronous");
+    for (Map.Entry<String, String> option : UrlOptions.parse(url, OPTIONS).entrySet()) {
+      String value = option.getValue();
+      if (option.getKey().equals("table")) {
+        table = UrlOptions.table(url, value);
+      } else {
+        try {
+          synchronous = Synchronous.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw UrlOptions.invalid(url, "synchronous must be OFF, NORMAL, FULL or EXTRA, got '"
+              + value + "'");
         }
       }
     }
@@ -113,9 +98,5 @@ record SqliteUrl(Path file, String table, Synchronous synchronous) {
   /** @return e.g. {@code sqlite:/var/kora/kora.db?table=kora&synchronous=FULL} */
   String describe() {
     return SCHEME + file + "?table=" + table + "&synchronous=" + synchronous;
-  }
-
-  private static KoraException invalid(String url, String why) {
-    return new KoraException(ErrorCode.INVALID_MESSAGE, "bad SQLite store URL '" + url + "': " + why);
   }
 }

@@ -72,6 +72,25 @@ class ServerUrlTest {
   }
 
   @Test
+  void aDriverMayAcceptSeveralHosts() {
+    ServerUrl url = ServerUrl.parse(new StoreOptions().setUrl("c://u:secret@db1:9043,db2,[::1]:7/ks"),
+        9042, Set.of(), true);
+    assertEquals(List.of(new ServerUrl.Host("db1", 9043), new ServerUrl.Host("db2", 9042),
+        new ServerUrl.Host("::1", 7)), url.hosts());
+    assertEquals("db1", url.host());
+    assertEquals(9043, url.port());
+    assertEquals("c://u:***@db1:9043,db2:9042,[::1]:7/ks?table=kora&poolSize=4&timeoutMs=10000",
+        url.describe());
+    for (String bad : List.of("c://db1,/ks", "c://,db2/ks", "c://db1,db2:0/ks")) {
+      KoraException error = assertThrows(KoraException.class, () -> ServerUrl.parse(
+          new StoreOptions().setUrl(bad), 9042, Set.of(), true), bad);
+      assertEquals(ErrorCode.INVALID_MESSAGE, error.code(), bad);
+    }
+    KoraException single = assertThrows(KoraException.class, () -> parse("postgres://a,b/db"));
+    assertTrue(single.getMessage().contains("several hosts"), single.getMessage());
+  }
+
+  @Test
   void schemesAreMatchedWithoutCase() {
     assertTrue(ServerUrl.accepts("MySQL://h/db", Set.of("mysql")));
     assertFalse(ServerUrl.accepts("mysqlx://h/db", Set.of("mysql")));

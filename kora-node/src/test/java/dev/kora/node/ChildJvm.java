@@ -1,4 +1,4 @@
-package dev.kora.examples;
+package dev.kora.node;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,11 +15,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * A Java process started by a test: {@code java -cp CLASSPATH MAIN ARGS}. Its standard output is
- * collected line by line on a daemon thread, its standard error goes to a file (shown when a wait
- * fails). Waits are bounded and poll; nothing sleeps.
+ * A Java process started by a test: {@code java JVM-OPTIONS -cp CLASSPATH MAIN ARGS}. Its standard
+ * output is collected line by line on a daemon thread, its standard error goes to a file (shown when
+ * a wait fails). Waits are bounded and poll; nothing sleeps. Published in kora-node's test-jar.
  */
 public final class ChildJvm {
+
+  /**
+   * JVM options of a small, quickly started child: the tests on two busy cores should not wait for
+   * the JIT.
+   */
+  public static final List<String> SMALL_JVM = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1",
+      "-XX:+UseSerialGC", "-Dvertx.disableDnsResolver=true");
 
   private final Process process;
   private final File stderr;
@@ -59,6 +66,8 @@ public final class ChildJvm {
   }
 
   /**
+   * Starts a {@link #SMALL_JVM}.
+   *
    * @param classPath the child's class path entries
    * @param stderr where the child's standard error goes
    * @param mainClass the class to run
@@ -67,19 +76,33 @@ public final class ChildJvm {
    */
   public static ChildJvm start(List<String> classPath, File stderr, String mainClass,
       String... args) throws IOException {
+    return start(SMALL_JVM, classPath, stderr, mainClass, args);
+  }
+
+  /**
+   * @param jvmOptions the JVM's options, e.g. {@code -Xmx512m}
+   * @param classPath the child's class path entries
+   * @param stderr where the child's standard error goes
+   * @param mainClass the class to run
+   * @param args its arguments
+   * @return the started process
+   */
+  public static ChildJvm start(List<String> jvmOptions, List<String> classPath, File stderr,
+      String mainClass, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(new File(System.getProperty("java.home"), "bin/java").getPath());
-    // A small, quickly started JVM: the tests on two busy cores should not wait for the JIT.
-    command.add("-Xmx256m");
-    command.add("-XX:TieredStopAtLevel=1");
-    command.add("-XX:+UseSerialGC");
-    command.add("-Dvertx.disableDnsResolver=true");
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(String.join(File.pathSeparator, classPath));
     command.add(mainClass);
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectError(stderr).start();
     return new ChildJvm(process, stderr);
+  }
+
+  /** @return the process, e.g. to check whether it still runs or to stop it */
+  public Process process() {
+    return process;
   }
 
   /** @return the lines printed so far */

@@ -1,4 +1,4 @@
-package dev.kora.examples;
+package dev.kora.node;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -8,13 +8,14 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * Waits for something asynchronous (an effect job, a child process) by polling: the check runs again
- * every {@link #INTERVAL_MS} until it holds or the deadline passes. No fixed sleeps.
+ * Waits for something asynchronous (an effect job, a child process, server-side cleanup) by
+ * polling: the check runs again every {@link #INTERVAL_MS} until it holds or the deadline passes. No
+ * fixed sleeps. Published in kora-node's test-jar.
  */
 public final class Eventually {
 
   /** The pause between two checks. */
-  public static final long INTERVAL_MS = 25;
+  public static final long INTERVAL_MS = 10;
 
   private Eventually() {
   }
