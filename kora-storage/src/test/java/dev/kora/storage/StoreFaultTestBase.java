@@ -41,6 +41,8 @@ public abstract class StoreFaultTestBase {
 
   /** The operation timeout of the store under test. */
   protected static final long TIMEOUT_MS = 3_000;
+  /** Longest a store may take to write again once its server is back. */
+  protected static final long RECOVERY_SECONDS = 60;
   /** Slack allowed above the timeout for a failure to arrive. */
   protected static final long SLACK_MS = 2_000;
 
@@ -86,8 +88,21 @@ public abstract class StoreFaultTestBase {
       } finally {
         service("start");
       }
-      // the same store, not reopened
-      await(store.write(List.of(Mutation.merge(Path.of("after"), 4))));
+      // the same store, not reopened: it recovers within a bounded time once the server is back
+      // (a driver may need a moment to reconnect)
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RECOVERY_SECONDS);
+      while (true) {
+        try {
+          await(store.write(List.of(Mutation.merge(Path.of("after"), 4))));
+          break;
+        } catch (KoraException e) {
+          if (!ErrorCode.STORE_UNAVAILABLE.equals(e.code()) || System.nanoTime() > deadline) {
+            throw new AssertionError("the store did not recover within " + RECOVERY_SECONDS
+                + " s after the server came back", e);
+          }
+          Thread.sleep(500);
+        }
+      }
       List<String> rows = new ArrayList<>();
       await(TreeReader.stream(store, ReadRange.subtree(Path.ROOT), 100, batch -> {
         batch.forEach(row -> rows.add(row.path() + "=" + row.valueJson()));

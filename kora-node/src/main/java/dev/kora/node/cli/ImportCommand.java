@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.kora.node.KoraNode;
-import dev.kora.node.KoraNodeOptions;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
@@ -67,6 +66,12 @@ final class ImportCommand implements Callable<Integer> {
   @Mixin
   PluginFolders plugins;
 
+  @Mixin
+  NodeConfig config;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   private final ArrayDeque<Future<Long>> pending = new ArrayDeque<>();
 
   @Override
@@ -77,8 +82,8 @@ final class ImportCommand implements Callable<Integer> {
     }
     Vertx vertx = Vertx.vertx();
     try {
-      KoraNode node = KoraNode.deploy(vertx, plugins.addTo(new KoraNodeOptions().setListen(false)
-          .setStore(location.options()))).await();
+      KoraNode node = KoraNode.deploy(vertx, config.options(spec, location, plugins)
+          .setListen(false)).await();
       long[] counts;
       try {
         counts = load(node, base);

@@ -1,6 +1,5 @@
 package dev.kora.node.cli;
 
-import dev.kora.node.KoraNodeOptions;
 import java.io.File;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -12,12 +11,4 @@ final class PluginFolders {
       description = "Load plugins (interceptors, handlers, effects) from the jars in DIR; repeatable.")
   List<File> lib;
 
-  /**
-   * @param options the node's options
-   * @return {@code options}, with the plugins found in the folders added
-   */
-  KoraNodeOptions addTo(KoraNodeOptions options) {
-    PluginLoader.load(lib).forEach(options::addPlugin);
-    return options;
-  }
 }

@@ -7,6 +7,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code kora serve}: runs a node until SIGTERM or Ctrl-C, then stops it cleanly. */
@@ -28,11 +30,22 @@ final class ServeCommand implements Runnable {
   @Mixin
   PluginFolders plugins;
 
+  @Mixin
+  NodeConfig config;
+
+  @Spec
+  CommandSpec spec;
+
   @Override
   public void run() {
+    KoraNodeOptions options = config.options(spec, location, plugins);
+    if (NodeConfig.given(spec, "--host") || !config.json().containsKey("host")) {
+      options.setHost(host);
+    }
+    if (NodeConfig.given(spec, "--port") || !config.json().containsKey("port")) {
+      options.setPort(port);
+    }
     Vertx vertx = Vertx.vertx();
-    KoraNodeOptions options = plugins.addTo(new KoraNodeOptions().setHost(host).setPort(port)
-        .setStore(location.options()));
     CountDownLatch stopped = new CountDownLatch(1);
     try {
       KoraNode.deploy(vertx, options).await();

@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,8 +97,7 @@ class CliTest {
   }
 
   private String sqliteStore() {
-    Assumptions.assumeTrue(sqlitePresent(),
-        "no store driver accepts sqlite: URLs yet (kora-storage-sqlite); import/export need it");
+    assertTrue(sqlitePresent(), "the SQLite driver (kora-storage-sqlite) is on the class path");
     return "sqlite:" + dir.resolve("kora.db");
   }
 
@@ -136,6 +134,50 @@ class CliTest {
     assertEquals("city 7", json(kora("export", "--at", "geo/cities/07/name", "--store", store)),
         "a leaf at the exported path");
     assertEquals(null, json(kora("export", "--at", "geo/nothing", "--store", store)));
+  }
+
+  @Test
+  void copyMovesASubtreeBetweenStoresAndVerifiesIt() throws IOException {
+    String source = sqliteStore();
+    String target = "sqlite:" + dir.resolve("target.db");
+    Path input = file("geo.json", "{\"a\":{\"name\":\"A\",\"n\":[1,2]},\"b\":{\"name\":\"Bé\",\"x\":1.5},"
+        + "\"c\":true}");
+    assertEquals(0, kora("import", input.toString(), "--at", "geo", "--store", source).exit());
+    assertEquals(0, kora("import", input.toString(), "--at", "other", "--store", source).exit());
+
+    Run copied = kora("copy", "--from", source, "--to", target, "--at", "geo",
+        "--batch-leaves", "2");
+    assertEquals(0, copied.exit(), copied.err());
+    assertTrue(copied.err().contains("copied 5 leaves") && copied.err().contains("verified"),
+        copied.err());
+    assertEquals(json(kora("export", "--at", "geo", "--store", source)),
+        json(kora("export", "--at", "geo", "--store", target)), "the same subtree on both sides");
+    assertEquals(null, json(kora("export", "--at", "other", "--store", target)),
+        "only the subtree asked for");
+
+    kora("copy", "--from", source, "--to", target, "--at", "geo")
+        .assertFailure("invalid_message", "a non-empty target without --replace");
+    Run replaced = kora("copy", "--from", source, "--to", target, "--replace");
+    assertEquals(0, replaced.exit(), replaced.err());
+    assertEquals(json(kora("export", "--store", source)), json(kora("export", "--store", target)),
+        "the whole tree, replacing the target's");
+    kora("copy", "--from", "nosuch:x", "--to", target)
+        .assertFailure("invalid_message", "an unknown store URL");
+  }
+
+  @Test
+  void importReadsNodeOptionsFromAConfigFile() throws IOException {
+    String store = sqliteStore();
+    Path config = file("kora.json", new JsonObject().put("store", new JsonObject()
+        .put("url", store)).put("lib", new JsonArray()).encode());
+    Path input = file("one.json", "{\"k\":\"v\"}");
+    Run imported = kora("import", input.toString(), "--at", "cfg", "--config", config.toString());
+    assertEquals(0, imported.exit(), imported.err());
+    assertEquals(new JsonObject().put("k", "v"), json(kora("export", "--at", "cfg", "--store",
+        store)), "the import went to the store the config file names");
+    Path broken = file("broken.json", "{\"store\": ");
+    kora("import", input.toString(), "--at", "cfg", "--config", broken.toString())
+        .assertFailure("invalid_json", "a config file that is not JSON");
   }
 
   @Test

@@ -16,7 +16,6 @@ import dev.kora.tree.Path;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -27,10 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteConfig;
@@ -45,9 +42,6 @@ import org.sqlite.SQLiteConfig;
  * earlier statements of that transaction were applied.
  */
 class SqliteStoreTest extends StoreTestBase {
-
-  /** System property that turns on {@link #throughput}, a quick measurement printed to stdout. */
-  static final String BENCH_PROPERTY = "kora.sqlite.bench";
 
   @TempDir
   static java.nio.file.Path dir;
@@ -347,64 +341,4 @@ class SqliteStoreTest extends StoreTestBase {
         .onComplete(ctx.succeedingThenComplete());
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Quick throughput check, off by default
-
-  @Test
-  @Timeout(value = 10, timeUnit = TimeUnit.MINUTES)
-  void throughput(VertxTestContext ctx) {
-    Assumptions.assumeTrue(Boolean.getBoolean(BENCH_PROPERTY),
-        "a measurement, not a test: run with -D" + BENCH_PROPERTY + "=true");
-    int singles = Integer.getInteger("kora.sqlite.bench.singles", 50_000);
-    int inFlight = Integer.getInteger("kora.sqlite.bench.inFlight", 256);
-    int bulk = Integer.getInteger("kora.sqlite.bench.bulk", 200_000);
-    long[] mark = {System.nanoTime()};
-    AtomicInteger issued = new AtomicInteger();
-    List<Future<Void>> lanes = new ArrayList<>();
-    for (int lane = 0; lane < inFlight; lane++) {
-      lanes.add(singleWrites(issued, singles));
-    }
-    Future.all(lanes)
-        .compose(v -> {
-          double seconds = (System.nanoTime() - mark[0]) / 1e9;
-          System.out.printf("sqlite: %,d single-leaf write() calls, %d in flight: %.2f s, %,.0f/s%n",
-              singles, inFlight, seconds, singles / seconds);
-          mark[0] = System.nanoTime();
-          Future<Void> chain = Future.succeededFuture();
-          for (int from = 0; from < bulk; from += 10_000) {
-            int first = from;
-            chain = chain.compose(x -> {
-              List<LeafWrite> leaves = new ArrayList<>();
-              for (int i = first; i < Math.min(first + 10_000, bulk); i++) {
-                leaves.add(new LeafWrite(Path.of("bulk", "g" + i / 1_000, "l" + i), i));
-              }
-              return store.write(List.of(Mutation.fromFlat(List.of(), leaves)));
-            });
-          }
-          return chain;
-        })
-        .compose(v -> {
-          double seconds = (System.nanoTime() - mark[0]) / 1e9;
-          System.out.printf("sqlite: %,d leaves in write() calls of 10,000: %.2f s, %,.0f/s%n",
-              bulk, seconds, bulk / seconds);
-          mark[0] = System.nanoTime();
-          return rows(store, ReadRange.subtree(Path.of("bulk"))).map(List::size);
-        })
-        .compose(count -> {
-          double seconds = (System.nanoTime() - mark[0]) / 1e9;
-          System.out.printf("sqlite: cursor read of %,d rows: %.2f s, %,.0f rows/s%n", count,
-              seconds, count / seconds);
-          return check(() -> assertEquals(bulk, count));
-        })
-        .onComplete(ctx.succeedingThenComplete());
-  }
-
-  private Future<Void> singleWrites(AtomicInteger issued, int total) {
-    int n = issued.getAndIncrement();
-    if (n >= total) {
-      return Future.succeededFuture();
-    }
-    return store.write(List.of(Mutation.merge(Path.of("single", "k" + (n % 5_000), "v"), n)))
-        .compose(v -> singleWrites(issued, total));
-  }
 }
