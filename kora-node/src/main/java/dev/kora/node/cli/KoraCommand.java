@@ -22,8 +22,13 @@ public final class KoraCommand implements Runnable {
    *
    * @param args the arguments
    */
+  /** Drivers' chatty start-up logs (held strongly: java.util.logging keeps loggers weakly). */
+  private static final java.util.logging.Logger QUIET_DRIVERS =
+      java.util.logging.Logger.getLogger("com.datastax.oss.driver");
+
   public static void main(String[] args) {
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %5$s%6$s%n");
+    QUIET_DRIVERS.setLevel(java.util.logging.Level.WARNING);
     System.setProperty("vertx.disableDnsResolver", "true");
     System.exit(commandLine().execute(args));
   }

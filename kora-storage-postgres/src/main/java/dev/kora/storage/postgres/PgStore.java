@@ -130,7 +130,10 @@ public final class PgStore implements Store {
               }
               return connection.preparedQuery(sql.lock()).execute(Tuple.of(sql.lockKey()));
             })
-            .compose(locked -> connection.query(sql.create()).execute())
+            // "relation already exists, skipping" is a NOTICE the client would log as a warning
+            .compose(locked -> connection.query("SET LOCAL client_min_messages TO WARNING")
+                .execute())
+            .compose(quiet -> connection.query(sql.create()).execute())
             .compose(created -> connection.preparedQuery(sql.shape()).execute(Tuple.of(sql.quoted())))
             .compose(shape -> checkShape(url, shape)))
         .map(store)
