@@ -61,6 +61,14 @@ public final class InterceptorChain {
     return Collections.unmodifiableList(result);
   }
 
+  /**
+   * @return whether {@link #prepare} can answer later: some interceptor validates, adds to or decides
+   *     effects of mutations. Without any, {@code prepare} completes at once.
+   */
+  public boolean preparesMutations() {
+    return !validators.isEmpty() || !befores.isEmpty() || !effects.isEmpty();
+  }
+
   /** @return whether any interceptor implements {@code afterMutation} */
   public boolean reactsAfterMutation() {
     return !afters.isEmpty();
@@ -84,7 +92,7 @@ public final class InterceptorChain {
    *     {@code interceptor_failed} when a hook threw or its future failed
    */
   public Future<PreparedMutation> prepare(Mutation mutation, Session session) {
-    if (validators.isEmpty() && befores.isEmpty() && effects.isEmpty()) {
+    if (!preparesMutations()) {
       return Future.succeededFuture(new PreparedMutation(mutation, List.of()));
     }
     return validate(mutation, session)

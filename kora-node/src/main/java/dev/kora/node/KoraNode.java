@@ -275,7 +275,9 @@ public class KoraNode extends VerticleBase {
               "'" + reserved + "' is reserved for the server; clients cannot write kora:* paths"));
         }
       }
-      if (session.isInternal()) {
+      if (session.isInternal() || !chain.preparesMutations()) {
+        // Internal writes are not ordered per session; without interceptors, prepare answers at
+        // once, so every mutation is queued for the store in arrival order anyway.
         return prepareAndSubmit(mutation, session, Promise.promise());
       }
       // A client's mutations commit in the order it sent them, even when an interceptor answers

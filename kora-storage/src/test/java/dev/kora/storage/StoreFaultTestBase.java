@@ -117,39 +117,7 @@ public abstract class StoreFaultTestBase {
 
   /** Runs {@code scripts/services/SCRIPT ACTION} and fails the test with its output if it fails. */
   protected void service(String action) throws IOException, InterruptedException {
-    java.nio.file.Path script = findScript();
-    Process process = new ProcessBuilder("bash", script.toString(), action)
-        .redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    ByteArrayOutputStream output = new ByteArrayOutputStream();
-    Thread reader = new Thread(() -> {
-      try (InputStream in = process.getInputStream()) {
-        in.transferTo(output);
-      } catch (IOException ignored) {
-        // the process ended
-      }
-    });
-    reader.start();
-    if (!process.waitFor(120, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      fail(script + " " + action + " did not finish within 120 s");
-    }
-    reader.join(5_000);
-    if (process.exitValue() != 0) {
-      fail(script + " " + action + " failed (exit " + process.exitValue() + "):\n"
-          + output.toString(StandardCharsets.UTF_8));
-    }
-  }
-
-  private java.nio.file.Path findScript() {
-    java.nio.file.Path dir = java.nio.file.Path.of("").toAbsolutePath();
-    for (java.nio.file.Path at = dir; at != null; at = at.getParent()) {
-      java.nio.file.Path script = at.resolve("scripts/services").resolve(serviceScript);
-      if (Files.isRegularFile(script)) {
-        return script;
-      }
-    }
-    throw new AssertionError("scripts/services/" + serviceScript + " not found above " + dir);
+    TestServices.run(serviceScript, action);
   }
 
   /** Waits on the JUnit thread for a future's result. */

@@ -61,16 +61,7 @@ final class ImportCommand implements Callable<Integer> {
   int inFlight;
 
   @Mixin
-  StoreLocation location;
-
-  @Mixin
-  PluginFolders plugins;
-
-  @Mixin
   NodeConfig config;
-
-  @picocli.CommandLine.Spec
-  picocli.CommandLine.Model.CommandSpec spec;
 
   private final ArrayDeque<Future<Long>> pending = new ArrayDeque<>();
 
@@ -82,7 +73,7 @@ final class ImportCommand implements Callable<Integer> {
     }
     Vertx vertx = Vertx.vertx();
     try {
-      KoraNode node = KoraNode.deploy(vertx, config.options(spec, location, plugins)
+      KoraNode node = KoraNode.deploy(vertx, config.options()
           .setListen(false)).await();
       long[] counts;
       try {

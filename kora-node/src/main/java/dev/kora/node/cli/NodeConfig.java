@@ -11,8 +11,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The {@code --config FILE} option: a JSON file with the node's options, the form of
@@ -24,9 +26,20 @@ import picocli.CommandLine.Option;
  *  "maxFrameBytes": 16777216, "jobMaxAttempts": 8, "lib": ["plugins"]}
  * }</pre>
  *
- * Options given on the command line win over the file.
+ * Options given on the command line win over the file. Commands that run a node in this process
+ * ({@code serve}, {@code import}) mix this in; it brings {@code --store}/{@code --data} and
+ * {@code --lib} along.
  */
 final class NodeConfig {
+
+  @Mixin
+  StoreLocation location;
+
+  @Mixin
+  PluginFolders plugins;
+
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec spec;
 
   @Option(names = "--config", paramLabel = "FILE",
       description = "JSON file with node options (host, port, store, limits) and \"lib\" folders.")
@@ -54,20 +67,15 @@ final class NodeConfig {
     return json;
   }
 
-  /**
-   * @param spec the command, to tell which options the command line gave
-   * @param location the command's {@code --store}/{@code --data}
-   * @param plugins the command's {@code --lib}
-   * @return node options: the file's, then the command line's where it gave them
-   */
-  KoraNodeOptions options(CommandSpec spec, StoreLocation location, PluginFolders plugins) {
+  /** @return node options: the file's, then the command line's where it gave them */
+  KoraNodeOptions options() {
     KoraNodeOptions options;
     try {
       options = new KoraNodeOptions(json());
     } catch (ClassCastException | IllegalArgumentException e) {
       throw new KoraException(ErrorCode.INVALID_MESSAGE, "--config " + file + ": " + e.getMessage());
     }
-    if (given(spec, "--store") || given(spec, "--data") || !json().containsKey("store")) {
+    if (given("--store") || given("--data") || !json().containsKey("store")) {
       options.setStore(location.options());
     }
     List<File> folders = new ArrayList<>();
@@ -85,7 +93,7 @@ final class NodeConfig {
   }
 
   /** @return whether the command line gave the option (not only its default) */
-  static boolean given(CommandSpec spec, String option) {
+  boolean given(String option) {
     return spec.commandLine().getParseResult() != null
         && spec.commandLine().getParseResult().hasMatchedOption(option);
   }

@@ -7,8 +7,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code kora serve}: runs a node until SIGTERM or Ctrl-C, then stops it cleanly. */
@@ -25,24 +23,15 @@ final class ServeCommand implements Runnable {
   int port;
 
   @Mixin
-  StoreLocation location;
-
-  @Mixin
-  PluginFolders plugins;
-
-  @Mixin
   NodeConfig config;
-
-  @Spec
-  CommandSpec spec;
 
   @Override
   public void run() {
-    KoraNodeOptions options = config.options(spec, location, plugins);
-    if (NodeConfig.given(spec, "--host") || !config.json().containsKey("host")) {
+    KoraNodeOptions options = config.options();
+    if (config.given("--host") || !config.json().containsKey("host")) {
       options.setHost(host);
     }
-    if (NodeConfig.given(spec, "--port") || !config.json().containsKey("port")) {
+    if (config.given("--port") || !config.json().containsKey("port")) {
       options.setPort(port);
     }
     Vertx vertx = Vertx.vertx();

@@ -7,12 +7,9 @@ import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
 import dev.kora.node.TestSocket;
 import dev.kora.storage.StoreOptions;
+import dev.kora.storage.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -93,27 +90,7 @@ class NodeStoreOutageTest {
         new JsonObject().put(key, value)));
   }
 
-  /** Runs {@code scripts/services/postgres.sh ACTION}, found by walking up from the working folder. */
-  private static void service(String action) throws IOException, InterruptedException {
-    Path dir = Path.of("").toAbsolutePath();
-    Path script = null;
-    for (Path at = dir; at != null; at = at.getParent()) {
-      if (Files.isRegularFile(at.resolve("scripts/services/postgres.sh"))) {
-        script = at.resolve("scripts/services/postgres.sh");
-        break;
-      }
-    }
-    if (script == null) {
-      throw new AssertionError("scripts/services/postgres.sh not found above " + dir);
-    }
-    Path log = Files.createTempFile("kora-service", ".log");
-    Process process = new ProcessBuilder("bash", script.toString(), action)
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
-      process.destroyForcibly();
-      throw new AssertionError(script + " " + action + " failed:\n"
-          + Files.readString(log, StandardCharsets.UTF_8));
-    }
-    Files.deleteIfExists(log);
+  private static void service(String action) throws Exception {
+    TestServices.run("postgres.sh", action);
   }
 }
