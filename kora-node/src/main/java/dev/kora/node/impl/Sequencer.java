@@ -159,10 +159,28 @@ public final class Sequencer {
     while (!writes.isEmpty() && batch.size() < maxBatch) {
       batch.add(writes.poll());
     }
-    write(batch).onComplete(ignored -> step());
+    Runnable next = this::step;
+    write(batch, next).onComplete(started -> {
+      if (!started.result()) {
+        next.run();
+      }
+    });
   }
 
-  private Future<Void> write(List<PendingWrite> batch) {
+  /**
+   * Commits a batch; once it is durable, versions each mutation, completes its caller's future and
+   * hands it to the listener, in order.
+   *
+   * <p>The store's writer is the bottleneck of the write path, so it must not wait for the node: as
+   * soon as the batch is durable, {@code next} sends the following batch to the store (unless a
+   * barrier waits: a barrier must see every reply and push of this batch first), and only then are
+   * this batch's replies and pushes made. Their work (one reply per mutation, the fan-out) then
+   * overlaps the store's work on the next batch instead of adding to it; that next batch cannot
+   * complete before this task ends, so versions, replies and pushes stay in commit order.
+   *
+   * @return true if {@code next} was run already, false if the caller must run it
+   */
+  private Future<Boolean> write(List<PendingWrite> batch, Runnable next) {
     List<Mutation> mutations = new ArrayList<>(batch.size());
     for (PendingWrite pending : batch) {
       mutations.add(pending.mutation());
@@ -175,26 +193,30 @@ public final class Sequencer {
     }
     return stored.transform(result -> {
       if (result.succeeded()) {
+        boolean startedNext = next != null && barriers.isEmpty();
+        if (startedNext) {
+          next.run();
+        }
         for (PendingWrite pending : batch) {
           long committed = ++version;
           pending.promise().complete(committed);
           listener.committed(pending.mutation(), committed);
         }
-        return Future.succeededFuture();
+        return Future.succeededFuture(startedNext);
       }
       KoraException error = asStoreError(result.cause());
       if (batch.size() > 1 && !ErrorCode.STORE_UNAVAILABLE.equals(error.code())) {
         // One mutation may be the cause: commit the others one by one, in order.
-        Future<Void> chain = Future.succeededFuture();
+        Future<Boolean> chain = Future.succeededFuture(false);
         for (PendingWrite pending : batch) {
-          chain = chain.compose(v -> write(List.of(pending)));
+          chain = chain.compose(v -> write(List.of(pending), null));
         }
-        return chain;
+        return chain.map(false);
       }
       for (PendingWrite pending : batch) {
         pending.promise().fail(error);
       }
-      return Future.succeededFuture();
+      return Future.succeededFuture(false);
     });
   }
 
