@@ -19,11 +19,14 @@ import java.util.concurrent.TimeUnit;
  * transaction per group, with JDBC batches. All JDBC work runs on the shared worker pool
  * {@code kora-NAME-writer} of the dialect, under this object's lock.
  *
- * <p>A group runs in one transaction ({@link JdbcDialect#beginWrite()}): for each call, in order, its
- * {@link WritePlan}s — a batch of range deletes, a batch of point deletes, a batch of upserts per
- * plan — then one COMMIT (one fsync for the group). A call whose operation timeout passed before its
- * turn, or whose statements fail with an error of their own (not {@code store_unavailable}), fails
- * alone: the transaction is rolled back and {@link GroupCommit} runs the others again. A transient
+ * <p>A group runs in one transaction ({@link JdbcDialect#beginWrite()}): the {@link WritePlan}s of all
+ * its calls, in order and {@link WritePlan#coalesce coalesced} into as few as possible — a batch of
+ * range deletes, a batch of point deletes, a batch of upserts per plan — then one COMMIT (one fsync
+ * for the group). When a statement of a coalesced group fails with an error of its own, the group is
+ * rolled back and run again call by call, to find the call at fault. A call whose operation timeout
+ * passed before its turn, or whose statements fail with an error of their own (not
+ * {@code store_unavailable}), fails alone: the transaction is rolled back and {@link GroupCommit}
+ * runs the others again. A transient
  * failure ({@link JdbcDialect#isTransient}: a deadlock) reruns the whole transaction up to
  * {@value #ATTEMPTS} times. Once COMMIT has begun, its outcome is reported as it is.
  *
@@ -129,6 +132,9 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
     } catch (SQLException | RuntimeException e) {
       throw dialect.wrap("connecting to " + dialect.describe(), e);
     }
+    // First the whole group coalesced into few large batches; should one of its calls fail on its
+    // own, the group is run again call by call to find which one.
+    boolean coalesced = (group.size() > 1 || group.get(0).work().size() > 1) && noneExpired(group);
     for (int attempt = 1; ; attempt++) {
       try {
         dialect.beforeWrite(connection, GroupCommit.Entry.remainingMs(group));
@@ -139,7 +145,28 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
         throw dialect.wrap("starting a write transaction on " + dialect.describe(), e);
       }
       SQLException retry = null;
-      for (int i = 0; i < group.size(); i++) {
+      if (coalesced) {
+        try {
+          for (WritePlan plan : WritePlan.coalesce(allPlans(group))) {
+            apply(plan);
+          }
+        } catch (SQLException | RuntimeException e) {
+          clearBatches();
+          KoraException error = dialect.wrap(action, e);
+          rollbackQuietly(error);
+          if (e instanceof SQLException sql && dialect.isTransient(sql) && attempt < ATTEMPTS) {
+            continue;
+          }
+          if (!ErrorCode.STORE_UNAVAILABLE.equals(error.code())) {
+            coalesced = false;
+            attempt--;
+            continue;
+          }
+          suspect = true;
+          throw error;
+        }
+      }
+      for (int i = 0; !coalesced && i < group.size(); i++) {
         GroupCommit.Entry<List<WritePlan>> entry = group.get(i);
         try {
           if (entry.expired()) {
@@ -182,6 +209,23 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
       lastUsed = System.nanoTime();
       return;
     }
+  }
+
+  private static boolean noneExpired(List<GroupCommit.Entry<List<WritePlan>>> group) {
+    for (GroupCommit.Entry<List<WritePlan>> entry : group) {
+      if (entry.expired()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static List<WritePlan> allPlans(List<GroupCommit.Entry<List<WritePlan>>> group) {
+    List<WritePlan> plans = new java.util.ArrayList<>();
+    for (GroupCommit.Entry<List<WritePlan>> entry : group) {
+      plans.addAll(entry.work());
+    }
+    return plans;
   }
 
   private void execute(String sql) throws SQLException {
