@@ -142,7 +142,11 @@ class SqliteStoreTest extends StoreTestBase {
             .compose(v -> check(() -> assertTrue(Files.exists(dir.resolve("nested/a/b/tree.db-wal")),
                 "WAL file next to the database")))
             .compose(v -> opened.queryWriter("PRAGMA synchronous"))
-            .compose(level -> check(() -> assertEquals("2", level, "synchronous=FULL"))))
+            .compose(level -> check(() -> assertEquals("2", level, "synchronous=FULL")))
+            .compose(v -> opened.queryWriter("PRAGMA cache_size"))
+            .compose(size -> check(() -> assertEquals("-65536", size, "64 MiB writer cache")))
+            .compose(v -> opened.queryWriter("PRAGMA wal_autocheckpoint"))
+            .compose(pages -> check(() -> assertEquals("10000", pages, "checkpoint every 10,000 pages"))))
         .onComplete(ctx.succeedingThenComplete());
   }
 
