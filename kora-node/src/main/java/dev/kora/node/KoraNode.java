@@ -16,6 +16,7 @@ import dev.kora.node.impl.Subscriber;
 import dev.kora.node.impl.SubscriptionRegistry;
 import dev.kora.node.rest.RestApi;
 import dev.kora.node.socket.SocketConnection;
+import dev.kora.node.socket.SocketFlusher;
 import dev.kora.storage.Store;
 import dev.kora.storage.Stores;
 import dev.kora.tree.ErrorCode;
@@ -155,17 +156,16 @@ public class KoraNode extends VerticleBase {
     HttpServerOptions serverOptions = new HttpServerOptions()
         .setHost(options.getHost())
         .setPort(options.getPort())
-        // Messages up to twice the limit reach the connection, which answers them with too_large;
-        // beyond that the WebSocket layer closes the connection (status 1009).
-        .setMaxWebSocketFrameSize(transportLimit(options.getMaxFrameBytes()))
-        .setMaxWebSocketMessageSize(transportLimit(options.getMaxFrameBytes()))
+        .setMaxWebSocketFrameSize(SocketConnection.transportLimit(options.getMaxFrameBytes()))
+        .setMaxWebSocketMessageSize(SocketConnection.transportLimit(options.getMaxFrameBytes()))
         .setRegisterWebSocketWriteHandlers(false);
     Router router = Router.router(vertx);
     new RestApi(this, options.getMaxFrameBytes()).mount(router);
+    SocketFlusher flusher = new SocketFlusher(context);
     server = vertx.createHttpServer(serverOptions)
         .webSocketHandler(socket -> {
           if ("/socket".equals(socket.path())) {
-            new SocketConnection(this, socket, options.getMaxFrameBytes());
+            new SocketConnection(this, socket, options.getMaxFrameBytes(), flusher);
           } else {
             socket.close((short) 1008, "no WebSocket endpoint at " + socket.path() + "; use /socket");
           }
@@ -174,10 +174,6 @@ public class KoraNode extends VerticleBase {
     return server.listen().onSuccess(s -> LOG.log(System.Logger.Level.INFO, "Kora node listening on ws://"
         + options.getHost() + ":" + s.actualPort() + "/socket, store " + store.describe()))
         .mapEmpty();
-  }
-
-  private static int transportLimit(int maxFrameBytes) {
-    return (int) Math.min(Integer.MAX_VALUE - 8, 2L * maxFrameBytes);
   }
 
   private void registerEventBus() {

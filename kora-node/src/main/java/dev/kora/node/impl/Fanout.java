@@ -3,8 +3,10 @@ package dev.kora.node.impl;
 import dev.kora.interceptors.InterceptorChain;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
+import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,10 +40,25 @@ public final class Fanout {
     }
     Map<String, Mutation> parts = new HashMap<>();
     Map<String, Object> frames = new HashMap<>();
+    try {
+      deliver(mutation, version, matches, parts, frames);
+    } finally {
+      // Encoded frames shared by the subscribers may hold pooled buffers.
+      for (Object frame : frames.values()) {
+        ReferenceCountUtil.release(frame);
+      }
+    }
+  }
+
+  private void deliver(Mutation mutation, long version, Map<Subscriber, List<Path>> matches,
+      Map<String, Mutation> parts, Map<String, Object> frames) {
     long unshared = 0;
+    // Subscribers of one path share its Path object: name it once, not once per subscriber.
+    Map<Path, String> pathKeys = new IdentityHashMap<>();
     for (Map.Entry<Subscriber, List<Path>> match : matches.entrySet()) {
       List<Path> outer = outermost(match.getValue());
-      String key = key(outer);
+      String key = outer.size() == 1 ? pathKeys.computeIfAbsent(outer.get(0), Path::toString)
+          : key(outer);
       Subscriber subscriber = match.getKey();
       if (chain.filtersDeliveries()) {
         // What a subscriber may see depends on who it is: filter per subscription, share nothing.

@@ -9,8 +9,8 @@ import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
@@ -39,15 +39,19 @@ public final class SocketConnection implements Subscriber {
   private static final java.util.concurrent.atomic.AtomicLong IDS =
       new java.util.concurrent.atomic.AtomicLong();
 
-  /** Messages after which a deferred flush happens at once (see {@link #consolidateFlushes}). */
-  private static final int FLUSH_AT_MOST_AFTER = 256;
-
   private final KoraNode node;
   private final ServerWebSocket socket;
+  /**
+   * Where frames are written: the socket's Netty channel context, on the node's event loop; null
+   * only if Vert.x's socket does not expose it, then frames go through {@code socket}.
+   */
+  private final ChannelHandlerContext channel;
   private final int maxFrameBytes;
   /** Subscribed paths with how often each was subscribed. */
   private final Map<Path, Integer> subscriptions = new HashMap<>();
   private final Session session = Session.client("c" + IDS.incrementAndGet());
+  private final SocketFlusher flusher;
+  private boolean flushPending;
   private String pushPrefix = RIPTIDE;
   private boolean closed;
 
@@ -55,12 +59,16 @@ public final class SocketConnection implements Subscriber {
    * @param node the node
    * @param socket the accepted socket
    * @param maxFrameBytes the largest message accepted
+   * @param flusher flushes the node's connections at the end of each task
    */
-  public SocketConnection(KoraNode node, ServerWebSocket socket, int maxFrameBytes) {
+  public SocketConnection(KoraNode node, ServerWebSocket socket, int maxFrameBytes,
+      SocketFlusher flusher) {
     this.node = node;
+    this.flusher = flusher;
     this.socket = socket;
     this.maxFrameBytes = maxFrameBytes;
-    consolidateFlushes(socket);
+    this.channel = socket instanceof WebSocketInternal
+        ? ((WebSocketInternal) socket).channelHandlerContext() : null;
     socket.textMessageHandler(this::onText);
     socket.binaryMessageHandler(buffer -> send(Frames.error(null, ErrorCode.INVALID_MESSAGE,
         "binary frames are not supported; send JSON text frames")));
@@ -77,21 +85,13 @@ public final class SocketConnection implements Subscriber {
   }
 
   /**
-   * Lets the replies and pushes written to this connection in one event-loop task leave in one
-   * {@code write} syscall instead of one each. Vert.x flushes after every message written outside the
-   * handling of that connection's own input (replies completed by a group commit, pushes of a
-   * committed mutation), so without this every reply and push costs a syscall; a commit batch of 500
-   * mutations answering 64 connections now costs 64. Netty's {@link FlushConsolidationHandler} defers
-   * such flushes to a task queued on the connection's event loop, right after the current one, and
-   * flushes at once every {@value #FLUSH_AT_MOST_AFTER} messages so a large burst does not pile up.
+   * @param maxFrameBytes the node's message limit
+   * @return the largest WebSocket frame and message the node's server takes and sends: twice the
+   *     limit, so that messages up to twice the limit reach the connection, which answers them with
+   *     {@code too_large}; beyond that the WebSocket layer closes the connection (status 1009)
    */
-  private static void consolidateFlushes(ServerWebSocket socket) {
-    if (socket instanceof WebSocketInternal) {
-      ChannelPipeline pipeline = ((WebSocketInternal) socket).channelHandlerContext().pipeline();
-      if (pipeline.get(FlushConsolidationHandler.class) == null) {
-        pipeline.addFirst(new FlushConsolidationHandler(FLUSH_AT_MOST_AFTER, true));
-      }
-    }
+  public static int transportLimit(int maxFrameBytes) {
+    return (int) Math.min(Integer.MAX_VALUE - 8, 2L * maxFrameBytes);
   }
 
   @Override
@@ -300,15 +300,43 @@ public final class SocketConnection implements Subscriber {
     if (closed) {
       return;
     }
-    String frame = (String) frames.computeIfAbsent(pushPrefix + '\u0000' + partKey,
-        k -> Frames.cast(pushPrefix + ".mutation", part.toJson()));
-    send(frame);
+    PushFrame frame = (PushFrame) frames.computeIfAbsent(partKey, k -> new PushFrame(part, transportLimit(maxFrameBytes)));
+    if (channel != null) {
+      write(frame.webSocketFrame(pushPrefix).retainedDuplicate());
+    } else {
+      socket.writeTextMessage(frame.text(pushPrefix));
+    }
   }
 
+  /**
+   * Writes a frame. Replies and pushes both go straight to the Netty channel, past Vert.x's outbound
+   * queue, so they leave in the order written: a subscribe reply always before the pushes that
+   * follow it. They are flushed by the {@link SocketFlusher} at the end of the task.
+   */
   private void send(String frame) {
-    if (!closed) {
+    if (closed) {
+      return;
+    }
+    if (channel != null) {
+      write(WebSocketFrames.text(channel.alloc(), frame, transportLimit(maxFrameBytes)));
+    } else {
       socket.writeTextMessage(frame);
     }
+  }
+
+  /** @param frame a whole WebSocket frame, header included; released once written */
+  private void write(ByteBuf frame) {
+    channel.write(frame, channel.voidPromise());
+    if (!flushPending) {
+      flushPending = true;
+      flusher.schedule(this);
+    }
+  }
+
+  /** Flushes what was written since the last flush; called by the {@link SocketFlusher}. */
+  void flush() {
+    flushPending = false;
+    channel.flush();
   }
 
   private void onClose() {
