@@ -17,7 +17,8 @@ import java.util.List;
  * Commits the groups of a {@link PgStore}'s {@link GroupCommit}: one transaction per group on a
  * connection of the writer pool, its statements pipelined (sent without waiting for each answer) —
  * first {@code pg_advisory_xact_lock} on the table, which serializes the writers of several nodes
- * sharing the table, then for each call, in order, for each {@link WritePlan}: one
+ * sharing the table, then for each call, in order, for each of its {@link WritePlan}s, coalesced
+ * ({@link WritePlan#coalesce}: a call of a thousand single-leaf mutations is one plan): one
  * {@code executeBatch} of range deletes, one {@code DELETE ... = ANY($1)} of the points and one
  * {@code INSERT ... SELECT FROM unnest($1, $2) ON CONFLICT DO UPDATE} of the upserts. A group of a
  * thousand calls costs a few round trips, not one per leaf.
@@ -66,7 +67,7 @@ final class PgWriter implements GroupCommit.Committer<List<WritePlan>> {
       steps.add(connection.preparedQuery(sql.lock()).execute(Tuple.of(sql.lockKey())));
       owners.add(-1);
       for (int i = 0; i < group.size(); i++) {
-        for (WritePlan plan : group.get(i).work()) {
+        for (WritePlan plan : WritePlan.coalesce(group.get(i).work())) {
           if (!plan.ranges().isEmpty()) {
             List<Tuple> ranges = new ArrayList<>(plan.ranges().size());
             for (WritePlan.Range range : plan.ranges()) {

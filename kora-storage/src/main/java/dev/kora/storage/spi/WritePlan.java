@@ -146,7 +146,9 @@ public final class WritePlan {
    * of each kind of statement for many mutations instead of three small batches per mutation.
    *
    * <p>A plan joins the previous one unless one of its deletes would remove a row the previous one
-   * upserts (its deletes run before the joined upserts); then it starts a new plan. A point delete is
+   * upserts (its deletes run before the joined upserts); then it starts a new plan. A row upserted
+   * twice in one plan is upserted once, with the later value (PostgreSQL refuses a statement that
+   * updates a row twice). A point delete is
    * left out when an earlier delete of the same row has not been followed by an upsert of that row:
    * the row is known to be absent. (Writes under one parent all delete the parent's and every
    * ancestor's leaf rows; after the first such delete the others find nothing.)
@@ -164,12 +166,13 @@ public final class WritePlan {
     }
     List<WritePlan> result = new ArrayList<>();
     Set<String> absent = new java.util.HashSet<>();
-    java.util.TreeSet<String> upserted = new java.util.TreeSet<>();
+    // the upserted rows of the plan being built, with their positions in its upserts
+    java.util.TreeMap<String, Integer> upserted = new java.util.TreeMap<>();
     List<Range> ranges = new ArrayList<>();
     List<String> points = new ArrayList<>();
     List<Row> upserts = new ArrayList<>();
     for (WritePlan plan : plans) {
-      if (!upserted.isEmpty() && deletesAny(plan, upserted)) {
+      if (!upserted.isEmpty() && deletesAny(plan, upserted.navigableKeySet())) {
         result.add(new WritePlan(ranges, points, upserts));
         ranges = new ArrayList<>();
         points = new ArrayList<>();
@@ -184,8 +187,12 @@ public final class WritePlan {
       }
       for (Row row : plan.upserts) {
         absent.remove(row.path());
-        upserted.add(row.path());
-        upserts.add(row);
+        Integer earlier = upserted.putIfAbsent(row.path(), upserts.size());
+        if (earlier == null) {
+          upserts.add(row);
+        } else {
+          upserts.set(earlier, row); // the later value wins; one row is upserted once per plan
+        }
       }
     }
     result.add(new WritePlan(ranges, points, upserts));

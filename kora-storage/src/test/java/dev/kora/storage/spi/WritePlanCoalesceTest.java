@@ -51,6 +51,17 @@ class WritePlanCoalesceTest {
   }
 
   @Test
+  void aRowWrittenTwiceIsUpsertedOnceWithTheLaterValue() {
+    List<WritePlan> coalesced = WritePlan.coalesce(plans(
+        Mutation.merge(Path.of("a", "x"), 1),
+        Mutation.merge(Path.of("a", "y"), 2),
+        Mutation.merge(Path.of("a", "x"), 3)));
+    assertEquals(1, coalesced.size());
+    assertEquals(List.of(new WritePlan.Row("a" + S + "x" + S, "3"),
+        new WritePlan.Row("a" + S + "y" + S, "2")), coalesced.get(0).upserts());
+  }
+
+  @Test
   void aDeleteOfAnEarlierUpsertStartsANewPlan() {
     List<WritePlan> coalesced = WritePlan.coalesce(plans(
         Mutation.merge(Path.of("a", "b"), 1),
@@ -101,6 +112,10 @@ class WritePlanCoalesceTest {
       NavigableMap<String, String> coalesced = new TreeMap<>(start);
       apply(WritePlan.coalesce(plans), coalesced);
       assertEquals(oneByOne, coalesced, "round " + round + ": " + mutations);
+      for (WritePlan plan : WritePlan.coalesce(plans)) {
+        assertEquals(plan.upserts().size(), plan.upserts().stream().map(WritePlan.Row::path)
+            .distinct().count(), "each row upserted once per plan");
+      }
     }
   }
 
