@@ -16,6 +16,7 @@ import dev.kora.node.impl.Subscriber;
 import dev.kora.node.impl.SubscriptionRegistry;
 import dev.kora.node.rest.RestApi;
 import dev.kora.node.socket.SocketConnection;
+import dev.kora.node.socket.SocketEndpoint;
 import dev.kora.node.socket.SocketFlusher;
 import dev.kora.storage.Store;
 import dev.kora.storage.Stores;
@@ -159,6 +160,10 @@ public class KoraNode extends VerticleBase {
         .setMaxWebSocketFrameSize(SocketConnection.transportLimit(options.getMaxFrameBytes()))
         .setMaxWebSocketMessageSize(SocketConnection.transportLimit(options.getMaxFrameBytes()))
         .setRegisterWebSocketWriteHandlers(false)
+        // SocketEndpoint negotiates no WebSocket extensions; Vert.x's extension handler would accept
+        // per-message compression in the handshake response behind its back.
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
         // Every HTTP request and WebSocket of the node is served on the node's event loop, so Vert.x
         // may skip the thread-safe outbound queue of each HTTP connection (a 1,024-slot array, ~4.7 KB
         // per connection, which an upgraded WebSocket connection keeps referenced).
@@ -167,14 +172,16 @@ public class KoraNode extends VerticleBase {
     new RestApi(this, options.getMaxFrameBytes()).mount(router);
     SocketFlusher flusher = new SocketFlusher(context);
     server = vertx.createHttpServer(serverOptions)
-        .webSocketHandler(socket -> {
-          if ("/socket".equals(socket.path())) {
-            new SocketConnection(this, socket, options.getMaxFrameBytes(), flusher);
+        .requestHandler(request -> {
+          if (SocketEndpoint.isUpgrade(request)) {
+            SocketEndpoint.accept(request, this, options.getMaxFrameBytes(), flusher);
+          } else if (request.canUpgradeToWebSocket()) {
+            request.toWebSocket().onSuccess(socket -> socket.close((short) 1008,
+                "no WebSocket endpoint at " + socket.path() + "; use " + SocketEndpoint.PATH));
           } else {
-            socket.close((short) 1008, "no WebSocket endpoint at " + socket.path() + "; use /socket");
+            router.handle(request);
           }
-        })
-        .requestHandler(router);
+        });
     return server.listen().onSuccess(s -> LOG.log(System.Logger.Level.INFO, "Kora node listening on ws://"
         + options.getHost() + ":" + s.actualPort() + "/socket, store " + store.describe()))
         .mapEmpty();

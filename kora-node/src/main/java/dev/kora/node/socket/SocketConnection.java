@@ -12,9 +12,7 @@ import dev.kora.tree.Query;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Future;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,11 +38,7 @@ public final class SocketConnection implements Subscriber {
       new java.util.concurrent.atomic.AtomicLong();
 
   private final KoraNode node;
-  private final ServerWebSocket socket;
-  /**
-   * Where frames are written: the socket's Netty channel context, on the node's event loop; null
-   * only if Vert.x's socket does not expose it, then frames go through {@code socket}.
-   */
+  /** Where frames are written: the connection's handler context, on the node's event loop. */
   private final ChannelHandlerContext channel;
   private final int maxFrameBytes;
   /** Subscribed paths with how often each was subscribed. */
@@ -57,23 +51,17 @@ public final class SocketConnection implements Subscriber {
 
   /**
    * @param node the node
-   * @param socket the accepted socket
+   * @param channel the context of the connection's handler in its Netty pipeline, after the
+   *     WebSocket handshake; frames written there pass the WebSocket encoder unchanged
    * @param maxFrameBytes the largest message accepted
    * @param flusher flushes the node's connections at the end of each task
    */
-  public SocketConnection(KoraNode node, ServerWebSocket socket, int maxFrameBytes,
+  SocketConnection(KoraNode node, ChannelHandlerContext channel, int maxFrameBytes,
       SocketFlusher flusher) {
     this.node = node;
     this.flusher = flusher;
-    this.socket = socket;
+    this.channel = channel;
     this.maxFrameBytes = maxFrameBytes;
-    this.channel = socket instanceof WebSocketInternal
-        ? ((WebSocketInternal) socket).channelHandlerContext() : null;
-    socket.textMessageHandler(this::onText);
-    socket.binaryMessageHandler(buffer -> send(Frames.error(null, ErrorCode.INVALID_MESSAGE,
-        "binary frames are not supported; send JSON text frames")));
-    socket.exceptionHandler(e -> { });
-    socket.closeHandler(v -> onClose());
     for (ActionHandler handler : node.handlers()) {
       try {
         handler.connected(session);
@@ -99,7 +87,14 @@ public final class SocketConnection implements Subscriber {
     return session;
   }
 
-  private void onText(String text) {
+  /** Answers a binary message: the protocol is JSON text. */
+  void onBinary() {
+    send(Frames.error(null, ErrorCode.INVALID_MESSAGE,
+        "binary frames are not supported; send JSON text frames"));
+  }
+
+  /** Handles one whole text message (a frame of the protocol). */
+  void onText(String text) {
     if (text.length() > maxFrameBytes || (text.length() > maxFrameBytes / 3
         && text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxFrameBytes)) {
       Matcher key = KEY_IN_HEAD.matcher(text.substring(0, Math.min(text.length(), 256)));
@@ -300,12 +295,9 @@ public final class SocketConnection implements Subscriber {
     if (closed) {
       return;
     }
-    PushFrame frame = (PushFrame) frames.computeIfAbsent(partKey, k -> new PushFrame(part, transportLimit(maxFrameBytes)));
-    if (channel != null) {
-      write(frame.webSocketFrame(pushPrefix).retainedDuplicate());
-    } else {
-      socket.writeTextMessage(frame.text(pushPrefix));
-    }
+    PushFrame frame = (PushFrame) frames.computeIfAbsent(partKey,
+        k -> new PushFrame(part, transportLimit(maxFrameBytes)));
+    write(frame.webSocketFrame(pushPrefix).retainedDuplicate());
   }
 
   /**
@@ -317,11 +309,7 @@ public final class SocketConnection implements Subscriber {
     if (closed) {
       return;
     }
-    if (channel != null) {
-      write(WebSocketFrames.text(channel.alloc(), frame, transportLimit(maxFrameBytes)));
-    } else {
-      socket.writeTextMessage(frame);
-    }
+    write(WebSocketFrames.text(channel.alloc(), frame, transportLimit(maxFrameBytes)));
   }
 
   /** @param frame a whole WebSocket frame, header included; released once written */
@@ -335,11 +323,17 @@ public final class SocketConnection implements Subscriber {
 
   /** Flushes what was written since the last flush; called by the {@link SocketFlusher}. */
   void flush() {
-    flushPending = false;
-    channel.flush();
+    if (flushPending) {
+      flushPending = false;
+      channel.flush();
+    }
   }
 
-  private void onClose() {
+  /** Called once the connection is closed: drops its subscriptions and tells the handlers. */
+  void closed() {
+    if (closed) {
+      return;
+    }
     closed = true;
     List<Path> all = new ArrayList<>();
     subscriptions.forEach((path, count) -> {

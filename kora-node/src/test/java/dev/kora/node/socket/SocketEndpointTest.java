@@ -1,0 +1,129 @@
+package dev.kora.node.socket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kora.node.KoraNode;
+import dev.kora.node.TestNodes;
+import dev.kora.node.TestSocket;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The WebSocket layer of {@code /socket} served by {@link SocketEndpoint} (Netty's codec under Kora's
+ * connection): the RFC 6455 control frames, extension negotiation and fragmentation, seen by a real
+ * client over a real connection.
+ */
+@ExtendWith(VertxExtension.class)
+class SocketEndpointTest {
+
+  private static final int LIMIT = 16 * 1024;
+
+  private KoraNode node;
+
+  @BeforeEach
+  void start(Vertx vertx, VertxTestContext context) {
+    TestNodes.start(vertx, TestNodes.memoryOptions().setMaxFrameBytes(LIMIT))
+        .onComplete(context.succeeding(started -> {
+          node = started;
+          context.completeNow();
+        }));
+  }
+
+  private Future<WebSocket> connect(Vertx vertx, WebSocketClientOptions options) {
+    return vertx.createWebSocketClient(options).connect(new WebSocketConnectOptions()
+        .setHost("127.0.0.1").setPort(node.actualPort()).setURI("/socket"));
+  }
+
+  @Test
+  void aPingIsAnsweredWithAPongOfTheSameData(Vertx vertx, VertxTestContext context) {
+    Promise<Buffer> pong = Promise.promise();
+    connect(vertx, new WebSocketClientOptions()).compose(socket -> {
+      socket.pongHandler(pong::tryComplete);
+      return socket.writePing(Buffer.buffer("are you there"));
+    }).compose(v -> pong.future()).onComplete(context.succeeding(data -> context.verify(() -> {
+      assertEquals("are you there", data.toString());
+      context.completeNow();
+    })));
+  }
+
+  @Test
+  void aCloseFrameIsAnsweredAndTheSubscriptionsOfTheConnectionAreDropped(Vertx vertx,
+      VertxTestContext context) {
+    Promise<Short> closed = Promise.promise();
+    TestSocket.connect(vertx, node.actualPort()).compose(client ->
+        client.request("kora.subscribe", new JsonObject().put("watched", new JsonObject()))
+            .compose(v -> TestNodes.eventually(vertx, node, 5_000,
+                () -> TestNodes.subscriptionCount(node) == 1, "subscribed"))
+            .compose(v -> client.close())
+            .compose(v -> client.closed()))
+        .compose(status -> {
+          closed.complete(status);
+          return TestNodes.eventually(vertx, node, 5_000,
+              () -> TestNodes.subscriptionCount(node) == 0, "subscription dropped");
+        })
+        .onComplete(context.succeeding(v -> context.verify(() -> {
+          assertEquals((short) 1000, closed.future().result(), "the node answered the close frame");
+          context.completeNow();
+        })));
+  }
+
+  @Test
+  void compressionOfferedByTheClientIsNotNegotiated(Vertx vertx, VertxTestContext context) {
+    WebSocketClientOptions options = new WebSocketClientOptions()
+        .setTryUsePerMessageCompression(true).setTryUsePerFrameCompression(true);
+    connect(vertx, options).compose(socket -> {
+      assertNull(socket.headers().get("Sec-WebSocket-Extensions"), "no extension accepted");
+      Promise<String> reply = Promise.promise();
+      socket.textMessageHandler(reply::tryComplete);
+      return socket.writeTextMessage("{\"type\":\"call\",\"key\":1,\"action\":\"kora.ping\"}")
+          .compose(v -> reply.future());
+    }).onComplete(context.succeeding(reply -> context.verify(() -> {
+      assertEquals("reply", new JsonObject(reply).getString("type"));
+      context.completeNow();
+    })));
+  }
+
+  @Test
+  void aReplyLongerThanOneFrameArrivesInContinuationFrames(Vertx vertx, VertxTestContext context) {
+    // The node sends frames of at most twice its limit (2 x 16 KiB here); a 100 KB value is answered
+    // in several frames, which the client joins into one message.
+    String value = "v".repeat(100_000);
+    WebSocketClientOptions options = new WebSocketClientOptions()
+        .setMaxFrameSize(2 * LIMIT).setMaxMessageSize(1024 * 1024);
+    TestSocket.connect(vertx, node.actualPort(), options).compose(client -> node.mutate(
+            dev.kora.tree.Mutation.merge(dev.kora.tree.Path.of("big"), value),
+            dev.kora.interceptors.Session.internal())
+        .compose(version -> client.request("kora.query", new JsonObject().put("big",
+            new JsonObject()))))
+        .onComplete(context.succeeding(body -> context.verify(() -> {
+          String answer = TestSocket.abbreviate(String.valueOf(body));
+          Object big = ((JsonObject) body).getJsonObject("merge").getValue("big");
+          assertTrue(value.equals(big), "the whole value came back: " + answer);
+          assertTrue(value.length() > 2 * LIMIT);
+          context.completeNow();
+        })));
+  }
+
+  @Test
+  void connectionsAreClosedWhenTheNodeStops(Vertx vertx, VertxTestContext context) {
+    TestSocket.connect(vertx, node.actualPort())
+        .compose(client -> vertx.undeploy(node.deploymentID()).compose(v -> client.closed()))
+        .onComplete(context.succeeding(status -> context.verify(() -> {
+          assertTrue(status != null, "closed");
+          context.completeNow();
+        })));
+  }
+}
