@@ -174,7 +174,8 @@ public class KoraNode extends VerticleBase {
     server = vertx.createHttpServer(serverOptions)
         .requestHandler(request -> {
           if (SocketEndpoint.isUpgrade(request)) {
-            SocketEndpoint.accept(request, this, options.getMaxFrameBytes(), flusher);
+            SocketEndpoint.accept(request, this, options.getMaxFrameBytes(),
+                options.getMaxBacklogBytes(), flusher);
           } else if (request.canUpgradeToWebSocket()) {
             request.toWebSocket().onSuccess(socket -> socket.close((short) 1008,
                 "no WebSocket endpoint at " + socket.path() + "; use " + SocketEndpoint.PATH));

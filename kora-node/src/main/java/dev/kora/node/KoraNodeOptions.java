@@ -23,6 +23,8 @@ public class KoraNodeOptions {
   public static final int DEFAULT_PORT = 12000;
   /** Default largest WebSocket message or HTTP body accepted: 16 MiB. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+  /** Default most bytes waiting to be sent to one WebSocket connection: 64 MiB. */
+  public static final long DEFAULT_MAX_BACKLOG_BYTES = 64L * 1024 * 1024;
   /** Default most mutations committed in one store transaction (group commit): 2,048. */
   public static final int DEFAULT_MAX_BATCH_MUTATIONS = 2_048;
   /** Default most mutations waiting for the store before new ones are refused: 100,000. */
@@ -38,6 +40,7 @@ public class KoraNodeOptions {
   private boolean listen = true;
   private StoreOptions store = new StoreOptions();
   private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+  private long maxBacklogBytes = DEFAULT_MAX_BACKLOG_BYTES;
   private int maxBatchMutations = DEFAULT_MAX_BATCH_MUTATIONS;
   private int maxPendingMutations = DEFAULT_MAX_PENDING_MUTATIONS;
   private int jobMaxAttempts = DEFAULT_JOB_MAX_ATTEMPTS;
@@ -55,6 +58,7 @@ public class KoraNodeOptions {
     this.listen = other.listen;
     this.store = new StoreOptions(other.store);
     this.maxFrameBytes = other.maxFrameBytes;
+    this.maxBacklogBytes = other.maxBacklogBytes;
     this.maxBatchMutations = other.maxBatchMutations;
     this.maxPendingMutations = other.maxPendingMutations;
     this.jobMaxAttempts = other.jobMaxAttempts;
@@ -72,6 +76,7 @@ public class KoraNodeOptions {
     JsonObject storeJson = json.getJsonObject("store");
     this.store = storeJson == null ? new StoreOptions() : new StoreOptions(storeJson);
     this.maxFrameBytes = json.getInteger("maxFrameBytes", DEFAULT_MAX_FRAME_BYTES);
+    this.maxBacklogBytes = json.getLong("maxBacklogBytes", DEFAULT_MAX_BACKLOG_BYTES);
     this.maxBatchMutations = json.getInteger("maxBatchMutations", DEFAULT_MAX_BATCH_MUTATIONS);
     this.maxPendingMutations = json.getInteger("maxPendingMutations",
         DEFAULT_MAX_PENDING_MUTATIONS);
@@ -155,6 +160,30 @@ public class KoraNodeOptions {
       throw new IllegalArgumentException("maxFrameBytes must be at least 1024");
     }
     this.maxFrameBytes = maxFrameBytes;
+    return this;
+  }
+
+  /** @return the most bytes of replies and pushes waiting to be sent to one connection */
+  public long getMaxBacklogBytes() {
+    return maxBacklogBytes;
+  }
+
+  /**
+   * Bounds what a client that reads slower than it is sent to can cost the node. When a reply or push
+   * is due and more than this many bytes already wait to be sent to the connection (in the node, beyond
+   * what the operating system's socket buffer took), the connection is closed at once, without a
+   * close frame (the client sees status 1006) and its subscriptions are dropped; nothing stored is
+   * lost, and a client that connects and subscribes again gets the current data. A single reply
+   * larger than the limit is still sent.
+   *
+   * @param maxBacklogBytes bytes, at least 65,536; default 64 MiB
+   * @return these options
+   */
+  public KoraNodeOptions setMaxBacklogBytes(long maxBacklogBytes) {
+    if (maxBacklogBytes < 65_536) {
+      throw new IllegalArgumentException("maxBacklogBytes must be at least 65536");
+    }
+    this.maxBacklogBytes = maxBacklogBytes;
     return this;
   }
 
@@ -249,6 +278,7 @@ public class KoraNodeOptions {
   public JsonObject toJson() {
     return new JsonObject().put("host", host).put("port", port).put("listen", listen)
         .put("store", store.toJson()).put("maxFrameBytes", maxFrameBytes)
+        .put("maxBacklogBytes", maxBacklogBytes)
         .put("maxBatchMutations", maxBatchMutations)
         .put("maxPendingMutations", maxPendingMutations)
         .put("jobMaxAttempts", jobMaxAttempts).put("jobBackoffMs", jobBackoffMs);

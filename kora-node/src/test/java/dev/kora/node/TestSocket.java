@@ -263,6 +263,11 @@ public final class TestSocket {
   }
 
   /** Closes the socket and the client. */
+  /** Stops reading from the connection (the node's frames pile up in the socket buffers). */
+  public void pauseReading() {
+    socket.pause();
+  }
+
   public Future<Void> close() {
     return socket.close().eventually(client::close);
   }

@@ -26,19 +26,23 @@ final class SocketChannelHandler extends ChannelInboundHandlerAdapter {
 
   private final KoraNode node;
   private final int maxFrameBytes;
+  private final long maxBacklogBytes;
   private final SocketFlusher flusher;
   private SocketConnection connection;
   private boolean closeSent;
 
-  SocketChannelHandler(KoraNode node, int maxFrameBytes, SocketFlusher flusher) {
+  SocketChannelHandler(KoraNode node, int maxFrameBytes, long maxBacklogBytes,
+      SocketFlusher flusher) {
     this.node = node;
     this.maxFrameBytes = maxFrameBytes;
+    this.maxBacklogBytes = maxBacklogBytes;
     this.flusher = flusher;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext context) {
-    connection = new SocketConnection(node, context, maxFrameBytes, flusher);
+    connection = new SocketConnection(node, context, maxFrameBytes, maxBacklogBytes,
+        flusher);
     if (!context.channel().isActive()) {
       connection.closed();
     }
@@ -77,6 +81,9 @@ final class SocketChannelHandler extends ChannelInboundHandlerAdapter {
       close(context, WebSocketCloseStatus.MESSAGE_TOO_BIG.code(),
           "a message may have at most " + SocketConnection.transportLimit(maxFrameBytes) + " bytes");
     } else {
+      // A protocol violation (the decoder has sent its close frame) or an I/O error.
+      System.getLogger(SocketChannelHandler.class.getName()).log(System.Logger.Level.DEBUG,
+          "closing a WebSocket connection after " + cause, cause);
       context.close();
     }
   }

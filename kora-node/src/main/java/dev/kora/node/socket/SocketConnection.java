@@ -11,6 +11,7 @@ import dev.kora.tree.Path;
 import dev.kora.tree.Query;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -41,6 +42,7 @@ public final class SocketConnection implements Subscriber {
   /** Where frames are written: the connection's handler context, on the node's event loop. */
   private final ChannelHandlerContext channel;
   private final int maxFrameBytes;
+  private final long maxBacklogBytes;
   /** Subscribed paths with how often each was subscribed. */
   private final Map<Path, Integer> subscriptions = new HashMap<>();
   private final Session session = Session.client("c" + IDS.incrementAndGet());
@@ -54,10 +56,12 @@ public final class SocketConnection implements Subscriber {
    * @param channel the context of the connection's handler in its Netty pipeline, after the
    *     WebSocket handshake; frames written there pass the WebSocket encoder unchanged
    * @param maxFrameBytes the largest message accepted
+   * @param maxBacklogBytes the most bytes waiting to be sent before the connection is closed
    * @param flusher flushes the node's connections at the end of each task
    */
   SocketConnection(KoraNode node, ChannelHandlerContext channel, int maxFrameBytes,
-      SocketFlusher flusher) {
+      long maxBacklogBytes, SocketFlusher flusher) {
+    this.maxBacklogBytes = maxBacklogBytes;
     this.node = node;
     this.flusher = flusher;
     this.channel = channel;
@@ -314,6 +318,17 @@ public final class SocketConnection implements Subscriber {
 
   /** @param frame a whole WebSocket frame, header included; released once written */
   private void write(ByteBuf frame) {
+    ChannelOutboundBuffer backlog = channel.channel().unsafe().outboundBuffer();
+    if (backlog != null && backlog.totalPendingWriteBytes() > maxBacklogBytes) {
+      // The client reads slower than it is sent to: drop it rather than buffer without bound.
+      frame.release();
+      System.getLogger(SocketConnection.class.getName()).log(System.Logger.Level.WARNING,
+          "closing connection " + session.connectionId() + ": " + backlog.totalPendingWriteBytes()
+              + " bytes wait to be sent, over maxBacklogBytes " + maxBacklogBytes);
+      channel.close();
+      closed();
+      return;
+    }
     channel.write(frame, channel.voidPromise());
     if (!flushPending) {
       flushPending = true;

@@ -57,10 +57,11 @@ public final class SocketEndpoint {
    * @param request the upgrade request
    * @param node the node
    * @param maxFrameBytes the node's message limit
+   * @param maxBacklogBytes the most bytes waiting to be sent to one connection before it is closed
    * @param flusher the node's connection flusher
    */
   public static void accept(HttpServerRequest request, KoraNode node, int maxFrameBytes,
-      SocketFlusher flusher) {
+      long maxBacklogBytes, SocketFlusher flusher) {
     ChannelHandlerContext vertx =
         ((HttpServerConnection) request.connection()).channelHandlerContext();
     ChannelPipeline pipeline = vertx.pipeline();
@@ -83,7 +84,8 @@ public final class SocketEndpoint {
     } finally {
       handshakeRequest.release();
     }
-    SocketChannelHandler handler = new SocketChannelHandler(node, maxFrameBytes, flusher);
+    SocketChannelHandler handler = new SocketChannelHandler(node, maxFrameBytes,
+        maxBacklogBytes, flusher);
     pipeline.replace(vertx.handler(), SocketChannelHandler.NAME, handler);
     pipeline.addBefore(SocketChannelHandler.NAME, "kora-frame-aggregator",
         new WebSocketFrameAggregator(limit));
