@@ -1,0 +1,36 @@
+package dev.kora.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+/** The node's options: defaults, the JSON form of config files, and refused values. */
+class KoraNodeOptionsTest {
+
+  @Test
+  void theJsonFormKeepsEveryLimit() {
+    KoraNodeOptions options = new KoraNodeOptions().setMaxFrameBytes(65_536)
+        .setMaxBacklogBytes(1_048_576).setMaxBatchMutations(10);
+    KoraNodeOptions back = new KoraNodeOptions(options.toJson());
+    assertEquals(65_536, back.getMaxFrameBytes());
+    assertEquals(1_048_576, back.getMaxBacklogBytes());
+    assertEquals(10, back.getMaxBatchMutations());
+    assertEquals(back.toJson(), new KoraNodeOptions(back).toJson());
+  }
+
+  @Test
+  void missingFieldsTakeTheDefaults() {
+    KoraNodeOptions options = new KoraNodeOptions(new JsonObject());
+    assertEquals(KoraNodeOptions.DEFAULT_MAX_BACKLOG_BYTES, options.getMaxBacklogBytes());
+    assertEquals(64L * 1024 * 1024, options.getMaxBacklogBytes());
+  }
+
+  @Test
+  void aBacklogLimitBelow64KiBIsRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new KoraNodeOptions().setMaxBacklogBytes(1_000));
+    assertEquals("maxBacklogBytes must be at least 65536", e.getMessage());
+  }
+}
