@@ -15,7 +15,6 @@ import dev.kora.node.impl.Sequencer;
 import dev.kora.node.impl.Subscriber;
 import dev.kora.node.impl.SubscriptionRegistry;
 import dev.kora.node.rest.RestApi;
-import dev.kora.node.socket.SocketConnection;
 import dev.kora.node.socket.SocketEndpoint;
 import dev.kora.node.socket.SocketFlusher;
 import dev.kora.storage.Store;
@@ -157,9 +156,6 @@ public class KoraNode extends VerticleBase {
     HttpServerOptions serverOptions = new HttpServerOptions()
         .setHost(options.getHost())
         .setPort(options.getPort())
-        .setMaxWebSocketFrameSize(SocketConnection.transportLimit(options.getMaxFrameBytes()))
-        .setMaxWebSocketMessageSize(SocketConnection.transportLimit(options.getMaxFrameBytes()))
-        .setRegisterWebSocketWriteHandlers(false)
         // SocketEndpoint negotiates no WebSocket extensions; Vert.x's extension handler would accept
         // per-message compression in the handshake response behind its back.
         .setPerMessageWebSocketCompressionSupported(false)

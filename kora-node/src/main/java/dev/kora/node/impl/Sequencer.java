@@ -159,10 +159,9 @@ public final class Sequencer {
     while (!writes.isEmpty() && batch.size() < maxBatch) {
       batch.add(writes.poll());
     }
-    Runnable next = this::step;
-    write(batch, next).onComplete(started -> {
-      if (!started.result()) {
-        next.run();
+    write(batch, true).onComplete(stepped -> {
+      if (!stepped.result()) {
+        step();
       }
     });
   }
@@ -172,15 +171,16 @@ public final class Sequencer {
    * hands it to the listener, in order.
    *
    * <p>The store's writer is the bottleneck of the write path, so it must not wait for the node: as
-   * soon as the batch is durable, {@code next} sends the following batch to the store (unless a
+   * soon as the batch is durable, {@link #step()} sends the following batch to the store (unless a
    * barrier waits: a barrier must see every reply and push of this batch first), and only then are
    * this batch's replies and pushes made. Their work (one reply per mutation, the fan-out) then
    * overlaps the store's work on the next batch instead of adding to it; that next batch cannot
    * complete before this task ends, so versions, replies and pushes stay in commit order.
    *
-   * @return true if {@code next} was run already, false if the caller must run it
+   * @param stepEarly whether to take the next step as soon as this batch is durable
+   * @return true if the next step was taken already, false if the caller must take it
    */
-  private Future<Boolean> write(List<PendingWrite> batch, Runnable next) {
+  private Future<Boolean> write(List<PendingWrite> batch, boolean stepEarly) {
     List<Mutation> mutations = new ArrayList<>(batch.size());
     for (PendingWrite pending : batch) {
       mutations.add(pending.mutation());
@@ -193,23 +193,23 @@ public final class Sequencer {
     }
     return stored.transform(result -> {
       if (result.succeeded()) {
-        boolean startedNext = next != null && barriers.isEmpty();
-        if (startedNext) {
-          next.run();
+        boolean stepped = stepEarly && barriers.isEmpty();
+        if (stepped) {
+          step();
         }
         for (PendingWrite pending : batch) {
           long committed = ++version;
           pending.promise().complete(committed);
           listener.committed(pending.mutation(), committed);
         }
-        return Future.succeededFuture(startedNext);
+        return Future.succeededFuture(stepped);
       }
       KoraException error = asStoreError(result.cause());
       if (batch.size() > 1 && !ErrorCode.STORE_UNAVAILABLE.equals(error.code())) {
         // One mutation may be the cause: commit the others one by one, in order.
         Future<Boolean> chain = Future.succeededFuture(false);
         for (PendingWrite pending : batch) {
-          chain = chain.compose(v -> write(List.of(pending), null));
+          chain = chain.compose(v -> write(List.of(pending), false));
         }
         return chain.map(false);
       }

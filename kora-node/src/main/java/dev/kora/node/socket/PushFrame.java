@@ -18,8 +18,6 @@ final class PushFrame extends AbstractReferenceCounted {
 
   private final Mutation part;
   private final int maxFrameBytes;
-  private String riptideText;
-  private String koraText;
   private ByteBuf riptide;
   private ByteBuf kora;
 
@@ -34,36 +32,24 @@ final class PushFrame extends AbstractReferenceCounted {
 
   /**
    * @param prefix {@code riptide} or {@code kora}
-   * @return the push as JSON text with that action prefix
-   */
-  String text(String prefix) {
-    if ("kora".equals(prefix)) {
-      if (koraText == null) {
-        koraText = Frames.cast("kora.mutation", part.toJson());
-      }
-      return koraText;
-    }
-    if (riptideText == null) {
-      riptideText = Frames.cast("riptide.mutation", part.toJson());
-    }
-    return riptideText;
-  }
-
-  /**
-   * @param prefix {@code riptide} or {@code kora}
    * @return the push's WebSocket frame bytes, encoded on first use; owned by this object
    */
   ByteBuf webSocketFrame(String prefix) {
     if ("kora".equals(prefix)) {
       if (kora == null) {
-        kora = WebSocketFrames.text(PooledByteBufAllocator.DEFAULT, text(prefix), maxFrameBytes);
+        kora = encode("kora.mutation");
       }
       return kora;
     }
     if (riptide == null) {
-      riptide = WebSocketFrames.text(PooledByteBufAllocator.DEFAULT, text(prefix), maxFrameBytes);
+      riptide = encode("riptide.mutation");
     }
     return riptide;
+  }
+
+  private ByteBuf encode(String action) {
+    return WebSocketFrames.text(PooledByteBufAllocator.DEFAULT, Frames.cast(action, part.toJson()),
+        maxFrameBytes);
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.kora.node.socket;
 
 import dev.kora.node.KoraNode;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -96,9 +95,7 @@ final class SocketChannelHandler extends ChannelInboundHandlerAdapter {
     }
     closeSent = true;
     connection.flush();
-    CloseWebSocketFrame frame = reason == null
-        ? new CloseWebSocketFrame(true, 0, Unpooled.buffer(2).writeShort(status))
-        : new CloseWebSocketFrame(status, reason);
-    context.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+    context.writeAndFlush(new CloseWebSocketFrame(status, reason == null ? "" : reason))
+        .addListener(ChannelFutureListener.CLOSE);
   }
 }

@@ -82,7 +82,7 @@ public final class SocketConnection implements Subscriber {
    *     limit, so that messages up to twice the limit reach the connection, which answers them with
    *     {@code too_large}; beyond that the WebSocket layer closes the connection (status 1009)
    */
-  public static int transportLimit(int maxFrameBytes) {
+  static int transportLimit(int maxFrameBytes) {
     return (int) Math.min(Integer.MAX_VALUE - 8, 2L * maxFrameBytes);
   }
 

@@ -144,36 +144,20 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
         rollbackQuietly(null);
         throw dialect.wrap("starting a write transaction on " + dialect.describe(), e);
       }
-      SQLException retry = null;
-      if (coalesced) {
+      // The work of one transaction: the whole group as one coalesced step (owner -1), or one step
+      // per call (owner = the call's index), so that a failure names the call at fault.
+      int steps = coalesced ? 1 : group.size();
+      boolean again = false; // roll back and run the transaction again
+      for (int i = 0; i < steps; i++) {
+        int owner = coalesced ? -1 : i;
         try {
-          for (WritePlan plan : WritePlan.coalesce(allPlans(group))) {
-            apply(plan);
-          }
-        } catch (SQLException | RuntimeException e) {
-          clearBatches();
-          KoraException error = dialect.wrap(action, e);
-          rollbackQuietly(error);
-          if (e instanceof SQLException sql && dialect.isTransient(sql) && attempt < ATTEMPTS) {
-            continue;
-          }
-          if (!ErrorCode.STORE_UNAVAILABLE.equals(error.code())) {
-            coalesced = false;
-            attempt--;
-            continue;
-          }
-          suspect = true;
-          throw error;
-        }
-      }
-      for (int i = 0; !coalesced && i < group.size(); i++) {
-        GroupCommit.Entry<List<WritePlan>> entry = group.get(i);
-        try {
-          if (entry.expired()) {
+          if (owner >= 0 && group.get(owner).expired()) {
             throw new KoraException(ErrorCode.STORE_UNAVAILABLE, action + " took longer than "
                 + timeoutMs + " ms; nothing was written");
           }
-          for (WritePlan plan : entry.work()) {
+          List<WritePlan> plans = owner >= 0 ? group.get(owner).work()
+              : WritePlan.coalesce(allPlans(group));
+          for (WritePlan plan : plans) {
             apply(plan);
           }
         } catch (SQLException | RuntimeException e) {
@@ -181,18 +165,25 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
           KoraException error = dialect.wrap(action, e);
           rollbackQuietly(error);
           if (e instanceof SQLException sql && dialect.isTransient(sql) && attempt < ATTEMPTS) {
-            retry = sql;
+            again = true;
             break;
           }
           if (e instanceof KoraException || !ErrorCode.STORE_UNAVAILABLE.equals(error.code())) {
+            if (owner < 0) {
+              // one call of the coalesced group is at fault: run the group call by call to find it
+              coalesced = false;
+              attempt--;
+              again = true;
+              break;
+            }
             // its own fault (or its deadline): it fails alone, the others are committed again
-            throw new GroupCommit.EntryFailure(i, error);
+            throw new GroupCommit.EntryFailure(owner, error);
           }
           suspect = true;
           throw error;
         }
       }
-      if (retry != null) {
+      if (again) {
         continue;
       }
       try {

@@ -8,9 +8,12 @@ import dev.kora.tree.Path;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.NavigableSet;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The row operations of one mutation for a store of {@link PathEncoding materialized paths}, the same
@@ -165,9 +168,9 @@ public final class WritePlan {
       return plans;
     }
     List<WritePlan> result = new ArrayList<>();
-    Set<String> absent = new java.util.HashSet<>();
+    Set<String> absent = new HashSet<>();
     // the upserted rows of the plan being built, with their positions in its upserts
-    java.util.TreeMap<String, Integer> upserted = new java.util.TreeMap<>();
+    TreeMap<String, Integer> upserted = new TreeMap<>();
     List<Range> ranges = new ArrayList<>();
     List<String> points = new ArrayList<>();
     List<Row> upserts = new ArrayList<>();
@@ -200,7 +203,7 @@ public final class WritePlan {
   }
 
   /** @return whether a delete of {@code plan} removes one of the {@code rows} */
-  private static boolean deletesAny(WritePlan plan, java.util.NavigableSet<String> rows) {
+  private static boolean deletesAny(WritePlan plan, NavigableSet<String> rows) {
     for (String point : plan.points) {
       if (rows.contains(point)) {
         return true;
