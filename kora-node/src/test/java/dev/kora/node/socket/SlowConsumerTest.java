@@ -51,7 +51,8 @@ class SlowConsumerTest {
                   assertEquals(value + 2999, ((JsonObject) body).getJsonObject("merge")
                       .getJsonObject("feed").getString("item"), "every write stored");
                   return node;
-                }))))
+                })
+                .eventually(() -> Future.join(slow.close(), reader.close())))))
         .onComplete(context.succeedingThenComplete());
   }
 }
