@@ -7,6 +7,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -34,14 +35,17 @@ public final class Fanout {
    * @param version its version
    */
   public void deliver(Mutation mutation, long version) {
-    Map<Subscriber, List<Path>> matches = registry.match(mutation);
-    if (matches.isEmpty()) {
+    List<SubscriptionRegistry.Hit> hits = registry.matchPaths(mutation);
+    if (hits.isEmpty()) {
       return;
     }
-    Map<String, Mutation> parts = new HashMap<>();
     Map<String, Object> frames = new HashMap<>();
     try {
-      deliver(mutation, version, matches, parts, frames);
+      if (hits.size() == 1) {
+        deliver(mutation, version, hits.get(0), frames);
+      } else {
+        deliver(mutation, version, byPathSets(hits), frames);
+      }
     } finally {
       // Encoded frames shared by the subscribers may hold pooled buffers.
       for (Object frame : frames.values()) {
@@ -50,8 +54,45 @@ public final class Fanout {
     }
   }
 
+  /** Every subscriber of the commit watches the same one path: one part, no per-subscriber map. */
+  private void deliver(Mutation mutation, long version, SubscriptionRegistry.Hit hit,
+      Map<String, Object> frames) {
+    Path path = hit.path();
+    if (chain.filtersDeliveries()) {
+      long unshared = 0;
+      Mutation restricted = mutation.restrictTo(path);
+      for (Subscriber subscriber : hit.subscribers()) {
+        Mutation filtered = chain.filter(path, restricted, subscriber.session());
+        if (!filtered.isEmpty()) {
+          subscriber.push(filtered, "filtered\u0000" + (unshared++), version, frames);
+        }
+      }
+      return;
+    }
+    Mutation part = mutation.restrictTo(path);
+    if (part.isEmpty()) {
+      return;
+    }
+    String key = path.toString();
+    for (Subscriber subscriber : hit.subscribers()) {
+      subscriber.push(part, key, version, frames);
+    }
+  }
+
+  /** @return each subscriber with the touched paths it watches, in subscription order */
+  private static Map<Subscriber, List<Path>> byPathSets(List<SubscriptionRegistry.Hit> hits) {
+    Map<Subscriber, List<Path>> result = new LinkedHashMap<>();
+    for (SubscriptionRegistry.Hit hit : hits) {
+      for (Subscriber subscriber : hit.subscribers()) {
+        result.computeIfAbsent(subscriber, s -> new ArrayList<>(1)).add(hit.path());
+      }
+    }
+    return result;
+  }
+
   private void deliver(Mutation mutation, long version, Map<Subscriber, List<Path>> matches,
-      Map<String, Mutation> parts, Map<String, Object> frames) {
+      Map<String, Object> frames) {
+    Map<String, Mutation> parts = new HashMap<>();
     long unshared = 0;
     // Subscribers of one path share its Path object: name it once, not once per subscriber.
     Map<Path, String> pathKeys = new IdentityHashMap<>();
@@ -71,7 +112,11 @@ public final class Fanout {
           subscriber.push(filtered, "filtered\u0000" + (unshared++), version, frames);
         }
       } else {
-        Mutation part = parts.computeIfAbsent(key, k -> restrict(mutation, outer));
+        Mutation part = parts.get(key);
+        if (part == null) {
+          part = restrict(mutation, outer);
+          parts.put(key, part);
+        }
         if (!part.isEmpty()) {
           subscriber.push(part, key, version, frames);
         }

@@ -19,12 +19,26 @@ public final class SubscriptionRegistry {
 
   private final Node root = new Node(Path.ROOT, null);
   private int size;
+  /** Numbers the {@link #matchPaths} calls, so a node reached twice in one call is counted once. */
+  private long matchRound;
+
+  /**
+   * A subscribed path that a mutation touches, with its subscribers.
+   *
+   * @param path the subscribed path, e.g. {@code todos/t1}
+   * @param subscribers its subscribers, in subscription order; a copy, so delivering to them may
+   *     unsubscribe
+   */
+  public record Hit(Path path, Subscriber[] subscribers) {
+  }
 
   private static final class Node {
     final Path path;
     final Node parent;
     final Map<String, Node> children = new HashMap<>();
     final Map<Subscriber, Integer> subscribers = new LinkedHashMap<>();
+    /** The last {@link #matchRound} that collected this node. */
+    long matchedIn = -1;
 
     Node(Path path, Node parent) {
       this.path = path;
@@ -89,9 +103,29 @@ public final class SubscriptionRegistry {
    */
   public Map<Subscriber, List<Path>> match(Mutation mutation) {
     Map<Subscriber, List<Path>> result = new LinkedHashMap<>();
+    for (Hit hit : matchPaths(mutation)) {
+      for (Subscriber subscriber : hit.subscribers()) {
+        List<Path> paths = result.computeIfAbsent(subscriber, s -> new ArrayList<>(1));
+        paths.add(hit.path());
+      }
+    }
+    return result;
+  }
+
+  /**
+   * The subscribed paths a mutation touches, each once. Cheaper than {@link #match} when many
+   * subscribers share a path (the common shape: 1,000 clients watching one subtree): no entry per
+   * subscriber is built.
+   *
+   * @param mutation a committed mutation
+   * @return the touched subscribed paths with their subscribers; empty if none
+   */
+  public List<Hit> matchPaths(Mutation mutation) {
+    List<Hit> result = new ArrayList<>(1);
     if (size == 0) {
       return result;
     }
+    matchRound++;
     for (Path path : mutation.deletes()) {
       matchChange(path, result);
     }
@@ -101,7 +135,7 @@ public final class SubscriptionRegistry {
     return result;
   }
 
-  private void matchChange(Path changed, Map<Subscriber, List<Path>> result) {
+  private void matchChange(Path changed, List<Hit> result) {
     Node node = root;
     collect(node, result);
     for (int i = 0; i < changed.size(); i++) {
@@ -114,19 +148,17 @@ public final class SubscriptionRegistry {
     collectBelow(node, result);
   }
 
-  private static void collectBelow(Node node, Map<Subscriber, List<Path>> result) {
+  private void collectBelow(Node node, List<Hit> result) {
     for (Node child : node.children.values()) {
       collect(child, result);
       collectBelow(child, result);
     }
   }
 
-  private static void collect(Node node, Map<Subscriber, List<Path>> result) {
-    for (Subscriber subscriber : node.subscribers.keySet()) {
-      List<Path> paths = result.computeIfAbsent(subscriber, s -> new ArrayList<>(1));
-      if (!paths.contains(node.path)) {
-        paths.add(node.path);
-      }
+  private void collect(Node node, List<Hit> result) {
+    if (!node.subscribers.isEmpty() && node.matchedIn != matchRound) {
+      node.matchedIn = matchRound;
+      result.add(new Hit(node.path, node.subscribers.keySet().toArray(new Subscriber[0])));
     }
   }
 }

@@ -299,8 +299,11 @@ public final class SocketConnection implements Subscriber {
     if (closed) {
       return;
     }
-    PushFrame frame = (PushFrame) frames.computeIfAbsent(partKey,
-        k -> new PushFrame(part, transportLimit(maxFrameBytes)));
+    PushFrame frame = (PushFrame) frames.get(partKey);
+    if (frame == null) {
+      frame = new PushFrame(part, transportLimit(maxFrameBytes));
+      frames.put(partKey, frame);
+    }
     write(frame.webSocketFrame(pushPrefix).retainedDuplicate());
   }
 
