@@ -1,6 +1,7 @@
 package dev.kora.node.cli;
 
 import dev.kora.node.KoraNode;
+import dev.kora.node.NodeVertx;
 import dev.kora.node.KoraNodeOptions;
 import io.vertx.core.Vertx;
 import java.util.concurrent.CountDownLatch;
@@ -34,7 +35,7 @@ final class ServeCommand implements Runnable {
     if (config.given("--port") || !config.json().containsKey("port")) {
       options.setPort(port);
     }
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = NodeVertx.create();
     CountDownLatch stopped = new CountDownLatch(1);
     try {
       KoraNode.deploy(vertx, options).await();

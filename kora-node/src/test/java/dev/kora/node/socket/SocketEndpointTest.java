@@ -31,18 +31,29 @@ class SocketEndpointTest {
 
   private static final int LIMIT = 16 * 1024;
 
-  private KoraNode node;
+  KoraNode node;
+  /** The Vert.x instance the node runs in; the clients use the test's. */
+  Vertx nodeVertx;
+
+  /**
+   * @param testVertx the test's Vert.x instance
+   * @return the Vert.x instance to run the node in; the test's own here
+   */
+  Vertx nodeVertx(Vertx testVertx) {
+    return testVertx;
+  }
 
   @BeforeEach
   void start(Vertx vertx, VertxTestContext context) {
-    TestNodes.start(vertx, TestNodes.memoryOptions().setMaxFrameBytes(LIMIT))
+    nodeVertx = nodeVertx(vertx);
+    TestNodes.start(nodeVertx, TestNodes.memoryOptions().setMaxFrameBytes(LIMIT))
         .onComplete(context.succeeding(started -> {
           node = started;
           context.completeNow();
         }));
   }
 
-  private Future<WebSocket> connect(Vertx vertx, WebSocketClientOptions options) {
+  Future<WebSocket> connect(Vertx vertx, WebSocketClientOptions options) {
     return vertx.createWebSocketClient(options).connect(new WebSocketConnectOptions()
         .setHost("127.0.0.1").setPort(node.actualPort()).setURI("/socket"));
   }
@@ -120,7 +131,7 @@ class SocketEndpointTest {
   @Test
   void connectionsAreClosedWhenTheNodeStops(Vertx vertx, VertxTestContext context) {
     TestSocket.connect(vertx, node.actualPort())
-        .compose(client -> vertx.undeploy(node.deploymentID()).compose(v -> client.closed()))
+        .compose(client -> nodeVertx.undeploy(node.deploymentID()).compose(v -> client.closed()))
         .onComplete(context.succeeding(status -> context.verify(() -> {
           assertTrue(status != null, "closed");
           context.completeNow();
