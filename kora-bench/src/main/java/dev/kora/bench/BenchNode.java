@@ -150,7 +150,7 @@ abstract class BenchNode implements AutoCloseable {
     }
 
     static InProcess start(String storeUrl) {
-      Vertx vertx = Vertx.vertx();
+      Vertx vertx = NodeMain.vertx();
       try {
         KoraNode node = KoraNode.deploy(vertx, new KoraNodeOptions().setHost("127.0.0.1").setPort(0)
             .setStore(new StoreOptions().setUrl(storeUrl))).await();
@@ -173,7 +173,7 @@ abstract class BenchNode implements AutoCloseable {
 
     @Override
     String mode() {
-      return "in-process";
+      return "in-process, " + (vertx.isNativeTransportEnabled() ? "epoll" : "nio") + " transport";
     }
 
     @Override
@@ -212,12 +212,14 @@ abstract class BenchNode implements AutoCloseable {
     private final BufferedReader out;
     private final Writer in;
     private final int port;
+    private final String transport;
     private final String store;
     private final String storeUrl;
 
-    private Child(Process process, BufferedReader out, Writer in, int port, String store,
-        String storeUrl) {
+    private Child(Process process, BufferedReader out, Writer in, int port, String transport,
+        String store, String storeUrl) {
       this.process = process;
+      this.transport = transport;
       this.out = out;
       this.in = in;
       this.port = port;
@@ -259,8 +261,8 @@ abstract class BenchNode implements AutoCloseable {
         process.destroyForcibly();
         throw new IOException("the node process did not start: " + line);
       }
-      String[] parts = line.split(" ", 3);
-      return new Child(process, out, in, Integer.parseInt(parts[1]), parts[2], storeUrl);
+      String[] parts = line.split(" ", 4);
+      return new Child(process, out, in, Integer.parseInt(parts[1]), parts[2], parts[3], storeUrl);
     }
 
     @Override
@@ -275,7 +277,7 @@ abstract class BenchNode implements AutoCloseable {
 
     @Override
     String mode() {
-      return "child process " + process.pid();
+      return "child process " + process.pid() + ", " + transport + " transport";
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.kora.bench;
 
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.http.WebSocket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -36,6 +38,20 @@ final class FanoutScenario implements Callable<Integer> {
       description = "Updates per second from the writer (default: ${DEFAULT-VALUE}).")
   int rate;
 
+  @Option(names = "--client", defaultValue = "netty", paramLabel = "netty|vertx",
+      description = "WebSocket client of the subscribers: netty (Netty's codec, text frames read as"
+          + " bytes: the least CPU taken from the node on a shared machine) or vertx (Vert.x's"
+          + " WebSocketClient). Default: ${DEFAULT-VALUE}.")
+  String client;
+
+  @Option(names = "--client-threads", defaultValue = "0",
+      description = "Event-loop threads of the netty client (default: the processors).")
+  int clientThreads;
+
+  private static final byte[] CAST = "{\"type\":\"cast\"".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] REPLY = "{\"type\":\"reply\"".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] FIELD = "\"m\":\"".getBytes(StandardCharsets.UTF_8);
+
   private final Recorder latency = Latency.recorder();
   private final Recorder writeLatency = Latency.recorder();
   private final LongAdder receivedInWindow = new LongAdder();
@@ -52,9 +68,12 @@ final class FanoutScenario implements Callable<Integer> {
     if (rate < 1 || rate > 100_000 || subscribers < 1) {
       throw new IllegalArgumentException("--rate must be 1 to 100,000 and --subscribers at least 1");
     }
+    if (!client.equals("netty") && !client.equals("vertx")) {
+      throw new IllegalArgumentException("--client must be netty or vertx");
+    }
     Result result = new Result("fanout");
     Machine.describe(result);
-    result.put("subscribers", subscribers).put("rate_per_s", rate);
+    result.put("subscribers", subscribers).put("rate_per_s", rate).put("client", client);
     long updates = (long) Math.ceil((options.warmupSeconds + options.durationSeconds) * rate) + 1;
     if (updates > 50_000_000) {
       throw new IllegalArgumentException("too many updates; lower --rate or --duration");
@@ -62,18 +81,28 @@ final class FanoutScenario implements Callable<Integer> {
     sentAt = new long[(int) updates];
     try (BenchNode.TempDir temp = new BenchNode.TempDir();
         BenchNode node = BenchNode.start(options, "process", temp);
-        Clients sockets = new Clients(subscribers + 1)) {
+        Clients sockets = new Clients(subscribers + 1);
+        NettyClients netty = new NettyClients(clientThreads > 0 ? clientThreads
+            : Runtime.getRuntime().availableProcessors())) {
       result.put("node", node.mode()).put("store", node.store()).put("durability", node.durability());
-      options.log("fanout: %,d subscribers, %d updates/s, node %s", subscribers, rate, node.mode());
-      List<Clients.Connection> connections = sockets.connectAll(node, subscribers + 1, 64, options);
-      Clients.Connection writer = connections.get(0);
+      options.log("fanout: %,d subscribers (%s client), %d updates/s, node %s", subscribers, client,
+          rate, node.mode());
+      Clients.Connection writer = sockets.connectAll(node, 1, 1, options).get(0);
       CountDownLatch subscribed = new CountDownLatch(subscribers);
-      for (Clients.Connection connection : connections.subList(1, connections.size())) {
-        WebSocket socket = connection.socket();
-        socket.textMessageHandler(text -> onSubscriberText(text, subscribed));
-        socket.exceptionHandler(e -> { });
-        socket.writeTextMessage("{\"type\":\"call\",\"key\":1,\"action\":\"kora.subscribe\","
-            + "\"body\":{\"bench\":{\"fanout\":{}}}}");
+      String subscribe = "{\"type\":\"call\",\"key\":1,\"action\":\"kora.subscribe\","
+          + "\"body\":{\"bench\":{\"fanout\":{}}}}";
+      if (client.equals("netty")) {
+        for (io.netty.channel.Channel channel : netty.connectAll(node, subscribers, 64,
+            () -> (message, now) -> onSubscriberBytes(message, now, subscribed), options)) {
+          NettyClients.send(channel, subscribe);
+        }
+      } else {
+        for (Clients.Connection connection : sockets.connectAll(node, subscribers, 64, options)) {
+          WebSocket socket = connection.socket();
+          socket.textMessageHandler(text -> onSubscriberText(text, subscribed));
+          socket.exceptionHandler(e -> { });
+          socket.writeTextMessage(subscribe);
+        }
       }
       if (!subscribed.await(120, TimeUnit.SECONDS)) {
         throw new IllegalStateException("subscriptions not answered within 120 s");
@@ -141,6 +170,67 @@ final class FanoutScenario implements Callable<Integer> {
     WriteScenario.sleepUntil(nanoTime);
   }
 
+  /** A subscriber's message through the netty client: the same checks as {@link #onSubscriberText}. */
+  private void onSubscriberBytes(ByteBuf message, long now, CountDownLatch subscribed) {
+    if (!startsWith(message, CAST)) {
+      if (!startsWith(message, REPLY)) {
+        error(message.toString(StandardCharsets.UTF_8));
+      }
+      subscribed.countDown();
+      return;
+    }
+    int at = indexOf(message, FIELD);
+    if (at < 0) {
+      return;
+    }
+    int from = message.indexOf(at + FIELD.length, message.writerIndex(), (byte) ':') + 1;
+    long due = 0;
+    for (int i = from; i < message.writerIndex(); i++) {
+      byte digit = message.getByte(i);
+      if (digit < '0' || digit > '9') {
+        break;
+      }
+      due = due * 10 + (digit - '0');
+    }
+    received(due, now);
+  }
+
+  private static boolean startsWith(ByteBuf message, byte[] prefix) {
+    if (message.readableBytes() < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (message.getByte(message.readerIndex() + i) != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int indexOf(ByteBuf message, byte[] needle) {
+    int end = message.writerIndex() - needle.length;
+    for (int at = message.readerIndex(); at <= end; at++) {
+      int i = 0;
+      while (i < needle.length && message.getByte(at + i) == needle[i]) {
+        i++;
+      }
+      if (i == needle.length) {
+        return at;
+      }
+    }
+    return -1;
+  }
+
+  private void received(long due, long now) {
+    if (now >= windowFrom && now < windowTo) {
+      receivedInWindow.increment();
+    }
+    if (due >= windowFrom && due < windowTo) {
+      receivedMeasured.increment();
+      Latency.record(latency, now - due);
+    }
+  }
+
   private void onSubscriberText(String text, CountDownLatch subscribed) {
     long now = System.nanoTime();
     if (!text.startsWith("{\"type\":\"cast\"")) {
@@ -158,14 +248,7 @@ final class FanoutScenario implements Callable<Integer> {
     }
     int colon = text.indexOf(':', at + 5);
     int end = text.indexOf('"', colon);
-    long due = Long.parseLong(text, colon + 1, end, 10);
-    if (now >= windowFrom && now < windowTo) {
-      receivedInWindow.increment();
-    }
-    if (due >= windowFrom && due < windowTo) {
-      receivedMeasured.increment();
-      Latency.record(latency, now - due);
-    }
+    received(Long.parseLong(text, colon + 1, end, 10), now);
   }
 
   private void onWriterText(String text) {

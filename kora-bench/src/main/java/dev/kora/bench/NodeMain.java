@@ -2,6 +2,7 @@ package dev.kora.bench;
 
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
+import dev.kora.node.NodeVertx;
 import dev.kora.storage.StoreOptions;
 import io.vertx.core.Vertx;
 import java.io.BufferedReader;
@@ -11,8 +12,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A node in a child JVM for the load tool: {@code NodeMain STORE_URL}. Listens on a free loopback port,
- * prints {@code ready PORT STORE} on stdout, then answers commands read from stdin: {@code mem} prints
- * {@code mem HEAP_AFTER_GC RSS} (bytes), {@code stop} (or end of input) stops the node and exits.
+ * prints {@code ready PORT TRANSPORT STORE} on stdout (TRANSPORT: {@code epoll} or {@code nio}), then
+ * answers commands read from stdin: {@code mem} prints {@code mem HEAP_AFTER_GC RSS} (bytes), {@code stop} (or end of input) stops the node and exits.
  * Only what the node needs lives in this JVM, so its heap and RSS are the node's own.
  */
 public final class NodeMain {
@@ -20,10 +21,19 @@ public final class NodeMain {
   private NodeMain() {
   }
 
+  /**
+   * @return the node's Vert.x instance: {@code kora serve}'s ({@link NodeVertx}, native epoll
+   *     transport where available), or NIO with {@code -Dkora.bench.transport=nio} (to compare)
+   */
+  static Vertx vertx() {
+    boolean nio = "nio".equals(System.getProperty("kora.bench.transport"));
+    return Vertx.vertx(NodeVertx.options().setPreferNativeTransport(!nio));
+  }
+
   public static void main(String[] args) throws Exception {
     System.setProperty("vertx.disableDnsResolver", "true");
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = vertx();
     KoraNode node;
     try {
       node = KoraNode.deploy(vertx, new KoraNodeOptions().setHost("127.0.0.1").setPort(0)
@@ -35,7 +45,8 @@ public final class NodeMain {
       System.exit(1);
       return;
     }
-    out.println("ready " + node.actualPort() + " " + node.store().describe());
+    out.println("ready " + node.actualPort() + " " + (vertx.isNativeTransportEnabled() ? "epoll"
+        : "nio") + " " + node.store().describe());
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
     while ((line = in.readLine()) != null) {

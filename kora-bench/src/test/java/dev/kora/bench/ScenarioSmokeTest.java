@@ -58,7 +58,18 @@ class ScenarioSmokeTest {
   void fanout() {
     JsonObject json = run("fanout", "--subscribers", "5", "--rate", "20");
     assertFields(json, "pushes_per_s", "p50_ms", "p99_ms", "max_ms", "seconds", "pushes_missing");
+    assertEquals("netty", json.getString("client"));
     assertEquals(0L, json.getLong("errors"));
+    assertEquals(0L, json.getLong("pushes_missing"), "every push of the window arrived");
+    assertTrue(json.getLong("updates") > 0);
+  }
+
+  @Test
+  void fanoutWithVertxClients() {
+    JsonObject json = run("fanout", "--subscribers", "5", "--rate", "20", "--client", "vertx");
+    assertEquals("vertx", json.getString("client"));
+    assertEquals(0L, json.getLong("errors"));
+    assertEquals(0L, json.getLong("pushes_missing"), "every push of the window arrived");
   }
 
   @Test

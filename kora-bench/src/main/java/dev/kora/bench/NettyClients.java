@@ -1,0 +1,188 @@
+package dev.kora.bench;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * A lean WebSocket client for receiving many pushes: Netty's RFC 6455 client codec
+ * ({@link WebSocketClientProtocolHandler}) with the received text frames handed to the scenario as
+ * bytes, without Vert.x's per-message context dispatch, buffer copy and UTF-8 decoding. On this
+ * 2-core machine, where the load tool shares the cores with the node, receiving a push through
+ * Vert.x's {@code WebSocketClient} costs the tool about 4.3 µs of CPU; the fan-out scenario uses this
+ * client for its subscribers by default so that less of the machine goes to the measuring side
+ * ({@code --client vertx} measures with Vert.x's client instead).
+ */
+final class NettyClients implements AutoCloseable {
+
+  /** Receives one connection's whole text messages, on the connection's event loop. */
+  interface Receiver {
+
+    /**
+     * @param message the UTF-8 bytes of one text message; valid only during the call
+     * @param nanoTime {@link System#nanoTime()} when it had been read and decoded
+     */
+    void text(ByteBuf message, long nanoTime);
+  }
+
+  private final EventLoopGroup group;
+  private final List<Channel> channels = Collections.synchronizedList(new ArrayList<>());
+
+  /** @param threads event-loop threads for the connections */
+  NettyClients(int threads) {
+    this.group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+  }
+
+  /**
+   * Opens {@code count} connections to the node's WebSocket, at most {@code concurrency} handshakes
+   * at a time; blocks until all are open.
+   *
+   * @param receivers makes each connection's receiver
+   * @return the open connections
+   * @throws IllegalStateException when a connection failed, with the first cause
+   */
+  List<Channel> connectAll(BenchNode node, int count, int concurrency,
+      Supplier<Receiver> receivers, BenchOptions options) throws InterruptedException {
+    URI uri = URI.create(node.url());
+    Semaphore permits = new Semaphore(concurrency);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Channel> opened = Collections.synchronizedList(new ArrayList<>(count));
+    long lastLog = System.nanoTime();
+    for (int i = 0; i < count && failure.get() == null; i++) {
+      permits.acquire();
+      connect(uri, receivers.get()).whenComplete((channel, error) -> {
+        if (error != null) {
+          failure.compareAndSet(null, error);
+        } else {
+          opened.add(channel);
+        }
+        permits.release();
+      });
+      if (System.nanoTime() - lastLog > 2_000_000_000L) {
+        lastLog = System.nanoTime();
+        options.log("%,d of %,d connections open", opened.size(), count);
+      }
+    }
+    if (!permits.tryAcquire(concurrency, 120, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("connections did not complete within 120 s");
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("connection " + (opened.size() + 1) + " failed: "
+          + failure.get(), failure.get());
+    }
+    return new ArrayList<>(opened);
+  }
+
+  private CompletableFuture<Channel> connect(URI uri, Receiver receiver) {
+    CompletableFuture<Channel> handshaken = new CompletableFuture<>();
+    WebSocketClientProtocolHandler protocol = new WebSocketClientProtocolHandler(
+        WebSocketClientHandshakerFactory.newHandshaker(uri, WebSocketVersion.V13, null, false,
+            new DefaultHttpHeaders(), 64 * 1024 * 1024));
+    Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 60_000)
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel channel) {
+            channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65_536),
+                protocol, new WebSocketFrameAggregator(1024 * 1024 * 1024),
+                new TextHandler(receiver, handshaken));
+          }
+        });
+    bootstrap.connect(uri.getHost(), uri.getPort()).addListener(connected -> {
+      if (!connected.isSuccess()) {
+        handshaken.completeExceptionally(connected.cause());
+      }
+    });
+    return handshaken.thenApply(channel -> {
+      channels.add(channel);
+      return channel;
+    });
+  }
+
+  /**
+   * Sends a text message; from any thread.
+   *
+   * @param channel a connection from {@link #connectAll}
+   * @param text the message
+   */
+  static void send(Channel channel, String text) {
+    channel.writeAndFlush(new TextWebSocketFrame(text));
+  }
+
+  @Override
+  public void close() {
+    synchronized (channels) {
+      for (Channel channel : channels) {
+        channel.close();
+      }
+    }
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  /** Hands text messages to the receiver; completes the connect future after the handshake. */
+  private static final class TextHandler extends SimpleChannelInboundHandler<TextWebSocketFrame> {
+
+    private final Receiver receiver;
+    private final CompletableFuture<Channel> handshaken;
+
+    TextHandler(Receiver receiver, CompletableFuture<Channel> handshaken) {
+      this.receiver = receiver;
+      this.handshaken = handshaken;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) {
+      if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+        handshaken.complete(context.channel());
+      } else if (event
+          == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+        handshaken.completeExceptionally(new IllegalStateException("WebSocket handshake timed out"));
+      }
+      context.fireUserEventTriggered(event);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext context, TextWebSocketFrame frame) {
+      receiver.text(frame.content(), System.nanoTime());
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) {
+      handshaken.completeExceptionally(new IllegalStateException("connection closed"));
+      context.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+      handshaken.completeExceptionally(cause);
+      context.close();
+    }
+  }
+}
