@@ -11,10 +11,12 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * The load tool's side of the sockets: its own Vert.x instance (so the clients never run on the
@@ -69,18 +71,31 @@ final class Clients implements AutoCloseable {
    */
   List<Connection> connectAll(BenchNode node, int count, int concurrency, BenchOptions options)
       throws InterruptedException {
+    return openAll(count, concurrency, () -> connect(node).toCompletionStage(), options);
+  }
+
+  /**
+   * Opens {@code count} connections with {@code open}, at most {@code concurrency} at a time, logging
+   * progress every 2 s; blocks. Shared by the Vert.x and the Netty clients.
+   *
+   * @param open starts opening one connection
+   * @return the connections, in no particular order
+   * @throws IllegalStateException when any connection failed, with the first cause
+   */
+  static <T> List<T> openAll(int count, int concurrency, Supplier<CompletionStage<T>> open,
+      BenchOptions options) throws InterruptedException {
     Semaphore permits = new Semaphore(concurrency);
-    List<Connection> opened = Collections.synchronizedList(new ArrayList<>(count));
+    List<T> opened = Collections.synchronizedList(new ArrayList<>(count));
     AtomicReference<Throwable> failure = new AtomicReference<>();
     AtomicInteger done = new AtomicInteger();
     long lastLog = System.nanoTime();
     for (int i = 0; i < count && failure.get() == null; i++) {
       permits.acquire();
-      connect(node).onComplete(result -> {
-        if (result.succeeded()) {
-          opened.add(result.result());
+      open.get().whenComplete((connection, error) -> {
+        if (error == null) {
+          opened.add(connection);
         } else {
-          failure.compareAndSet(null, result.cause());
+          failure.compareAndSet(null, error);
         }
         done.incrementAndGet();
         permits.release();

@@ -25,9 +25,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -70,33 +68,7 @@ final class NettyClients implements AutoCloseable {
   List<Channel> connectAll(BenchNode node, int count, int concurrency,
       Supplier<Receiver> receivers, BenchOptions options) throws InterruptedException {
     URI uri = URI.create(node.url());
-    Semaphore permits = new Semaphore(concurrency);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    List<Channel> opened = Collections.synchronizedList(new ArrayList<>(count));
-    long lastLog = System.nanoTime();
-    for (int i = 0; i < count && failure.get() == null; i++) {
-      permits.acquire();
-      connect(uri, receivers.get()).whenComplete((channel, error) -> {
-        if (error != null) {
-          failure.compareAndSet(null, error);
-        } else {
-          opened.add(channel);
-        }
-        permits.release();
-      });
-      if (System.nanoTime() - lastLog > 2_000_000_000L) {
-        lastLog = System.nanoTime();
-        options.log("%,d of %,d connections open", opened.size(), count);
-      }
-    }
-    if (!permits.tryAcquire(concurrency, 120, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("connections did not complete within 120 s");
-    }
-    if (failure.get() != null) {
-      throw new IllegalStateException("connection " + (opened.size() + 1) + " failed: "
-          + failure.get(), failure.get());
-    }
-    return new ArrayList<>(opened);
+    return Clients.openAll(count, concurrency, () -> connect(uri, receivers.get()), options);
   }
 
   private CompletableFuture<Channel> connect(URI uri, Receiver receiver) {
