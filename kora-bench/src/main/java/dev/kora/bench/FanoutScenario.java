@@ -92,6 +92,7 @@ final class FanoutScenario implements Callable<Integer> {
       String subscribe = "{\"type\":\"call\",\"key\":1,\"action\":\"kora.subscribe\","
           + "\"body\":{\"bench\":{\"fanout\":{}}}}";
       if (client.equals("netty")) {
+        result.put("client_transport", netty.transport());
         for (io.netty.channel.Channel channel : netty.connectAll(node, subscribers, 64,
             () -> (message, now) -> onSubscriberBytes(message, now, subscribed), options)) {
           NettyClients.send(channel, subscribe);

@@ -10,7 +10,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -52,9 +54,22 @@ final class NettyClients implements AutoCloseable {
   private final EventLoopGroup group;
   private final List<Channel> channels = Collections.synchronizedList(new ArrayList<>());
 
-  /** @param threads event-loop threads for the connections */
+  private final Class<? extends Channel> channelType;
+
+  /**
+   * @param threads event-loop threads for the connections; on Netty's native epoll transport where
+   *     it is available (as the node is), else NIO
+   */
   NettyClients(int threads) {
-    this.group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+    boolean epoll = Epoll.isAvailable();
+    this.group = new MultiThreadIoEventLoopGroup(threads,
+        epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+  }
+
+  /** @return {@code epoll} or {@code nio} */
+  String transport() {
+    return channelType == EpollSocketChannel.class ? "epoll" : "nio";
   }
 
   /**
@@ -76,12 +91,12 @@ final class NettyClients implements AutoCloseable {
     WebSocketClientProtocolHandler protocol = new WebSocketClientProtocolHandler(
         WebSocketClientHandshakerFactory.newHandshaker(uri, WebSocketVersion.V13, null, false,
             new DefaultHttpHeaders(), 64 * 1024 * 1024));
-    Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
+    Bootstrap bootstrap = new Bootstrap().group(group).channel(channelType)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 60_000)
-        .handler(new ChannelInitializer<SocketChannel>() {
+        .handler(new ChannelInitializer<Channel>() {
           @Override
-          protected void initChannel(SocketChannel channel) {
+          protected void initChannel(Channel channel) {
             channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65_536),
                 protocol, new WebSocketFrameAggregator(1024 * 1024 * 1024),
                 new TextHandler(receiver, handshaken));

@@ -59,6 +59,7 @@ class ScenarioSmokeTest {
     JsonObject json = run("fanout", "--subscribers", "5", "--rate", "20");
     assertFields(json, "pushes_per_s", "p50_ms", "p99_ms", "max_ms", "seconds", "pushes_missing");
     assertEquals("netty", json.getString("client"));
+    assertFields(json, "client_transport");
     assertEquals(0L, json.getLong("errors"));
     assertEquals(0L, json.getLong("pushes_missing"), "every push of the window arrived");
     assertTrue(json.getLong("updates") > 0);
