@@ -7,7 +7,6 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,10 +40,10 @@ public final class Fanout {
     }
     Map<String, Object> frames = new HashMap<>();
     try {
-      if (hits.size() == 1) {
+      if (hits.size() == 1 && !chain.filtersDeliveries()) {
         deliver(mutation, version, hits.get(0), frames);
       } else {
-        deliver(mutation, version, byPathSets(hits), frames);
+        deliver(mutation, version, SubscriptionRegistry.bySubscriber(hits), frames);
       }
     } finally {
       // Encoded frames shared by the subscribers may hold pooled buffers.
@@ -54,40 +53,20 @@ public final class Fanout {
     }
   }
 
-  /** Every subscriber of the commit watches the same one path: one part, no per-subscriber map. */
+  /**
+   * Every subscriber of the commit watches the same one path and no delivery filter runs: one part,
+   * one key, no per-subscriber map.
+   */
   private void deliver(Mutation mutation, long version, SubscriptionRegistry.Hit hit,
       Map<String, Object> frames) {
-    Path path = hit.path();
-    if (chain.filtersDeliveries()) {
-      long unshared = 0;
-      Mutation restricted = mutation.restrictTo(path);
-      for (Subscriber subscriber : hit.subscribers()) {
-        Mutation filtered = chain.filter(path, restricted, subscriber.session());
-        if (!filtered.isEmpty()) {
-          subscriber.push(filtered, "filtered\u0000" + (unshared++), version, frames);
-        }
-      }
-      return;
-    }
-    Mutation part = mutation.restrictTo(path);
+    Mutation part = mutation.restrictTo(hit.path());
     if (part.isEmpty()) {
       return;
     }
-    String key = path.toString();
+    String key = hit.path().toString();
     for (Subscriber subscriber : hit.subscribers()) {
       subscriber.push(part, key, version, frames);
     }
-  }
-
-  /** @return each subscriber with the touched paths it watches, in subscription order */
-  private static Map<Subscriber, List<Path>> byPathSets(List<SubscriptionRegistry.Hit> hits) {
-    Map<Subscriber, List<Path>> result = new LinkedHashMap<>();
-    for (SubscriptionRegistry.Hit hit : hits) {
-      for (Subscriber subscriber : hit.subscribers()) {
-        result.computeIfAbsent(subscriber, s -> new ArrayList<>(1)).add(hit.path());
-      }
-    }
-    return result;
   }
 
   private void deliver(Mutation mutation, long version, Map<Subscriber, List<Path>> matches,

@@ -102,11 +102,18 @@ public final class SubscriptionRegistry {
    * @return each subscriber it touches with the subscribed paths it touches, in subscription order
    */
   public Map<Subscriber, List<Path>> match(Mutation mutation) {
+    return bySubscriber(matchPaths(mutation));
+  }
+
+  /**
+   * @param hits the result of {@link #matchPaths}
+   * @return each subscriber of the hits with its touched paths, in subscription order
+   */
+  public static Map<Subscriber, List<Path>> bySubscriber(List<Hit> hits) {
     Map<Subscriber, List<Path>> result = new LinkedHashMap<>();
-    for (Hit hit : matchPaths(mutation)) {
+    for (Hit hit : hits) {
       for (Subscriber subscriber : hit.subscribers()) {
-        List<Path> paths = result.computeIfAbsent(subscriber, s -> new ArrayList<>(1));
-        paths.add(hit.path());
+        result.computeIfAbsent(subscriber, s -> new ArrayList<>(1)).add(hit.path());
       }
     }
     return result;
