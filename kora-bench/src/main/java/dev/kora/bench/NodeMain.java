@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * A node in a child JVM for the load tool: {@code NodeMain STORE_URL}. Listens on a free loopback port,
  * prints {@code ready PORT TRANSPORT STORE} on stdout (TRANSPORT: {@code epoll} or {@code nio}), then
- * answers commands read from stdin: {@code mem} prints {@code mem HEAP_AFTER_GC RSS} (bytes), {@code stop} (or end of input) stops the node and exits.
+ * answers commands read from stdin: {@code mem} prints {@code mem HEAP_AFTER_GC RSS} (bytes),
+ * {@code stop} (or end of input) stops the node and exits.
  * Only what the node needs lives in this JVM, so its heap and RSS are the node's own.
  */
 public final class NodeMain {
