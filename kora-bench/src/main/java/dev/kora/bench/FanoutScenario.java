@@ -55,7 +55,7 @@ final class FanoutScenario implements Callable<Integer> {
   private static final ByteBuf REPLY = ascii("{\"type\":\"reply\"");
   private static final ByteBuf FIELD = ascii("\"m\":\"");
 
-  private final Recorder latency = Latency.recorder();
+  private final PerThreadRecorder latency = new PerThreadRecorder();
   private final Recorder writeLatency = Latency.recorder();
   private final LongAdder receivedInWindow = new LongAdder();
   private final LongAdder receivedMeasured = new LongAdder();
@@ -148,7 +148,7 @@ final class FanoutScenario implements Callable<Integer> {
         Thread.sleep(10);
       }
       double seconds = (windowTo - windowFrom) / 1e9;
-      Histogram histogram = latency.getIntervalHistogram();
+      Histogram histogram = latency.intervalHistogram();
       result.put("seconds", Result.round(seconds));
       result.put("updates", measuredUpdates);
       result.put("updates_per_s", Result.round(measuredUpdates / seconds));
@@ -215,7 +215,7 @@ final class FanoutScenario implements Callable<Integer> {
     }
     if (due >= windowFrom && due < windowTo) {
       receivedMeasured.increment();
-      Latency.record(latency, now - due);
+      latency.record(now - due);
     }
   }
 
