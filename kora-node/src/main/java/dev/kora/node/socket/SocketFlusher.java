@@ -1,52 +1,74 @@
 package dev.kora.node.socket;
 
+import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
-import java.util.ArrayList;
-import java.util.List;
+import io.vertx.core.internal.ContextInternal;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Flushes the WebSocket connections written to during one event-loop task, once each, when the task
- * is over: every reply and push written to a connection in that task leaves in one {@code write}
- * syscall. A group commit answering 64 connections costs 64 syscalls instead of one per reply, and a
- * node that is behind sends a connection the pushes of several commits in one syscall (about four
- * per syscall in {@code kora bench fanout}: 1,000 subscribers, 200 commits/s). Waiting longer than
- * the end of the task (a flush at most every 5–20 ms) was tried and saved no CPU there: the natural
- * batching under load already does most of it, and it adds latency when the node is idle.
+ * Flushes the WebSocket connections written to without a flush, once each, when the event-loop task
+ * that wrote them is over: every reply and push written to a connection in between leaves in one
+ * {@code write} syscall. A group commit answering 64 connections costs 64 syscalls instead of one per
+ * reply, and a node that is behind sends a connection the pushes of several commits in one syscall.
  *
- * <p>Confined to the node's event loop, where the connections live: {@link #written} must be called
+ * <p>At most {@value #CONNECTIONS_PER_TURN} connections are flushed per turn; the rest wait for the
+ * next turn, which runs after the event loop has polled its sockets again. A commit pushed to 1,000
+ * subscribers costs 1,000 syscalls (~10 ms on the benchmark machine): flushed in one go, the writer's
+ * next mutation would wait for all of them before it is even read, then its own pushes for all of
+ * them again. In turns, the next mutation is read and committed while the flushes go on, and its
+ * pushes join the connections not yet flushed, so each connection is flushed once per sweep and a
+ * push waits for at most one sweep ({@code kora bench fanout}, docs/benchmarks.md).
+ *
+ * <p>Confined to the node's event loop, where the connections live: {@link #schedule} must be called
  * there.
  */
 public final class SocketFlusher {
 
+  /** Connections flushed per turn before the event loop polls its sockets again. */
+  static final int CONNECTIONS_PER_TURN = 64;
+
   private final Context context;
-  private List<SocketConnection> dirty = new ArrayList<>();
-  private List<SocketConnection> spare = new ArrayList<>();
+  private final EventLoop eventLoop;
+  private final ArrayDeque<SocketConnection> waiting = new ArrayDeque<>();
+  private final Runnable turn = this::flushTurn;
+  private boolean turnScheduled;
 
   /** @param context the node's context, whose event loop runs the connections */
   public SocketFlusher(Context context) {
     this.context = context;
+    this.eventLoop = ((ContextInternal) context).nettyEventLoop();
   }
 
   /**
-   * Schedules a connection's flush at the end of the current task. Called once per connection until
-   * it is flushed: the connection keeps track of whether it waits for one.
+   * Schedules a connection's flush: at the end of the current task, or in a later turn when more than
+   * {@value #CONNECTIONS_PER_TURN} connections wait. Called once per connection until it is flushed:
+   * the connection keeps track of whether it waits for one.
    *
    * @param connection a connection that was written to without a flush
    */
   void schedule(SocketConnection connection) {
-    if (dirty.isEmpty()) {
-      context.runOnContext(v -> flushAll());
+    waiting.add(connection);
+    if (!turnScheduled) {
+      turnScheduled = true;
+      context.runOnContext(v -> flushTurn());
     }
-    dirty.add(connection);
   }
 
-  private void flushAll() {
-    List<SocketConnection> flushing = dirty;
-    dirty = spare;
-    for (SocketConnection connection : flushing) {
+  private void flushTurn() {
+    for (int i = 0; i < CONNECTIONS_PER_TURN; i++) {
+      SocketConnection connection = waiting.poll();
+      if (connection == null) {
+        break;
+      }
       connection.flush();
     }
-    flushing.clear();
-    spare = flushing;
+    if (waiting.isEmpty()) {
+      turnScheduled = false;
+    } else {
+      // A task scheduled with no delay runs after the event loop's next poll of its sockets, unlike
+      // one handed to execute(), which would run before it.
+      eventLoop.schedule(turn, 0, TimeUnit.NANOSECONDS);
+    }
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kora.node.KoraNode;
 import dev.kora.node.TestNodes;
 import dev.kora.node.TestSocket;
+import dev.kora.tree.Path;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -17,6 +18,9 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -136,5 +140,41 @@ class SocketEndpointTest {
           assertTrue(status != null, "closed");
           context.completeNow();
         })));
+  }
+
+  /**
+   * One commit pushed to more connections than {@link SocketFlusher#CONNECTIONS_PER_TURN} is flushed
+   * in several turns; the connections of the later turns get their pushes too, and a second commit
+   * written while the turns go on reaches every connection after the first, in order.
+   */
+  @Test
+  void aPushToMoreConnectionsThanOneFlushTurnReachesThemAllInOrder(Vertx vertx,
+      VertxTestContext context) {
+    int count = 3 * SocketFlusher.CONNECTIONS_PER_TURN + 5;
+    List<Future<TestSocket>> subscribed = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      subscribed.add(TestSocket.connect(vertx, node.actualPort()).compose(client -> client
+          .request("kora.subscribe", new JsonObject().put("feed", new JsonObject()))
+          .map(client)));
+    }
+    Future.all(subscribed).compose(all -> {
+      Future<Long> first = node.merge(Path.of("feed", "n"), "first");
+      Future<Long> second = node.merge(Path.of("feed", "n"), "second");
+      List<Future<List<String>>> received = new ArrayList<>();
+      for (TestSocket client : all.<TestSocket>list()) {
+        received.add(client.nextCast().compose(one -> client.nextCast().map(two -> List.of(
+            one.getJsonObject("body").getJsonObject("merge").getJsonObject("feed").getString("n"),
+            two.getJsonObject("body").getJsonObject("merge").getJsonObject("feed").getString("n")))));
+      }
+      return Future.all(first, second).compose(v -> Future.all(received))
+          .onSuccess(pushes -> context.verify(() -> {
+            for (List<String> values : pushes.<List<String>>list()) {
+              assertEquals(List.of("first", "second"), values);
+            }
+            assertEquals(count, pushes.size());
+          }))
+          .eventually(() -> Future.join(all.<TestSocket>list().stream().map(TestSocket::close)
+              .collect(Collectors.toList())));
+    }).onComplete(context.succeedingThenComplete());
   }
 }
