@@ -46,6 +46,11 @@ final class FanoutScenario implements Callable<Integer> {
           + " WebSocketClient). Default: ${DEFAULT-VALUE}.")
   String client;
 
+  @Option(names = "--timeline", paramLabel = "FILE",
+      description = "Also write one CSV line per update (when due, its latest push, the writer's"
+          + " reply) to FILE, to tell stalls from a steady tail.")
+  java.nio.file.Path timelineFile;
+
   @Option(names = "--client-threads", defaultValue = "0",
       description = "Event-loop threads of the netty client (default: the processors).")
   int clientThreads;
@@ -64,6 +69,7 @@ final class FanoutScenario implements Callable<Integer> {
   private volatile long windowFrom = Long.MAX_VALUE;
   private volatile long windowTo = Long.MAX_VALUE;
   private volatile long[] sentAt;
+  private volatile FanoutTimeline timeline;
 
   @Override
   public Integer call() throws Exception {
@@ -82,6 +88,7 @@ final class FanoutScenario implements Callable<Integer> {
       throw new IllegalArgumentException("too many updates; lower --rate or --duration");
     }
     sentAt = new long[(int) updates];
+    timeline = timelineFile == null ? null : new FanoutTimeline((int) updates);
     try (BenchNode.TempDir temp = new BenchNode.TempDir();
         BenchNode node = BenchNode.start(options, "process", temp);
         Clients sockets = new Clients(subscribers + 1);
@@ -118,7 +125,17 @@ final class FanoutScenario implements Callable<Integer> {
       long period = 1_000_000_000L / rate;
       long measuredUpdates = 0;
       Machine.CpuWindow cpu = new Machine.CpuWindow(node);
-      boolean cpuStarted = false;
+      // The CPU counters are read once before the writes, so that their first use (JMX beans
+      // loaded: tens of ms here) cannot delay the writes due when the window opens, and at the
+      // window's start on a thread of their own, not the writer's.
+      cpu.start();
+      Thread cpuWindowStart = new Thread(() -> {
+        sleepUntilQuietly(windowFrom);
+        cpu.start();
+      }, "kora-bench-cpu-window");
+      cpuWindowStart.setDaemon(true);
+      cpuWindowStart.start();
+      int sent = 0;
       for (int seq = 0; seq < updates; seq++) {
         long due = start + seq * period;
         if (due >= windowTo) {
@@ -130,22 +147,23 @@ final class FanoutScenario implements Callable<Integer> {
         }
         if (due >= windowFrom) {
           measuredUpdates++;
-          if (!cpuStarted) {
-            cpu.start();
-            cpuStarted = true;
-          }
         }
+        sent++;
         sentAt[seq] = System.nanoTime();
         writer.socket().writeTextMessage("{\"type\":\"call\",\"key\":" + seq
             + ",\"action\":\"kora.mutation\",\"body\":{\"merge\":{\"bench\":{\"fanout\":{\"m\":\""
             + seq + ":" + due + "\"}}}}}");
       }
       sleepUntil(windowTo);
+      cpuWindowStart.join();
       cpu.stop();
       long expected = measuredUpdates * subscribers;
       long drainUntil = System.nanoTime() + 10_000_000_000L;
       while (receivedMeasured.sum() < expected && System.nanoTime() < drainUntil) {
         Thread.sleep(10);
+      }
+      if (timeline != null) {
+        timeline.write(timelineFile, start, period, windowFrom, sent);
       }
       double seconds = (windowTo - windowFrom) / 1e9;
       Histogram histogram = latency.intervalHistogram();
@@ -174,6 +192,14 @@ final class FanoutScenario implements Callable<Integer> {
     WriteScenario.sleepUntil(nanoTime);
   }
 
+  private static void sleepUntilQuietly(long nanoTime) {
+    try {
+      sleepUntil(nanoTime);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** A subscriber's message through the netty client: the same checks as {@link #onSubscriberText}. */
   private void onSubscriberBytes(ByteBuf message, long now, CountDownLatch subscribed) {
     if (!startsWith(message, CAST)) {
@@ -187,7 +213,8 @@ final class FanoutScenario implements Callable<Integer> {
     if (at < 0) {
       return;
     }
-    int from = message.indexOf(at + FIELD.readableBytes(), message.writerIndex(), (byte) ':') + 1;
+    int seqFrom = at + FIELD.readableBytes();
+    int from = message.indexOf(seqFrom, message.writerIndex(), (byte) ':') + 1;
     long due = 0;
     for (int i = from; i < message.writerIndex(); i++) {
       byte digit = message.getByte(i);
@@ -195,6 +222,13 @@ final class FanoutScenario implements Callable<Integer> {
         break;
       }
       due = due * 10 + (digit - '0');
+    }
+    if (timeline != null) {
+      int seq = 0;
+      for (int i = seqFrom; i < from - 1; i++) {
+        seq = seq * 10 + (message.getByte(i) - '0');
+      }
+      timeline.push(seq, now - due);
     }
     received(due, now);
   }
@@ -236,7 +270,11 @@ final class FanoutScenario implements Callable<Integer> {
     }
     int colon = text.indexOf(':', at + 5);
     int end = text.indexOf('"', colon);
-    received(Long.parseLong(text, colon + 1, end, 10), now);
+    long due = Long.parseLong(text, colon + 1, end, 10);
+    if (timeline != null) {
+      timeline.push(Integer.parseInt(text, at + 5, colon, 10), now - due);
+    }
+    received(due, now);
   }
 
   private void onWriterText(String text) {
@@ -255,6 +293,9 @@ final class FanoutScenario implements Callable<Integer> {
     int seq = Integer.parseInt(text, at, end, 10);
     if (sentAt[seq] >= windowFrom && sentAt[seq] < windowTo) {
       Latency.record(writeLatency, now - sentAt[seq]);
+    }
+    if (timeline != null) {
+      timeline.reply(seq, now - sentAt[seq]);
     }
   }
 

@@ -55,22 +55,44 @@ class ScenarioSmokeTest {
   }
 
   @Test
-  void fanout() {
-    JsonObject json = run("fanout", "--subscribers", "5", "--rate", "20");
+  void fanout(@TempDir Path temp) throws Exception {
+    Path timeline = temp.resolve("timeline.csv");
+    JsonObject json = run("fanout", "--subscribers", "5", "--rate", "20",
+        "--timeline", timeline.toString());
     assertFields(json, "pushes_per_s", "p50_ms", "p99_ms", "max_ms", "seconds", "pushes_missing");
     assertEquals("netty", json.getString("client"));
     assertFields(json, "client_transport");
     assertEquals(0L, json.getLong("errors"));
     assertEquals(0L, json.getLong("pushes_missing"), "every push of the window arrived");
     assertTrue(json.getLong("updates") > 0);
+    assertTimeline(timeline, json.getLong("updates"));
   }
 
   @Test
-  void fanoutWithVertxClients() {
-    JsonObject json = run("fanout", "--subscribers", "5", "--rate", "20", "--client", "vertx");
+  void fanoutWithVertxClients(@TempDir Path temp) throws Exception {
+    Path timeline = temp.resolve("timeline.csv");
+    JsonObject json = run("fanout", "--subscribers", "5", "--rate", "20", "--client", "vertx",
+        "--timeline", timeline.toString());
     assertEquals("vertx", json.getString("client"));
     assertEquals(0L, json.getLong("errors"));
     assertEquals(0L, json.getLong("pushes_missing"), "every push of the window arrived");
+    assertTimeline(timeline, json.getLong("updates"));
+  }
+
+  /** Every update of the window has a line with its latest push and the writer's reply. */
+  private static void assertTimeline(Path timeline, long measured) throws Exception {
+    java.util.List<String> lines = Files.readAllLines(timeline);
+    assertEquals("update,due_ms,worst_push_us,reply_us", lines.get(0));
+    long inWindow = 0;
+    for (String line : lines.subList(1, lines.size())) {
+      String[] columns = line.split(",");
+      if (Long.parseLong(columns[1]) >= 0) {
+        inWindow++;
+        assertTrue(Long.parseLong(columns[2]) > 0, "a push of " + line);
+        assertTrue(Long.parseLong(columns[3]) > 0, "the reply of " + line);
+      }
+    }
+    assertEquals(measured, inWindow, "one line per update of the window");
   }
 
   @Test
