@@ -97,6 +97,28 @@ final class Machine {
     }
   }
 
+  /**
+   * @return the machine's CPU time so far from the {@code cpu} line of /proc/stat, in clock ticks:
+   *     {all, idle (idle + iowait), steal}, or null when not readable. Steal is time the hypervisor
+   *     gave another guest while this one had work: on a shared VM it is CPU the run did not get.
+   */
+  static long[] machineTicks() {
+    try {
+      String line = Files.readAllLines(Paths.get("/proc/stat")).get(0);
+      String[] fields = line.trim().split("\\s+");
+      long all = 0;
+      // user nice system idle iowait irq softirq steal (guest time is already counted in user)
+      for (int i = 1; i <= 8 && i < fields.length; i++) {
+        all += Long.parseLong(fields[i]);
+      }
+      long idle = Long.parseLong(fields[4]) + Long.parseLong(fields[5]);
+      long steal = fields.length > 8 ? Long.parseLong(fields[8]) : 0;
+      return new long[] {all, idle, steal};
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   /** Samples the CPU time of the node and of this JVM at the start and end of a measured window. */
   static final class CpuWindow {
     private final BenchNode node;
@@ -106,6 +128,8 @@ final class Machine {
     private long selfEnd;
     private long[] nodeTicksStart;
     private long[] nodeTicksEnd;
+    private long[] machineStart;
+    private long[] machineEnd;
 
     CpuWindow(BenchNode node) {
       this.node = node;
@@ -115,17 +139,22 @@ final class Machine {
       nodeTicksStart = node.pid() > 0 ? userSystemTicks(node.pid()) : null;
       nodeStart = node.cpuNanos();
       selfStart = processCpuNanos();
+      machineStart = machineTicks();
     }
 
     void stop() {
       nodeTicksEnd = node.pid() > 0 ? userSystemTicks(node.pid()) : null;
       nodeEnd = node.cpuNanos();
       selfEnd = processCpuNanos();
+      machineEnd = machineTicks();
     }
 
     /**
      * Puts {@code cpu_us_per_op_node} (a child node alone) and {@code cpu_us_per_op_this_jvm} (the
-     * load tool, plus the node when it runs in this JVM), and the cores they kept busy.
+     * load tool, plus the node when it runs in this JVM), the cores they kept busy, and the
+     * machine's {@code cpu_idle_share} and {@code cpu_steal_share} (fractions of all its CPU time
+     * in the window: steal is what the hypervisor took for other guests, so figures from runs with
+     * much of it are not comparable with others).
      */
     void put(Result result, double ops, double seconds) {
       if (node.cpuIsNodeOnly() && nodeStart >= 0 && nodeEnd >= 0) {
@@ -136,6 +165,11 @@ final class Machine {
           long system = nodeTicksEnd[1] - nodeTicksStart[1];
           result.put("cpu_kernel_share_node", Result.round(system / (double) Math.max(1, user + system)));
         }
+      }
+      if (machineStart != null && machineEnd != null && machineEnd[0] > machineStart[0]) {
+        double all = machineEnd[0] - machineStart[0];
+        result.put("cpu_idle_share", Result.round((machineEnd[1] - machineStart[1]) / all));
+        result.put("cpu_steal_share", Result.round((machineEnd[2] - machineStart[2]) / all));
       }
       if (selfStart >= 0 && selfEnd >= 0) {
         result.put("cpu_us_per_op_this_jvm", Result.round((selfEnd - selfStart) / 1e3 / ops));

@@ -59,7 +59,8 @@ class ScenarioSmokeTest {
     Path timeline = temp.resolve("timeline.csv");
     JsonObject json = run("fanout", "--subscribers", "5", "--rate", "20",
         "--timeline", timeline.toString());
-    assertFields(json, "pushes_per_s", "p50_ms", "p99_ms", "max_ms", "seconds", "pushes_missing");
+    assertFields(json, "pushes_per_s", "p50_ms", "p99_ms", "max_ms", "seconds", "pushes_missing",
+        "cpu_steal_share", "cpu_idle_share");
     assertEquals("netty", json.getString("client"));
     assertFields(json, "client_transport");
     assertEquals(0L, json.getLong("errors"));
