@@ -5,7 +5,9 @@ import picocli.CommandLine.Option;
 /** Options every scenario shares: timing, output and which node to drive. */
 final class BenchOptions {
 
-  @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "5",
+  // 10 s: on two cores shared with the load tool, the node's JIT compiler still took 16-18 % of its
+  // CPU in a window that began 5 s in (async-profiler), and fan-out cost 6 % more CPU per push.
+  @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "10",
       description = "Warm-up before measuring, not counted (default: ${DEFAULT-VALUE} s).")
   double warmupSeconds;
 
