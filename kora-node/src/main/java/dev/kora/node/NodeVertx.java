@@ -17,9 +17,9 @@ import io.vertx.core.VertxOptions;
  * system property {@value #RECYCLER_PROPERTY} was given: each socket write takes an outbound-buffer
  * entry and a buffer duplicate from them, and on the benchmark machine the pools' thread-safe
  * queues and atomic claims cost more than allocating the two small objects (the node's Java time
- * per push fell by a fifth, fan-out p99 47 → 37 ms over 6 alternating pairs of runs). This only
- * takes effect when Netty has not been used in the JVM before. An application embedding a node
- * chooses its own Vert.x options and Netty settings.
+ * per push fell by a fifth; fan-out p99 47 → 37 ms at the median of 7 alternating pairs of runs,
+ * better in 6). This only takes effect when Netty has not been used in the JVM before. An
+ * application embedding a node chooses its own Vert.x options and Netty settings.
  */
 public final class NodeVertx {
 
