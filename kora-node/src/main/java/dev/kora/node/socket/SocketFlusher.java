@@ -28,7 +28,6 @@ public final class SocketFlusher {
   /** Connections flushed per turn before the event loop polls its sockets again. */
   static final int CONNECTIONS_PER_TURN = 64;
 
-  private final Context context;
   private final EventLoop eventLoop;
   private final ArrayDeque<SocketConnection> waiting = new ArrayDeque<>();
   private final Runnable turn = this::flushTurn;
@@ -36,7 +35,6 @@ public final class SocketFlusher {
 
   /** @param context the node's context, whose event loop runs the connections */
   public SocketFlusher(Context context) {
-    this.context = context;
     this.eventLoop = ((ContextInternal) context).nettyEventLoop();
   }
 
@@ -51,7 +49,7 @@ public final class SocketFlusher {
     waiting.add(connection);
     if (!turnScheduled) {
       turnScheduled = true;
-      context.runOnContext(v -> flushTurn());
+      eventLoop.execute(turn);
     }
   }
 
@@ -67,7 +65,8 @@ public final class SocketFlusher {
       turnScheduled = false;
     } else {
       // A task scheduled with no delay runs after the event loop's next poll of its sockets, unlike
-      // one handed to execute(), which would run before it.
+      // one handed to execute() (as the first turn is, to end with the task that wrote), which
+      // would run before it.
       eventLoop.schedule(turn, 0, TimeUnit.NANOSECONDS);
     }
   }
