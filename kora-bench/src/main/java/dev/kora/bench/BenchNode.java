@@ -173,7 +173,7 @@ abstract class BenchNode implements AutoCloseable {
 
     @Override
     String mode() {
-      return "in-process, " + (vertx.isNativeTransportEnabled() ? "epoll" : "nio") + " transport";
+      return "in-process, " + NodeMain.transport(vertx) + " transport";
     }
 
     @Override

@@ -19,7 +19,12 @@ final class Latency {
 
   /** Records a latency, clamped into the histogram's range. */
   static void record(Recorder recorder, long nanos) {
-    recorder.recordValue(Math.max(1, Math.min(HIGHEST_NANOS, nanos)));
+    recorder.recordValue(clamp(nanos));
+  }
+
+  /** @return a latency in ns within the histograms' range: 1 ns to {@link #HIGHEST_NANOS} */
+  static long clamp(long nanos) {
+    return Math.max(1, Math.min(HIGHEST_NANOS, nanos));
   }
 
   /**

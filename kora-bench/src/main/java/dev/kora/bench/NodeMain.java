@@ -31,6 +31,11 @@ public final class NodeMain {
     return Vertx.vertx(NodeVertx.options().setPreferNativeTransport(!nio));
   }
 
+  /** @return {@code epoll} or {@code nio}: the transport a node's Vert.x instance runs on */
+  static String transport(Vertx vertx) {
+    return vertx.isNativeTransportEnabled() ? "epoll" : "nio";
+  }
+
   public static void main(String[] args) throws Exception {
     System.setProperty("vertx.disableDnsResolver", "true");
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -46,8 +51,7 @@ public final class NodeMain {
       System.exit(1);
       return;
     }
-    out.println("ready " + node.actualPort() + " " + (vertx.isNativeTransportEnabled() ? "epoll"
-        : "nio") + " " + node.store().describe());
+    out.println("ready " + node.actualPort() + " " + transport(vertx) + " " + node.store().describe());
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
     while ((line = in.readLine()) != null) {

@@ -23,7 +23,7 @@ final class PerThreadRecorder {
 
   /** Records a latency in ns from the calling thread, clamped into the histogram's range. */
   void record(long nanos) {
-    own.get().recordValue(Math.max(1, Math.min(Latency.HIGHEST_NANOS, nanos)));
+    own.get().recordValue(Latency.clamp(nanos));
   }
 
   /** @return what every thread recorded since the last call, merged; from any thread */
