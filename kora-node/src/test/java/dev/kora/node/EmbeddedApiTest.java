@@ -1,5 +1,8 @@
 package dev.kora.node;
 
+import dev.kora.node.eventbus.CommittedChange;
+import dev.kora.node.eventbus.KoraAddresses;
+import dev.kora.protocol.KoraReplyException;
 import static dev.kora.node.TestJson.assertJson;
 import static dev.kora.node.TestJson.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -262,17 +265,18 @@ class EmbeddedApiTest {
         })
         .<JsonObject>transform(result -> {
           assertTrue(result.failed(), "a bad key fails");
-          ReplyException e = assertInstanceOf(ReplyException.class, result.cause());
-          assertEquals(400, e.failureCode());
-          assertTrue(e.getMessage().startsWith("invalid_key: "), e.getMessage());
+          KoraReplyException e = assertInstanceOf(KoraReplyException.class, result.cause());
+          assertEquals("invalid_key", e.code(), "the code as a field");
+          assertEquals(400, e.failureCode(), "the code's HTTP status");
+          assertTrue(e.getMessage().contains("c/d"), e.getMessage());
           return vertx.eventBus().<JsonObject>request(KoraAddresses.QUERY,
               json("{'bus':{'limit':-1}}")).map(reply -> reply.body());
         })
         .transform(result -> {
           assertTrue(result.failed(), "a bad query fails");
-          ReplyException e = assertInstanceOf(ReplyException.class, result.cause());
+          KoraReplyException e = assertInstanceOf(KoraReplyException.class, result.cause());
+          assertEquals("invalid_query", e.code());
           assertEquals(400, e.failureCode());
-          assertTrue(e.getMessage().startsWith("invalid_query: "), e.getMessage());
           return vertx.eventBus().<JsonObject>request(KoraAddresses.QUERY, json("{'bus':{}}"));
         })
         .map(reply -> {
@@ -292,9 +296,11 @@ class EmbeddedApiTest {
       for (Object body : new Object[] {null, "text"}) {
         requests.add(vertx.eventBus().request(address, body, quick).transform(result -> {
           assertTrue(result.failed(), address + " with " + body);
-          ReplyException e = assertInstanceOf(ReplyException.class, result.cause());
+          KoraReplyException e = assertInstanceOf(KoraReplyException.class, result.cause());
           assertEquals(400, e.failureCode(), () -> address + " with " + body + ": "
               + e.failureType() + " " + e.getMessage());
+          assertEquals(address.equals(KoraAddresses.MUTATE) ? "invalid_mutation" : "invalid_query",
+              e.code());
           return Future.succeededFuture();
         }));
       }

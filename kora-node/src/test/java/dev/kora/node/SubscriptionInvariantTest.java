@@ -1,5 +1,7 @@
 package dev.kora.node;
 
+import dev.kora.node.eventbus.CommittedChange;
+import dev.kora.node.eventbus.KoraAddresses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

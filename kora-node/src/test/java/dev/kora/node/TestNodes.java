@@ -49,6 +49,6 @@ public final class TestNodes {
 
   /** @return the number of (path, subscriber) subscriptions; call on the node's context */
   public static int subscriptionCount(KoraNode node) {
-    return node.registry().size();
+    return node.coreForTests().registry().size();
   }
 }

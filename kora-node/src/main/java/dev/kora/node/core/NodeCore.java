@@ -1,0 +1,95 @@
+package dev.kora.node.core;
+
+import dev.kora.interceptors.Session;
+import dev.kora.tree.Mutation;
+import dev.kora.tree.Path;
+import dev.kora.tree.Query;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What a transport (WebSocket, REST/SSE, the event bus) needs of a node, and nothing more: write, read,
+ * subscribe, and call an action by name. Transports translate their wire to these calls and the
+ * answers back; the node behind them orders writes, runs interceptors and the reserved-path rule, and
+ * pushes committed changes to {@link Subscriber}s.
+ *
+ * <p>Threading: every method may be called from any thread and never blocks; futures complete on the
+ * caller's context when it has one (another verticle's), else on the node's. Transports run on the
+ * node's {@link #context()}, where calls take no hop.
+ */
+public interface NodeCore {
+
+  /** @return the node's context: its event loop runs every connection, write and push */
+  Context context();
+
+  /**
+   * Writes a mutation on behalf of a session: the reserved-path rule and the interceptors first
+   * (validate, before, effects), then one durable commit (grouped with concurrent ones), then
+   * {@code afterMutation} and the effect jobs. A client session's mutations commit in the order it
+   * sent them.
+   *
+   * @param mutation the mutation, e.g. {@code {"merge": {"todos": {"t1": {"done": true}}}}}
+   * @param session who writes
+   * @return the version once durable; fails with {@code denied}, an interceptor's code,
+   *     {@code interceptor_failed}, {@code store_unavailable} or {@code closed}
+   */
+  Future<Long> mutate(Mutation mutation, Session session);
+
+  /**
+   * Answers a query; entries with {@code subscribe} are read but not subscribed.
+   *
+   * @param query e.g. {@code {"todos": {"limit": 10}}}
+   * @param session who reads; a client session cannot read reserved paths
+   * @return the data as a mutation in wire form: {@code {"merge": {...}, "delete": {...}}}, the merge
+   *     from the root, a delete of {@code 1} at each whole queried path
+   */
+  Future<JsonObject> read(Query query, Session session);
+
+  /**
+   * Subscribes to the paths of a query whose options say {@code subscribe} and reads every path of
+   * it, between two commits: the answer reflects exactly the commits before it, and every later one
+   * that touches the paths reaches the subscriber as a push (no gap, no overlap).
+   *
+   * @param query the paths
+   * @param subscriber who receives the pushes
+   * @return the answer in wire form, as {@link #read}
+   */
+  Future<JsonObject> subscribe(Query query, Subscriber subscriber);
+
+  /**
+   * Removes subscriptions, once per path given (a path subscribed twice needs two removals).
+   *
+   * @param paths subscribed paths
+   * @param subscriber the subscriber
+   */
+  void unsubscribe(Iterable<Path> paths, Subscriber subscriber);
+
+  /**
+   * Runs an action by name: a built-in one ({@code kora.query}, {@code riptide.mutation}, ...) or an
+   * application's ({@code todo.login}). Call on the node's context.
+   *
+   * @param action the action name from the frame
+   * @param body the frame's body
+   * @param connection who calls
+   * @return the reply body; fails with {@code unknown_action}, the action's own codes, or
+   *     {@code interceptor_failed} when an application handler threw
+   */
+  Future<Object> call(String action, Object body, Connection connection);
+
+  /**
+   * Tells the application's action handlers that a client connection opened. Call on the node's
+   * context.
+   *
+   * @param session its session
+   */
+  void connected(Session session);
+
+  /**
+   * Tells the application's action handlers that a client connection closed. Call on the node's
+   * context.
+   *
+   * @param session its session
+   */
+  void disconnected(Session session);
+}

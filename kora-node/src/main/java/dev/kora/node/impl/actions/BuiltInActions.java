@@ -1,0 +1,79 @@
+package dev.kora.node.impl.actions;
+
+import dev.kora.node.core.Connection;
+import dev.kora.protocol.Action;
+import dev.kora.protocol.Dialect;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.Mutation;
+import dev.kora.tree.Query;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The built-in actions ({@link Action}) as ordinary entries of the {@link ActionTable}, each under its
+ * {@code kora.} and {@code riptide.} name (docs/protocol.md):
+ *
+ * <ul>
+ *   <li>{@code ping}: answers the node's clock, ms since the epoch;</li>
+ *   <li>{@code mutation}: body {@code {"merge": {...}, "delete": {...}}}; answers {@code "ok"} once
+ *       durable;</li>
+ *   <li>{@code query}: body {@code {"todos": {"limit": 10, "subscribe": true}}}; answers the data and
+ *       subscribes the entries that say so (where the transport can push);</li>
+ *   <li>{@code subscribe}: reads and subscribes every entry;</li>
+ *   <li>{@code unsubscribe}: removes the connection's subscriptions to the paths; answers {@code "ok"}.</li>
+ * </ul>
+ *
+ * <p>A subscribing call sets the dialect of the connection's pushes ({@code riptide.mutation} or
+ * {@code kora.mutation} casts).
+ */
+public final class BuiltInActions {
+
+  private BuiltInActions() {
+  }
+
+  /** @param table where to register them, before any application handler */
+  public static void register(ActionTable table) {
+    for (Dialect dialect : Dialect.values()) {
+      table.builtIn(Action.PING.wireName(dialect),
+          (body, connection) -> Future.succeededFuture(System.currentTimeMillis()));
+      table.builtIn(Action.MUTATION.wireName(dialect), (body, connection) -> connection.node()
+          .mutate(Mutation.fromJson(object(body, ErrorCode.INVALID_MUTATION, "mutation")),
+              connection.session())
+          .map("ok"));
+      table.builtIn(Action.QUERY.wireName(dialect),
+          (body, connection) -> query(body, connection, dialect));
+      table.builtIn(Action.SUBSCRIBE.wireName(dialect), (body, connection) -> {
+        Query query = Query.fromJson(object(body, ErrorCode.INVALID_QUERY, "query")).subscribing();
+        if (!connection.canSubscribe()) {
+          throw new KoraException(ErrorCode.INVALID_MESSAGE, "this transport cannot receive pushes");
+        }
+        return connection.subscribe(query, dialect).map(answer -> answer);
+      });
+      table.builtIn(Action.UNSUBSCRIBE.wireName(dialect), (body, connection) -> {
+        connection.unsubscribe(Query.fromJson(object(body, ErrorCode.INVALID_QUERY, "query")));
+        return Future.succeededFuture("ok");
+      });
+    }
+  }
+
+  private static Future<Object> query(Object body, Connection connection, Dialect dialect) {
+    Query query = Query.fromJson(object(body, ErrorCode.INVALID_QUERY, "query"));
+    if (connection.canSubscribe()
+        && query.entries().stream().anyMatch(entry -> entry.options().subscribe())) {
+      return connection.subscribe(query, dialect).map(answer -> answer);
+    }
+    return connection.node().read(query, connection.session()).map(answer -> answer);
+  }
+
+  /** A missing body reads as {@code {}}; any other body that is not an object is refused. */
+  private static JsonObject object(Object body, String code, String what) {
+    if (body instanceof JsonObject) {
+      return (JsonObject) body;
+    }
+    if (body == null) {
+      return new JsonObject();
+    }
+    throw new KoraException(code, "the body of a " + what + " must be a JSON object");
+  }
+}

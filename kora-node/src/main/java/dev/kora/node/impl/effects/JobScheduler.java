@@ -1,0 +1,197 @@
+package dev.kora.node.impl.effects;
+
+import dev.kora.interceptors.Effect;
+import dev.kora.interceptors.EffectHandler;
+import dev.kora.node.core.ReservedPaths;
+import dev.kora.node.spi.JobLeases;
+import dev.kora.tree.Mutation;
+import dev.kora.tree.Path;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * Durable effect jobs. A job lives in the tree at {@code kora:jobs/<id>} as
+ * {@code {"name": "notify", "args": "<JSON text>", "state": "pending", "attempts": 0, "created": ms}},
+ * written in the same transaction as the mutation that caused it. After commit (and for every pending
+ * job when the node starts) the scheduler runs it through the {@link EffectHandler} of its name: on
+ * success the job is deleted; on failure it is retried after {@code backoff * 2^(attempts-1)} ms (at most
+ * 10 minutes) until {@code maxAttempts}, then kept with {@code "state": "failed"} and
+ * {@code "last_error"}. Jobs therefore run at least once, also across crashes. A job whose handler is
+ * not loaded stays pending (with a warning) until a node that has it starts. A job runs only while
+ * this node holds its lease ({@link JobLeases}: always, on a single node). Runs on the node's
+ * context.
+ */
+public final class JobScheduler {
+
+  /** The reserved subtree holding jobs. */
+  public static final Path JOBS = ReservedPaths.path("jobs");
+
+  private static final System.Logger LOG = System.getLogger(JobScheduler.class.getName());
+  private static final long MAX_BACKOFF_MS = 600_000;
+
+  private final Vertx vertx;
+  private final Map<String, EffectHandler> handlers;
+  private final Function<Mutation, Future<Long>> writer;
+  private final int maxAttempts;
+  private final long backoffMs;
+  private final JobLeases leases;
+  private boolean stopped;
+
+  /** A job to run once its write is durable. */
+  public record Job(String id, String name, JsonObject args, int attempts) {
+  }
+
+  /**
+   * @param vertx for timers
+   * @param handlers effect handlers by name
+   * @param writer writes the job bookkeeping through the node as internal mutations
+   * @param maxAttempts most tries
+   * @param backoffMs first retry delay
+   * @param leases who may run a job now
+   */
+  public JobScheduler(Vertx vertx, Map<String, EffectHandler> handlers,
+      Function<Mutation, Future<Long>> writer, int maxAttempts, long backoffMs, JobLeases leases) {
+    this.leases = leases;
+    this.vertx = vertx;
+    this.handlers = handlers;
+    this.writer = writer;
+    this.maxAttempts = maxAttempts;
+    this.backoffMs = backoffMs;
+  }
+
+  /**
+   * @param effects effects decided for a mutation
+   * @return the jobs, with fresh ids
+   */
+  public List<Job> jobs(List<Effect> effects) {
+    List<Job> jobs = new ArrayList<>();
+    for (Effect effect : effects) {
+      String id = String.format("%013d-%s", System.currentTimeMillis(),
+          UUID.randomUUID().toString().substring(0, 8));
+      jobs.add(new Job(id, effect.name(), effect.args(), 0));
+    }
+    return jobs;
+  }
+
+  /**
+   * @param jobs jobs to store
+   * @return the mutation that stores them under {@code kora:jobs}
+   */
+  public Mutation store(List<Job> jobs) {
+    JsonObject all = new JsonObject();
+    for (Job job : jobs) {
+      all.put(job.id(), new JsonObject().put("name", job.name()).put("args", job.args().encode())
+          .put("state", "pending").put("attempts", 0)
+          .put("created", System.currentTimeMillis()));
+    }
+    return Mutation.merge(JOBS, all);
+  }
+
+  /** @param jobs jobs whose write is durable: run them now */
+  public void start(List<Job> jobs) {
+    for (Job job : jobs) {
+      run(job);
+    }
+  }
+
+  /**
+   * Runs every pending job found in the tree (after a restart).
+   *
+   * @param stored the value at {@code kora:jobs}, or null
+   * @return how many jobs were started
+   */
+  public int recover(Object stored) {
+    if (!(stored instanceof JsonObject)) {
+      return 0;
+    }
+    int started = 0;
+    for (Map.Entry<String, Object> entry : (JsonObject) stored) {
+      if (!(entry.getValue() instanceof JsonObject job)) {
+        continue;
+      }
+      if (!"pending".equals(job.getString("state"))) {
+        continue;
+      }
+      JsonObject args;
+      try {
+        args = new JsonObject(job.getString("args", "{}"));
+      } catch (RuntimeException e) {
+        args = new JsonObject();
+      }
+      run(new Job(entry.getKey(), job.getString("name"), args,
+          job.getInteger("attempts", 0)));
+      started++;
+    }
+    return started;
+  }
+
+  /** Stops starting and retrying jobs; what is stored stays for the next start. */
+  public void stop() {
+    stopped = true;
+  }
+
+  private void run(Job job) {
+    if (stopped) {
+      return;
+    }
+    leases.acquire(job.id()).onComplete(granted -> {
+      if (granted.succeeded() && granted.result()) {
+        runLeased(job);
+      }
+    });
+  }
+
+  /** Runs a job whose lease this node holds, and gives the lease back once the outcome is stored. */
+  private void runLeased(Job job) {
+    if (stopped) {
+      leases.release(job.id());
+      return;
+    }
+    EffectHandler handler = handlers.get(job.name());
+    if (handler == null) {
+      // Perhaps the plugin that runs it is not loaded this time: keep the job for a later start.
+      LOG.log(System.Logger.Level.WARNING, "no effect handler named '" + job.name() + "' for job "
+          + job.id() + "; it stays pending until a node with that handler starts");
+      leases.release(job.id());
+      return;
+    }
+    int attempt = job.attempts() + 1;
+    Future<Void> outcome;
+    try {
+      outcome = handler.run(job.args().copy(), attempt);
+    } catch (RuntimeException e) {
+      outcome = Future.failedFuture(e);
+    }
+    Path path = JOBS.child(job.id());
+    outcome.onComplete(result -> {
+      if (result.succeeded()) {
+        writer.apply(Mutation.delete(path)).onComplete(v -> leases.release(job.id()));
+        return;
+      }
+      String error = String.valueOf(result.cause().getMessage());
+      if (attempt >= maxAttempts) {
+        LOG.log(System.Logger.Level.WARNING, "job " + job.id() + " (" + job.name()
+            + ") failed for good after " + attempt + " attempts: " + error);
+        writer.apply(Mutation.merge(path, new JsonObject().put("state", "failed")
+            .put("attempts", attempt).put("last_error", error)))
+            .onComplete(v -> leases.release(job.id()));
+        return;
+      }
+      long delay = Math.min(MAX_BACKOFF_MS, backoffMs << Math.min(30, attempt - 1));
+      writer.apply(Mutation.merge(path, new JsonObject().put("attempts", attempt)
+          .put("last_error", error).put("next_at", System.currentTimeMillis() + delay)))
+          .onComplete(v -> {
+            leases.release(job.id());
+            if (!stopped) {
+              vertx.setTimer(delay, id -> run(new Job(job.id(), job.name(), job.args(), attempt)));
+            }
+          });
+    });
+  }
+}

@@ -1,0 +1,157 @@
+package dev.kora.node.impl.socket;
+
+import dev.kora.interceptors.Session;
+import dev.kora.node.core.CommittedPart;
+import dev.kora.node.core.Connection;
+import dev.kora.node.core.Subscriber;
+import dev.kora.protocol.Errors;
+import dev.kora.protocol.Frame;
+import dev.kora.protocol.FrameCodec;
+import dev.kora.protocol.FrameException;
+import dev.kora.tree.ErrorCode;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
+import io.vertx.core.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client connected to {@code /socket}: reads frames ({@link FrameCodec}), hands each call or cast
+ * to the node's actions ({@link dev.kora.node.core.NodeCore#call}), answers calls with replies or error frames, and
+ * writes the pushes of its subscriptions. The WebSocket transport only: what an action does is the
+ * node's business. Runs on the node's context; a bad frame gets an error and never closes the
+ * connection.
+ */
+final class SocketConnection implements Subscriber {
+
+  private static final System.Logger LOG = System.getLogger(SocketConnection.class.getName());
+  private static final AtomicLong IDS = new AtomicLong();
+
+  private final SocketEndpoint endpoint;
+  /** Where frames are written: the connection's handler context, on the node's event loop. */
+  private final ChannelHandlerContext channel;
+  /**
+   * Where whole frames are written: the context of Netty's WebSocket frame encoder, so that they go
+   * straight to the socket's outbound buffer past the encoder, which would only pass them on (one
+   * handler less to touch per push); the connection's own context if there is no encoder.
+   */
+  private final ChannelHandlerContext frameOutput;
+  private final Connection connection;
+  private boolean flushPending;
+  private boolean closed;
+
+  /**
+   * @param endpoint the node's endpoint: the node, the limits, the flusher, the shared pushes
+   * @param channel the context of the connection's handler in its Netty pipeline, after the
+   *     WebSocket handshake; frames written there pass the WebSocket encoder unchanged
+   */
+  SocketConnection(SocketEndpoint endpoint, ChannelHandlerContext channel) {
+    this.endpoint = endpoint;
+    this.channel = channel;
+    ChannelHandlerContext encoder = channel.pipeline().context(WebSocketFrameEncoder.class);
+    this.frameOutput = encoder == null ? channel : encoder;
+    this.connection = new Connection(endpoint.node(), Session.client("c" + IDS.incrementAndGet()),
+        this);
+    endpoint.node().connected(connection.session());
+  }
+
+  /**
+   * @param maxFrameBytes the node's message limit
+   * @return the largest WebSocket frame and message the node's server takes and sends: twice the
+   *     limit, so that messages up to twice the limit reach the connection, which answers them with
+   *     {@code too_large}; beyond that the WebSocket layer closes the connection (status 1009)
+   */
+  static int transportLimit(int maxFrameBytes) {
+    return (int) Math.min(Integer.MAX_VALUE - 8, 2L * maxFrameBytes);
+  }
+
+  @Override
+  public Session session() {
+    return connection.session();
+  }
+
+  /** Answers a binary message: the protocol is JSON text. */
+  void onBinary() {
+    send(new Frame.Error(null, ErrorCode.INVALID_MESSAGE,
+        "binary frames are not supported; send JSON text frames"));
+  }
+
+  /** Handles one whole text message (a frame of the protocol). */
+  void onText(String text) {
+    Frame frame;
+    try {
+      frame = FrameCodec.decodeRequest(text, endpoint.maxFrameBytes());
+    } catch (FrameException e) {
+      send(e.toFrame());
+      return;
+    }
+    if (frame instanceof Frame.Cast cast) {
+      endpoint.node().call(cast.action(), cast.body(), connection);
+      return;
+    }
+    Frame.Call call = (Frame.Call) frame;
+    Future<Object> result = endpoint.node().call(call.action(), call.body(), connection);
+    result.onComplete(done -> send(done.succeeded() ? new Frame.Reply(call.key(), done.result())
+        : Errors.frame(call.key(), done.cause())));
+  }
+
+  @Override
+  public void push(CommittedPart part) {
+    if (!closed) {
+      write(endpoint.pushFrames().frame(part, connection.dialect()));
+    }
+  }
+
+  /**
+   * Writes a frame. Replies and pushes both go straight to the Netty channel, past Vert.x's outbound
+   * queue, so they leave in the order written: a subscribe reply always before the pushes that
+   * follow it. They are flushed by the {@link SocketFlusher} at the end of the task.
+   */
+  private void send(Frame frame) {
+    if (closed) {
+      return;
+    }
+    write(WebSocketFrames.text(channel.alloc(), FrameCodec.encode(frame),
+        transportLimit(endpoint.maxFrameBytes())));
+  }
+
+  /** @param frame a whole WebSocket frame, header included; released once written */
+  private void write(ByteBuf frame) {
+    ChannelOutboundBuffer backlog = channel.channel().unsafe().outboundBuffer();
+    long maxBacklogBytes = endpoint.maxBacklogBytes();
+    if (backlog != null && backlog.totalPendingWriteBytes() > maxBacklogBytes) {
+      // The client reads slower than it is sent to: drop it rather than buffer without bound.
+      frame.release();
+      LOG.log(System.Logger.Level.WARNING, "closing connection " + session().connectionId() + ": "
+          + backlog.totalPendingWriteBytes() + " bytes wait to be sent, over maxBacklogBytes "
+          + maxBacklogBytes);
+      channel.close();
+      closed();
+      return;
+    }
+    frameOutput.write(frame, frameOutput.voidPromise());
+    if (!flushPending) {
+      flushPending = true;
+      endpoint.flusher().schedule(this);
+    }
+  }
+
+  /** Flushes what was written since the last flush; called by the {@link SocketFlusher}. */
+  void flush() {
+    if (flushPending) {
+      flushPending = false;
+      channel.flush();
+    }
+  }
+
+  /** Called once the connection is closed: drops its subscriptions and tells the handlers. */
+  void closed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    connection.close();
+    endpoint.node().disconnected(connection.session());
+  }
+}

@@ -1,0 +1,63 @@
+package dev.kora.node.impl.socket;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+
+/**
+ * Encodes a text message as the bytes of server-to-client WebSocket frames (RFC 6455, section 5.2:
+ * unmasked, FIN and opcode, then a 7-bit, 16-bit or 64-bit payload length), so that one push can be
+ * encoded once and the same bytes written to every subscribed connection. A message longer than
+ * {@code maxFrameBytes} is sent as a text frame followed by continuation frames, as Vert.x does.
+ */
+final class WebSocketFrames {
+
+  private static final int FIN = 0x80;
+  private static final int TEXT = 0x1;
+  private static final int CONTINUATION = 0x0;
+
+  private WebSocketFrames() {
+  }
+
+  /**
+   * @param allocator where the buffer comes from
+   * @param message the message
+   * @param maxFrameBytes the largest payload of one frame, at least 1
+   * @return the frames, ready to be written to the channel below the WebSocket encoder
+   */
+  static ByteBuf text(ByteBufAllocator allocator, String message, int maxFrameBytes) {
+    int length = ByteBufUtil.utf8Bytes(message);
+    int frames = Math.max(1, (int) ((length + (long) maxFrameBytes - 1) / maxFrameBytes));
+    ByteBuf out = allocator.buffer(length + frames * 10);
+    if (frames == 1) {
+      header(out, FIN | TEXT, length);
+      ByteBufUtil.reserveAndWriteUtf8(out, message, length);
+      return out;
+    }
+    ByteBuf payload = allocator.buffer(length);
+    try {
+      ByteBufUtil.reserveAndWriteUtf8(payload, message, length);
+      for (int i = 0; i < frames; i++) {
+        int size = Math.min(maxFrameBytes, payload.readableBytes());
+        header(out, (i == frames - 1 ? FIN : 0) | (i == 0 ? TEXT : CONTINUATION), size);
+        out.writeBytes(payload, size);
+      }
+    } finally {
+      payload.release();
+    }
+    return out;
+  }
+
+  private static void header(ByteBuf out, int first, int length) {
+    out.writeByte(first);
+    if (length < 126) {
+      out.writeByte(length);
+    } else if (length < 65_536) {
+      out.writeByte(126);
+      out.writeShort(length);
+    } else {
+      out.writeByte(127);
+      out.writeLong(length);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package dev.kora.node.impl.write;
+
+import dev.kora.interceptors.InterceptorChain;
+import dev.kora.interceptors.Session;
+import dev.kora.node.core.ReservedPaths;
+import dev.kora.node.impl.effects.JobScheduler;
+import dev.kora.node.spi.WriteCoordinator;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.Mutation;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The write path of a node, from a mutation to its commit, in order:
+ *
+ * <ol>
+ *   <li>the reserved-path rule ({@link ReservedPaths}): a client may not write {@code kora:*};</li>
+ *   <li>the interceptors ({@link InterceptorChain#prepare}): validate, before (additions), effects;</li>
+ *   <li>effect jobs are added under {@code kora:jobs} to the same mutation;</li>
+ *   <li>the {@link WriteCoordinator} commits it durably, grouped with concurrent ones, and hands it to
+ *       the commit feed (pushes, event bus);</li>
+ *   <li>{@code afterMutation} runs and the effect jobs start.</li>
+ * </ol>
+ *
+ * <p>A client session's mutations are queued for commit in the order it sent them, even when an
+ * interceptor answers later for an earlier one. Confined to the node's context.
+ */
+public final class WritePipeline {
+
+  private final Context context;
+  private final InterceptorChain chain;
+  private final JobScheduler jobs;
+  private final WriteCoordinator coordinator;
+  /** Per client session: completes once its latest mutation is queued for the store. */
+  private final Map<Session, Future<Void>> queuedBefore = new HashMap<>();
+
+  /**
+   * @param context the node's context
+   * @param chain the interceptors
+   * @param jobs the durable effect jobs
+   * @param coordinator commits
+   */
+  public WritePipeline(Context context, InterceptorChain chain, JobScheduler jobs,
+      WriteCoordinator coordinator) {
+    this.context = context;
+    this.chain = chain;
+    this.jobs = jobs;
+    this.coordinator = coordinator;
+  }
+
+  /**
+   * @param mutation the mutation
+   * @param session who writes
+   * @return the version once durable; an empty final mutation commits nothing and answers the current
+   *     version; fails with {@code denied}, an interceptor's code, {@code interceptor_failed},
+   *     {@code store_unavailable} or {@code closed}
+   */
+  public Future<Long> mutate(Mutation mutation, Session session) {
+    try {
+      ReservedPaths.checkWrite(mutation, session);
+    } catch (KoraException e) {
+      return Future.failedFuture(e);
+    }
+    if (session.isInternal() || !chain.preparesMutations()) {
+      // Internal writes are not ordered per session; without interceptors, prepare answers at once,
+      // so every mutation is queued for the store in arrival order anyway.
+      return prepareAndSubmit(mutation, session, Promise.promise());
+    }
+    // A client's mutations commit in the order it sent them, even when an interceptor answers later
+    // for an earlier one: each waits until the one before is queued for the store.
+    Future<Void> previous = queuedBefore.get(session);
+    Promise<Void> queued = Promise.promise();
+    queuedBefore.put(session, queued.future());
+    queued.future().onComplete(v -> queuedBefore.remove(session, queued.future()));
+    if (previous == null || previous.isComplete()) {
+      return prepareAndSubmit(mutation, session, queued);
+    }
+    return previous.transform(ignored -> prepareAndSubmit(mutation, session, queued));
+  }
+
+  /**
+   * Runs the interceptors, queues the result for commit ({@code queued} completes then, or on
+   * failure), and after the commit — once the reply and the pushes are out — runs
+   * {@code afterMutation} and starts the effect jobs.
+   */
+  private Future<Long> prepareAndSubmit(Mutation mutation, Session session, Promise<Void> queued) {
+    Future<Long> result = chain.prepare(mutation, session).compose(prepared -> {
+      Mutation toWrite = prepared.mutation();
+      List<JobScheduler.Job> newJobs = jobs.jobs(prepared.effects());
+      if (!newJobs.isEmpty()) {
+        toWrite = toWrite.combine(jobs.store(newJobs));
+      }
+      if (toWrite.isEmpty()) {
+        queued.tryComplete();
+        return Future.succeededFuture(coordinator.version());
+      }
+      Mutation written = toWrite;
+      Future<Long> committed = coordinator.submit(written);
+      queued.tryComplete();
+      if (!chain.reactsAfterMutation() && newJobs.isEmpty()) {
+        return committed;
+      }
+      return committed.onSuccess(version -> context.runOnContext(v -> {
+        chain.afterMutation(written, session);
+        jobs.start(newJobs);
+      }));
+    });
+    result.onComplete(v -> queued.tryComplete());
+    return result;
+  }
+}

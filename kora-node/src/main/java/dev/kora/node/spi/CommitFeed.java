@@ -1,0 +1,30 @@
+package dev.kora.node.spi;
+
+import dev.kora.tree.Mutation;
+
+/**
+ * Where pushes come from: every committed mutation with its version, in version order. The local
+ * implementation passes on what this node's {@link WriteCoordinator} commits; a cluster's passes on
+ * what every node commits, so that each node pushes every change to its own subscribers. The fan-out
+ * to subscribers and the event bus's {@code kora.tree.committed} listen here.
+ *
+ * <p>Threading: listeners are added and called on the node's context.
+ */
+public interface CommitFeed {
+
+  /** Receives committed mutations in version order, on the node's context. */
+  @FunctionalInterface
+  interface Listener {
+
+    /**
+     * @param mutation what was committed, as written (interceptor additions and effect jobs included)
+     * @param version its version, one more than the previous one's
+     */
+    void committed(Mutation mutation, long version);
+  }
+
+  /**
+   * @param listener called for every later commit, after the listeners added before it
+   */
+  void listen(Listener listener);
+}

@@ -1,0 +1,28 @@
+package dev.kora.node.spi;
+
+import io.vertx.core.Future;
+
+/**
+ * Who may run a durable effect job now. Jobs are stored in the tree with the write that caused them
+ * and run at least once; with several nodes on one store, a lease keeps two nodes from running the
+ * same job at once, and lets another node take over the jobs of one that died. The local
+ * implementation grants every lease (one node runs every job); a cluster replaces it.
+ *
+ * <p>Threading: called on the node's context; never blocks.
+ */
+public interface JobLeases {
+
+  /**
+   * @param jobId the job's id, its key under {@code kora:jobs}
+   * @return true when this node holds the lease and may run the job now, false when another node runs
+   *     it
+   */
+  Future<Boolean> acquire(String jobId);
+
+  /**
+   * Gives a lease back once the job has finished (succeeded, failed for good, or waits for a retry).
+   *
+   * @param jobId the job's id
+   */
+  void release(String jobId);
+}

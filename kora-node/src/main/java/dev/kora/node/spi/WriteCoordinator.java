@@ -1,0 +1,46 @@
+package dev.kora.node.spi;
+
+import dev.kora.tree.Mutation;
+import io.vertx.core.Future;
+import java.util.function.Supplier;
+
+/**
+ * Orders a node's writes and commits them: the one place that decides the commit order and the
+ * versions. The local implementation ({@code Sequencer}) orders the writes of one node; a cluster
+ * replaces it with one that keeps one order for every node. Whatever the implementation, each
+ * committed mutation is handed to the {@link CommitFeed} in version order.
+ *
+ * <p>Threading: confined to the node's context; every method must be called there and never blocks.
+ */
+public interface WriteCoordinator {
+
+  /** @return the version of the last committed mutation, 0 before the first */
+  long version();
+
+  /**
+   * Queues a mutation that passed validation and the interceptors.
+   *
+   * @param mutation the mutation to commit, not empty
+   * @return its version once durable; fails with {@code store_unavailable} when the store fails or too
+   *     many mutations wait, {@code closed} after {@link #close()}, or the store's code for a mutation
+   *     that fails on its own (e.g. {@code too_large}); a failed mutation has written nothing
+   */
+  Future<Long> submit(Mutation mutation);
+
+  /**
+   * Runs an operation while no write is in flight and none starts until it completes: when it starts,
+   * every mutation submitted before it is committed and handed to the feed, and no later one is.
+   * Subscribing reads run here, so their answer and the pushes that follow fit with no gap and no
+   * overlap.
+   *
+   * @param operation started on the node's context; its outcome is passed through
+   * @return the operation's future; fails with {@code closed} after {@link #close()}
+   */
+  <T> Future<T> barrier(Supplier<Future<T>> operation);
+
+  /** Refuses new work; what is waiting is still committed. */
+  void close();
+
+  /** @return completes once every waiting mutation and barrier has finished */
+  Future<Void> drain();
+}
