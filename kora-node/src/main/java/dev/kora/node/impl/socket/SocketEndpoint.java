@@ -18,14 +18,14 @@ import java.util.Map;
  * WebSocket codec directly under Kora's {@link SocketConnection} instead of Vert.x's
  * {@code ServerWebSocket}.
  *
- * <p>Why: an idle Vert.x 5.0 WebSocket costs about 10.8 KB of heap — a thread-safe outbound queue of
- * 1,024 slots per connection, the upgrade request with its headers and the HTTP/1 connection objects,
- * all kept for the connection's life. Kora writes to a connection only on the node's event loop, so it
+ * <p>Why: an idle Vert.x 5.0 WebSocket keeps a thread-safe outbound queue of 1,024 slots, the upgrade
+ * request with its headers and the HTTP/1 connection objects for the connection's life (the heap per
+ * connection of both is in docs/benchmarks.md, "connections"). Kora writes to a connection only on the node's event loop, so it
  * needs none of that. The upgrade request still arrives through Vert.x (one port for REST, SSE and
  * WebSockets); this class answers the handshake with Netty's {@link WebSocketServerHandshaker} (RFC
  * 6455), as Vert.x itself does, and then puts a {@link SocketChannelHandler} where Vert.x's handler
- * was, so nothing of Vert.x's HTTP connection stays referenced. About 2.5 KB remain per idle
- * connection (Netty's channel and pipeline, the frame decoder, the connection and its session).
+ * was, so nothing of Vert.x's HTTP connection stays referenced: what remains per idle connection is
+ * Netty's channel and pipeline, the frame decoder, the connection and its session.
  *
  * <p>Limits: frames and messages up to {@link SocketConnection#transportLimit} bytes are taken
  * (continuation frames are joined); a longer one closes the connection with status 1009. No

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>At most {@value #CONNECTIONS_PER_TURN} connections are flushed per turn; the rest wait for the
  * next turn, which runs after the event loop has polled its sockets again. A commit pushed to 1,000
- * subscribers costs 1,000 syscalls (~10 ms on the benchmark machine): flushed in one go, the writer's
+ * subscribers costs 1,000 syscalls (milliseconds of kernel time): flushed in one go, the writer's
  * next mutation would wait for all of them before it is even read, then its own pushes for all of
  * them again. In turns, the next mutation is read and committed while the flushes go on, and its
  * pushes join the connections not yet flushed, so each connection is flushed once per sweep and a
