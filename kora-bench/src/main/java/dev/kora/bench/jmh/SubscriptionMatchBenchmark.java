@@ -1,13 +1,13 @@
 package dev.kora.bench.jmh;
 
 import dev.kora.interceptors.InterceptorChain;
-import dev.kora.node.impl.Fanout;
-import dev.kora.node.impl.Subscriber;
-import dev.kora.node.impl.SubscriptionRegistry;
+import dev.kora.node.core.CommittedPart;
+import dev.kora.node.core.Subscriber;
+import dev.kora.node.impl.subscription.Fanout;
+import dev.kora.node.impl.subscription.SubscriptionRegistry;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,7 +24,7 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The subscription index (kora-node's SubscriptionRegistry) and the per-commit fan-out work without
- * sockets (Fanout.deliver): {@code subscribers} connections on one path (the fanout scenario's shape),
+ * sockets (Fanout.committed): {@code subscribers} connections on one path (the fanout scenario's shape),
  * plus 10,000 connections each on its own path {@code users/uN}.
  */
 @State(Scope.Benchmark)
@@ -45,13 +45,20 @@ public class SubscriptionMatchBenchmark {
   private Mutation miss;
   private long version;
 
-  /** A subscriber that serializes its push once per commit, as a socket connection does. */
+  /**
+   * A subscriber that serializes its push once per part, as socket connections do (they share the
+   * encoding of the same part object).
+   */
   static final class FrameSubscriber implements Subscriber {
-    Object last;
+    static CommittedPart lastPart;
+    static String lastText;
 
     @Override
-    public void push(Mutation part, String partKey, long version, Map<String, Object> frames) {
-      last = frames.computeIfAbsent(partKey, k -> part.toJson().encode());
+    public void push(CommittedPart part) {
+      if (part != lastPart) {
+        lastPart = part;
+        lastText = part.mutation().toJson().encode();
+      }
     }
   }
 
@@ -89,7 +96,7 @@ public class SubscriptionMatchBenchmark {
   /** Everything the node does per commit for its subscribers, except writing to the sockets. */
   @Benchmark
   public void deliverHot(Blackhole blackhole) {
-    fanout.deliver(hot, ++version);
+    fanout.committed(hot, ++version);
     blackhole.consume(version);
   }
 }
