@@ -1,7 +1,7 @@
 package dev.kora.node;
 
-import static dev.kora.node.TestJson.assertJson;
-import static dev.kora.node.TestJson.json;
+import static dev.kora.testkit.TestJson.assertJson;
+import static dev.kora.testkit.TestJson.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -2,6 +2,7 @@ package dev.kora.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.kora.testkit.ChildJvm;
 import io.netty.util.Recycler;
 import io.vertx.core.Vertx;
 import java.io.File;

@@ -3,8 +3,8 @@ package dev.kora.node.durability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kora.node.TestSocket;
 import dev.kora.storage.spi.StoreProvider;
+import dev.kora.testkit.TestSocket;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.kora.node.durability;
 
-import dev.kora.node.ChildJvm;
 import dev.kora.node.cli.KoraCommand;
+import dev.kora.testkit.ChildJvm;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;

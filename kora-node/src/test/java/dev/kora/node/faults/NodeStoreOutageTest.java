@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
-import dev.kora.node.TestSocket;
 import dev.kora.storage.StoreOptions;
 import dev.kora.storage.TestServices;
+import dev.kora.testkit.TestSocket;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;

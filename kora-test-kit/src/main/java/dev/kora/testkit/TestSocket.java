@@ -1,4 +1,4 @@
-package dev.kora.node;
+package dev.kora.testkit;
 
 import dev.kora.tree.KoraException;
 import io.vertx.core.Future;
@@ -22,7 +22,7 @@ import java.util.concurrent.TimeoutException;
  * every received frame logged in arrival order, and a queue of the frames that answer no call (casts
  * and errors without a key) with awaiting helpers that time out instead of sleeping.
  *
- * <p>Published in kora-node's test-jar, so the examples' end-to-end tests use it too.
+ * <p>Part of kora-test-kit, shared by the node's, the CLI's and the examples' tests.
  *
  * <p>Thread-safe: the socket's handlers run on the context that connected it, test code may run
  * anywhere. Promises are completed outside the lock.

@@ -1,4 +1,4 @@
-package dev.kora.node;
+package dev.kora.testkit;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,7 +17,7 @@ import java.util.function.Predicate;
 /**
  * A Java process started by a test: {@code java JVM-OPTIONS -cp CLASSPATH MAIN ARGS}. Its standard
  * output is collected line by line on a daemon thread, its standard error goes to a file (shown when
- * a wait fails). Waits are bounded and poll; nothing sleeps. Published in kora-node's test-jar.
+ * a wait fails). Waits are bounded and poll; nothing sleeps. Part of kora-test-kit.
  */
 public final class ChildJvm {
 

@@ -1,4 +1,4 @@
-package dev.kora.node;
+package dev.kora.testkit;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 /**
  * Waits for something asynchronous (an effect job, a child process, server-side cleanup) by
  * polling: the check runs again every {@link #INTERVAL_MS} until it holds or the deadline passes. No
- * fixed sleeps. Published in kora-node's test-jar.
+ * fixed sleeps. Part of kora-test-kit.
  */
 public final class Eventually {
 

@@ -1,4 +1,4 @@
-package dev.kora.node;
+package dev.kora.testkit;
 
 import io.vertx.core.json.JsonObject;
 import java.util.Objects;
