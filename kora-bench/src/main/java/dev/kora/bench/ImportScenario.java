@@ -3,6 +3,7 @@ package dev.kora.bench;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.kora.cli.KoraCommand;
 import dev.kora.tree.LeafWrite;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
@@ -46,7 +47,7 @@ final class ImportScenario implements Callable<Integer> {
   String at;
 
   @Option(names = "--jar", paramLabel = "JAR",
-      description = "Run 'java -jar JAR import ...' (e.g. kora-node/target/kora.jar) instead of this"
+      description = "Run 'java -jar JAR import ...' (e.g. kora-cli/target/kora.jar) instead of this"
           + " tool's class path.")
   File jar;
 
@@ -73,7 +74,7 @@ final class ImportScenario implements Callable<Integer> {
         command.addAll(List.of("-jar", jar.getPath()));
       } else {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-            "dev.kora.node.cli.KoraCommand"));
+            KoraCommand.class.getName()));
       }
       command.addAll(List.of("import", file.getPath(), "--at", at, "--index", "--store", storeUrl));
       File log = temp.path().resolve("import.log").toFile();

@@ -1,8 +1,8 @@
 package dev.kora.bench;
 
+import dev.kora.cli.NodeVertx;
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
-import dev.kora.node.NodeVertx;
 import dev.kora.storage.StoreOptions;
 import io.vertx.core.Vertx;
 import java.io.BufferedReader;

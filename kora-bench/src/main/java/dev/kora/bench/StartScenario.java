@@ -1,5 +1,6 @@
 package dev.kora.bench;
 
+import dev.kora.cli.KoraCommand;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -29,7 +30,7 @@ final class StartScenario implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "3", description = "Launches (default: ${DEFAULT-VALUE}).")
   int runs;
 
-  @Option(names = "--jar", paramLabel = "JAR", defaultValue = "kora-node/target/kora.jar",
+  @Option(names = "--jar", paramLabel = "JAR", defaultValue = "kora-cli/target/kora.jar",
       description = "The node jar to launch with java -jar (default: ${DEFAULT-VALUE}; if missing, "
           + "this tool's class path).")
   File jar;
@@ -57,7 +58,7 @@ final class StartScenario implements Callable<Integer> {
         base.addAll(List.of("-jar", jar.getPath()));
       } else {
         base.addAll(List.of("-cp", System.getProperty("java.class.path"),
-            "dev.kora.node.cli.KoraCommand"));
+            KoraCommand.class.getName()));
       }
       base.add("serve");
     }

@@ -1,16 +1,16 @@
 package dev.kora.node;
 
-import dev.kora.node.eventbus.CommittedChange;
-import dev.kora.node.eventbus.KoraAddresses;
-import dev.kora.protocol.KoraReplyException;
-import static dev.kora.node.TestJson.assertJson;
-import static dev.kora.node.TestJson.json;
+import static dev.kora.testkit.TestJson.assertJson;
+import static dev.kora.testkit.TestJson.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kora.node.eventbus.CommittedChange;
+import dev.kora.node.eventbus.KoraAddresses;
+import dev.kora.protocol.KoraReplyException;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;

@@ -1,10 +1,11 @@
 package dev.kora.node;
 
-import static dev.kora.node.TestJson.assertJson;
-import static dev.kora.node.TestJson.json;
+import static dev.kora.testkit.TestJson.assertJson;
+import static dev.kora.testkit.TestJson.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kora.testkit.TestSocket;
 import dev.kora.tree.Mutation;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -5,6 +5,7 @@ import dev.kora.node.eventbus.KoraAddresses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kora.testkit.TestSocket;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import dev.kora.tree.Tree;

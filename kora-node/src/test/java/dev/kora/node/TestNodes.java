@@ -1,6 +1,7 @@
 package dev.kora.node;
 
 import dev.kora.storage.StoreOptions;
+import dev.kora.testkit.Eventually;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

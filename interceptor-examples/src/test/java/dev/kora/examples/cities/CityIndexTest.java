@@ -8,12 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.kora.node.ChildJvm;
+import dev.kora.cli.KoraCommand;
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
-import dev.kora.node.TestSocket;
 import dev.kora.storage.StoreOptions;
 import dev.kora.storage.TreeReader;
+import dev.kora.testkit.ChildJvm;
+import dev.kora.testkit.TestSocket;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
@@ -233,7 +234,7 @@ class CityIndexTest {
         || java.nio.file.Path.of(entry).toAbsolutePath().equals(testClasses));
     String db = tmp.resolve("kora.db").toString();
     child = ChildJvm.start(classPath, tmp.resolve("import.err").toFile(),
-        "dev.kora.node.cli.KoraCommand", "import", input.toString(), "--at", "cities", "--index",
+        KoraCommand.class.getName(), "import", input.toString(), "--at", "cities", "--index",
         "--store", "sqlite:" + db, "--lib", lib.toString());
     JsonObject expected = expectedIndex(cities);
     child.exit(vertx, 120_000)

@@ -3,12 +3,12 @@ package dev.kora.examples.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kora.node.ChildJvm;
-import dev.kora.node.Eventually;
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
-import dev.kora.node.TestSocket;
 import dev.kora.storage.StoreOptions;
+import dev.kora.testkit.ChildJvm;
+import dev.kora.testkit.Eventually;
+import dev.kora.testkit.TestSocket;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;

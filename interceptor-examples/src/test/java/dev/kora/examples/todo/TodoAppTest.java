@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kora.node.Eventually;
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
-import dev.kora.node.TestSocket;
 import dev.kora.storage.StoreOptions;
+import dev.kora.testkit.Eventually;
+import dev.kora.testkit.TestSocket;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kora.node.KoraNode;
 import dev.kora.node.TestNodes;
-import dev.kora.node.TestSocket;
+import dev.kora.testkit.TestSocket;
 import dev.kora.tree.Path;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kora.node.KoraNode;
 import dev.kora.node.TestNodes;
-import dev.kora.node.TestSocket;
+import dev.kora.testkit.TestSocket;
 import dev.kora.tree.Path;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -28,22 +28,23 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The WebSocket layer of {@code /socket} served by {@link SocketEndpoint} (Netty's codec under Kora's
  * connection): the RFC 6455 control frames, extension negotiation and fragmentation, seen by a real
- * client over a real connection.
+ * client over a real connection. Public, with the node's Vert.x instance as a hook, for kora-cli's
+ * run of the same tests on the native transport.
  */
 @ExtendWith(VertxExtension.class)
-class SocketEndpointTest {
+public class SocketEndpointTest {
 
   private static final int LIMIT = 16 * 1024;
 
-  KoraNode node;
+  protected KoraNode node;
   /** The Vert.x instance the node runs in; the clients use the test's. */
-  Vertx nodeVertx;
+  protected Vertx nodeVertx;
 
   /**
    * @param testVertx the test's Vert.x instance
    * @return the Vert.x instance to run the node in; the test's own here
    */
-  Vertx nodeVertx(Vertx testVertx) {
+  protected Vertx nodeVertx(Vertx testVertx) {
     return testVertx;
   }
 

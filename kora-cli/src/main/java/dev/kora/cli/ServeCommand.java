@@ -1,0 +1,61 @@
+package dev.kora.cli;
+
+import dev.kora.node.KoraNode;
+import dev.kora.node.KoraNodeOptions;
+import io.vertx.core.Vertx;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code kora serve}: runs a node until SIGTERM or Ctrl-C, then stops it cleanly. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Start a Kora node: WebSocket on /socket, REST on /tree/<path>.")
+final class ServeCommand implements Runnable {
+
+  @Option(names = "--host", defaultValue = KoraNodeOptions.DEFAULT_HOST,
+      description = "Interface to listen on (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "" + KoraNodeOptions.DEFAULT_PORT,
+      description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+  int port;
+
+  @Mixin
+  NodeConfig config;
+
+  @Override
+  public void run() {
+    KoraNodeOptions options = config.options();
+    if (config.given("--host") || !config.json().containsKey("host")) {
+      options.setHost(host);
+    }
+    if (config.given("--port") || !config.json().containsKey("port")) {
+      options.setPort(port);
+    }
+    Vertx vertx = NodeVertx.create();
+    CountDownLatch stopped = new CountDownLatch(1);
+    try {
+      KoraNode.deploy(vertx, options).await();
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        System.err.println("kora: stopped");
+      } catch (Exception e) {
+        System.err.println("kora: stop failed: " + e);
+      } finally {
+        stopped.countDown();
+      }
+    }, "kora-shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package dev.kora.cli.durability;
+
+import dev.kora.cli.KoraCommand;
+import dev.kora.testkit.ChildJvm;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Kora node in its own JVM ({@code kora serve} from the test class path, a {@link ChildJvm}), so a
+ * test can kill it with SIGKILL like a crash and start it again on the same store.
+ */
+final class NodeProcess implements AutoCloseable {
+
+  private final ChildJvm child;
+  private final File stderr;
+  final int port;
+
+  private NodeProcess(ChildJvm child, File stderr, int port) {
+    this.child = child;
+    this.stderr = stderr;
+    this.port = port;
+  }
+
+  /**
+   * Starts {@code kora serve --port <free> --store <url>} and waits until it accepts connections.
+   *
+   * @param storeUrl the store
+   * @param waitSeconds how long to wait for the port
+   * @return the running node
+   */
+  static NodeProcess start(String storeUrl, int waitSeconds) throws IOException, InterruptedException {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    File stderr = Files.createTempFile("kora-node-process", ".log").toFile();
+    ChildJvm child = ChildJvm.start(List.of("-Xmx512m"), ChildJvm.testClassPath(), stderr,
+        KoraCommand.class.getName(), "serve", "--port", String.valueOf(port), "--store", storeUrl);
+    NodeProcess node = new NodeProcess(child, stderr, port);
+    Process process = child.process();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the node exited with " + process.exitValue() + ":\n"
+            + node.output());
+      }
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        return node;
+      } catch (IOException notYet) {
+        Thread.sleep(50);
+      }
+    }
+    node.kill();
+    throw new IllegalStateException("the node did not listen within " + waitSeconds + " s:\n"
+        + node.output());
+  }
+
+  /** Kills the node with SIGKILL, as a crash would, and waits for it to be gone. */
+  void kill() throws InterruptedException {
+    child.process().destroyForcibly();
+    child.process().waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** @return what the node printed so far: its standard output, then (the end of) its errors */
+  String output() {
+    return String.join("\n", child.lines()) + "\n" + child.stderrText();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    Process process = child.process();
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        kill();
+      }
+    }
+    stderr.delete();
+  }
+}

@@ -1,0 +1,289 @@
+package dev.kora.testkit;
+
+import dev.kora.tree.KoraException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A test client for the WebSocket protocol over a real socket: calls matched to their replies by key,
+ * every received frame logged in arrival order, and a queue of the frames that answer no call (casts
+ * and errors without a key) with awaiting helpers that time out instead of sleeping.
+ *
+ * <p>Part of kora-test-kit, shared by the node's, the CLI's and the examples' tests.
+ *
+ * <p>Thread-safe: the socket's handlers run on the context that connected it, test code may run
+ * anywhere. Promises are completed outside the lock.
+ */
+public final class TestSocket {
+
+  /** How long any awaited frame may take before the future fails, unless connected with another. */
+  public static final long TIMEOUT_MS = 5_000;
+  /** A longer wait, for nodes doing deliberately slow work such as password hashing. */
+  public static final long PATIENT_TIMEOUT_MS = 15_000;
+
+  private final Vertx vertx;
+  private final long timeoutMs;
+  // Strong reference: Vert.x 5 closes WebSocket clients that become unreachable.
+  private final WebSocketClient client;
+  private final WebSocket socket;
+  private final Map<String, Promise<JsonObject>> pending = new HashMap<>();
+  private final List<JsonObject> log = new ArrayList<>();
+  private final ArrayDeque<JsonObject> unmatched = new ArrayDeque<>();
+  private final ArrayDeque<Promise<JsonObject>> waiters = new ArrayDeque<>();
+  private final Promise<Short> closed = Promise.promise();
+  private long nextKey;
+
+  private TestSocket(Vertx vertx, long timeoutMs, WebSocketClient client, WebSocket socket) {
+    this.vertx = vertx;
+    this.timeoutMs = timeoutMs;
+    this.client = client;
+    this.socket = socket;
+    socket.textMessageHandler(this::onText);
+    socket.binaryMessageHandler(buffer -> onText("{\"type\":\"binary-from-server\"}"));
+    socket.closeHandler(v -> closed.tryComplete(socket.closeStatusCode()));
+    socket.exceptionHandler(e -> { });
+  }
+
+  /** Connects to {@code ws://127.0.0.1:port/socket} with default client options. */
+  public static Future<TestSocket> connect(Vertx vertx, int port) {
+    return connect(vertx, port, TIMEOUT_MS);
+  }
+
+  /**
+   * Connects with default client options, which accept what a node may send (16 MiB frames).
+   *
+   * @param timeoutMs how long any awaited frame may take, e.g. {@link #PATIENT_TIMEOUT_MS}
+   */
+  public static Future<TestSocket> connect(Vertx vertx, int port, long timeoutMs) {
+    return connect(vertx, port, new WebSocketClientOptions().setMaxFrameSize(16 * 1024 * 1024)
+        .setMaxMessageSize(64 * 1024 * 1024), timeoutMs);
+  }
+
+  /** Connects with the given client options. */
+  public static Future<TestSocket> connect(Vertx vertx, int port, WebSocketClientOptions options) {
+    return connect(vertx, port, options, TIMEOUT_MS);
+  }
+
+  /** Connects with the given client options and wait for frames. */
+  public static Future<TestSocket> connect(Vertx vertx, int port, WebSocketClientOptions options,
+      long timeoutMs) {
+    WebSocketClient client = vertx.createWebSocketClient(options);
+    return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+            .setURI("/socket"))
+        .map(socket -> new TestSocket(vertx, timeoutMs, client, socket));
+  }
+
+  private void onText(String text) {
+    JsonObject frame = new JsonObject(text);
+    Promise<JsonObject> target;
+    synchronized (this) {
+      log.add(frame);
+      Object key = frame.getValue("key");
+      target = key == null ? null : pending.remove(keyId(key));
+      if (target == null) {
+        target = waiters.poll();
+        if (target == null) {
+          unmatched.add(frame);
+          return;
+        }
+      }
+    }
+    target.tryComplete(frame);
+  }
+
+  private static String keyId(Object key) {
+    return key instanceof Number ? "n:" + ((Number) key).longValue() : "s:" + key;
+  }
+
+  /**
+   * Sends a call with a fresh numeric key.
+   *
+   * @return the frame answering it: a {@code reply} or an {@code error}
+   */
+  public Future<JsonObject> call(String action, Object body) {
+    long key;
+    synchronized (this) {
+      key = ++nextKey;
+    }
+    return callFrame(new JsonObject().put("type", "call").put("key", key).put("action", action)
+        .put("body", body));
+  }
+
+  /**
+   * Sends a frame that carries a {@code key} and waits for the frame with the same key.
+   *
+   * @param frame a call frame, possibly malformed, with its {@code key}
+   * @return the answering frame
+   */
+  public Future<JsonObject> callFrame(JsonObject frame) {
+    Promise<JsonObject> promise = Promise.promise();
+    synchronized (this) {
+      pending.put(keyId(frame.getValue("key")), promise);
+    }
+    socket.writeTextMessage(frame.encode());
+    return withTimeout(promise, "answer to " + abbreviate(frame.encode()));
+  }
+
+  /** @return the reply body of a call; fails with the error frame's code if it was refused */
+  public Future<Object> request(String action, Object body) {
+    return call(action, body).compose(frame -> {
+      if ("reply".equals(frame.getString("type"))) {
+        return Future.succeededFuture(frame.getValue("body"));
+      }
+      JsonObject error = frame.getJsonObject("body", new JsonObject());
+      return Future.failedFuture(new KoraException(error.getString("code", "?"),
+          error.getString("message", frame.encode())));
+    });
+  }
+
+  /**
+   * @param code the expected error code
+   * @return the error's message; fails if the call was answered otherwise
+   */
+  public Future<String> refused(String action, Object body, String code) {
+    return call(action, body).compose(frame -> {
+      JsonObject error = frame.getJsonObject("body");
+      if ("error".equals(frame.getString("type")) && error != null
+          && code.equals(error.getString("code"))) {
+        return Future.succeededFuture(error.getString("message"));
+      }
+      return Future.failedFuture(new AssertionError(action + " " + body + ": expected error '"
+          + code + "', got " + frame.encode()));
+    });
+  }
+
+  /** @return writes a mutation ({@code kora.mutation}) and checks the answer is {@code "ok"} */
+  public Future<Void> mutate(Object mutation) {
+    return request("kora.mutation", mutation).compose(body -> "ok".equals(body)
+        ? Future.succeededFuture()
+        : Future.failedFuture(new AssertionError("mutation answered " + body)));
+  }
+
+  /** @return the reply of {@code kora.query}: {@code {"merge": ..., "delete": ...}} */
+  public Future<JsonObject> query(Object query) {
+    return request("kora.query", query).map(JsonObject.class::cast);
+  }
+
+  /** Sends raw text as one text message. */
+  public Future<Void> send(String text) {
+    return socket.writeTextMessage(text);
+  }
+
+  /** Sends raw bytes as one binary message. */
+  public Future<Void> sendBinary(Buffer bytes) {
+    return socket.writeBinaryMessage(bytes);
+  }
+
+  /** @return the next frame that answers no call (a cast or a keyless error), within the timeout */
+  public Future<JsonObject> next() {
+    Promise<JsonObject> promise = Promise.promise();
+    JsonObject ready;
+    synchronized (this) {
+      ready = unmatched.poll();
+      if (ready == null) {
+        waiters.add(promise);
+      }
+    }
+    if (ready != null) {
+      return Future.succeededFuture(ready);
+    }
+    return withTimeout(promise, "an unsolicited frame");
+  }
+
+  /** @return the next unsolicited frame, which must be a cast */
+  public Future<JsonObject> nextCast() {
+    return next().compose(frame -> "cast".equals(frame.getString("type"))
+        ? Future.succeededFuture(frame)
+        : Future.failedFuture(new AssertionError("expected a cast, got " + frame.encode())));
+  }
+
+  /**
+   * A ping round trip: once it returns, every frame the server sent before answering the ping has
+   * arrived.
+   */
+  public Future<Void> roundTrip() {
+    return request("kora.ping", null).mapEmpty();
+  }
+
+  /**
+   * A round trip, then takes every unsolicited frame queued.
+   *
+   * @return the frames the server sent before answering the ping and not yet taken
+   */
+  public Future<List<JsonObject>> drain() {
+    return roundTrip().map(v -> {
+      synchronized (this) {
+        List<JsonObject> all = new ArrayList<>(unmatched);
+        unmatched.clear();
+        return all;
+      }
+    });
+  }
+
+  /** @return the unsolicited frames received and not yet taken with {@link #next()} */
+  public synchronized List<JsonObject> unsolicited() {
+    return new ArrayList<>(unmatched);
+  }
+
+  /** @return after a round trip, fails if any unsolicited frame (cast or keyless error) is queued */
+  public Future<Void> expectNothingMore() {
+    return roundTrip().compose(v -> {
+      List<JsonObject> extra = unsolicited();
+      return extra.isEmpty() ? Future.succeededFuture()
+          : Future.failedFuture(new AssertionError("unexpected frames: " + extra));
+    });
+  }
+
+  /** @return every frame received so far, in arrival order */
+  public synchronized List<JsonObject> frames() {
+    return new ArrayList<>(log);
+  }
+
+  /** @return completes with the close status code once the socket is closed */
+  public Future<Short> closed() {
+    return withTimeout(closed, "the socket to close");
+  }
+
+  /** @return whether the socket is closed */
+  public boolean isClosed() {
+    return socket.isClosed();
+  }
+
+  /** Closes the socket and the client. */
+  /** Stops reading from the connection (the node's frames pile up in the socket buffers). */
+  public void pauseReading() {
+    socket.pause();
+  }
+
+  public Future<Void> close() {
+    return socket.close().eventually(client::close);
+  }
+
+  /** @return {@code text}, cut to 200 characters for messages */
+  public static String abbreviate(String text) {
+    return text.length() <= 200 ? text : text.substring(0, 200) + "...(" + text.length() + " chars)";
+  }
+
+  private <T> Future<T> withTimeout(Promise<T> promise, String what) {
+    long timer = vertx.setTimer(timeoutMs, id -> {
+      synchronized (this) {
+        waiters.remove(promise);
+      }
+      promise.tryFail(new TimeoutException("no " + what + " within " + timeoutMs + " ms"));
+    });
+    return promise.future().onComplete(done -> vertx.cancelTimer(timer));
+  }
+}
