@@ -1,5 +1,7 @@
 package dev.kora.bench;
 
+import dev.kora.protocol.Action;
+import dev.kora.protocol.Dialect;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -74,7 +76,8 @@ final class ConnectionsScenario implements Callable<Integer> {
             }
             answered.countDown();
           });
-          connection.socket().writeTextMessage("{\"type\":\"call\",\"key\":1,\"action\":\"kora.ping\"}");
+          connection.socket().writeTextMessage("{\"type\":\"call\",\"key\":1,\"action\":\""
+              + Action.PING.wireName(Dialect.KORA) + "\"}");
         }
         if (!answered.await(120, TimeUnit.SECONDS)) {
           throw new IllegalStateException("pings not answered within 120 s");

@@ -1,5 +1,7 @@
 package dev.kora.bench;
 
+import dev.kora.protocol.Action;
+import dev.kora.protocol.Dialect;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -99,7 +101,7 @@ final class FanoutScenario implements Callable<Integer> {
           rate, node.mode());
       Clients.Connection writer = sockets.connectAll(node, 1, 1, options).get(0);
       CountDownLatch subscribed = new CountDownLatch(subscribers);
-      String subscribe = "{\"type\":\"call\",\"key\":1,\"action\":\"kora.subscribe\","
+      String subscribe = "{\"type\":\"call\",\"key\":1,\"action\":\"" + Action.SUBSCRIBE.wireName(Dialect.KORA) + "\","
           + "\"body\":{\"bench\":{\"fanout\":{}}}}";
       if (client.equals("netty")) {
         result.put("client_transport", netty.transport());
@@ -151,7 +153,8 @@ final class FanoutScenario implements Callable<Integer> {
         sent++;
         sentAt[seq] = System.nanoTime();
         writer.socket().writeTextMessage("{\"type\":\"call\",\"key\":" + seq
-            + ",\"action\":\"kora.mutation\",\"body\":{\"merge\":{\"bench\":{\"fanout\":{\"m\":\""
+            + ",\"action\":\"" + Action.MUTATION.wireName(Dialect.KORA)
+            + "\",\"body\":{\"merge\":{\"bench\":{\"fanout\":{\"m\":\""
             + seq + ":" + due + "\"}}}}}");
       }
       sleepUntil(windowTo);

@@ -1,5 +1,7 @@
 package dev.kora.bench;
 
+import dev.kora.protocol.Action;
+import dev.kora.protocol.Dialect;
 import dev.kora.storage.Store;
 import dev.kora.tree.Path;
 import io.vertx.core.Future;
@@ -68,7 +70,7 @@ final class ReadScenario implements Callable<Integer> {
       boolean[] checked = {false};
       long[] count = new long[1];
       double seconds = StoreBaseline.timed(options, whole, () -> {
-        String frame = rpc.await("kora.query", basePath + "{}}}");
+        String frame = rpc.await(Action.QUERY.wireName(Dialect.KORA), basePath + "{}}}");
         if (!checked[0]) {
           JsonObject found = ((JsonObject) Rpc.body(frame)).getJsonObject("merge")
               .getJsonObject("bench").getJsonObject("r");
@@ -91,7 +93,7 @@ final class ReadScenario implements Callable<Integer> {
       seconds = StoreBaseline.timed(options, pages, () -> {
         String query = "{\"limit\":" + page + (min[0] == null ? "" : ",\"min\":"
             + io.vertx.core.json.Json.encode(min[0])) + "}";
-        String frame = rpc.await("kora.query", basePath + query + "}}");
+        String frame = rpc.await(Action.QUERY.wireName(Dialect.KORA), basePath + query + "}}");
         JsonObject merge = ((JsonObject) Rpc.body(frame)).getJsonObject("merge");
         JsonObject found = merge.containsKey("bench")
             ? merge.getJsonObject("bench").getJsonObject("r") : new JsonObject();
@@ -157,7 +159,7 @@ final class ReadScenario implements Callable<Integer> {
       if (inFlight.size() >= 4) {
         check(inFlight.poll());
       }
-      inFlight.add(rpc.call("kora.mutation", body.toString()));
+      inFlight.add(rpc.call(Action.MUTATION.wireName(Dialect.KORA), body.toString()));
     }
     while (!inFlight.isEmpty()) {
       check(inFlight.poll());

@@ -1,5 +1,7 @@
 package dev.kora.bench;
 
+import dev.kora.protocol.Action;
+import dev.kora.protocol.Dialect;
 import dev.kora.cli.KoraCommand;
 import java.io.File;
 import java.io.IOException;
@@ -90,7 +92,7 @@ final class StartScenario implements Callable<Integer> {
           BenchNode node = new BenchNode.Remote("ws://127.0.0.1:" + port + "/socket");
           Rpc rpc = new Rpc(sockets.connect(node).toCompletionStage().toCompletableFuture()
               .get(30, TimeUnit.SECONDS));
-          rpc.await("kora.ping", "null");
+          rpc.await(Action.PING.wireName(Dialect.KORA), "null");
           ping[run] = (System.nanoTime() - start) / 1e6;
           options.log("start: run %d accepted after %.0f ms, answered a ping after %.0f ms", run + 1,
               accept[run], ping[run]);
@@ -125,7 +127,7 @@ final class StartScenario implements Callable<Integer> {
         .listen(0, "127.0.0.1").await();
     try {
       BenchNode local = new BenchNode.Remote("ws://127.0.0.1:" + server.actualPort() + "/socket");
-      new Rpc(sockets.connect(local).await()).await("kora.ping", "null");
+      new Rpc(sockets.connect(local).await()).await(Action.PING.wireName(Dialect.KORA), "null");
     } finally {
       server.close().await();
     }

@@ -1,5 +1,7 @@
 package dev.kora.bench;
 
+import dev.kora.protocol.Action;
+import dev.kora.protocol.Dialect;
 import io.vertx.core.Context;
 import io.vertx.core.http.WebSocket;
 import java.util.List;
@@ -23,6 +25,9 @@ import picocli.CommandLine.Option;
 @Command(name = "write", mixinStandardHelpOptions = true,
     description = "Acknowledged mutations/s and reply latency from N clients with W calls in flight.")
 final class WriteScenario implements Callable<Integer> {
+
+  /** The action of every write, spelled once. */
+  private static final String MUTATION = Action.MUTATION.wireName(Dialect.KORA);
 
   @Mixin
   BenchOptions options;
@@ -184,7 +189,8 @@ final class WriteScenario implements Callable<Integer> {
       long key = ++nextKey;
       frame.setLength(0);
       frame.append("{\"type\":\"call\",\"key\":").append(key)
-          .append(",\"action\":\"kora.mutation\",\"body\":{\"merge\":{\"bench\":{\"")
+          .append(",\"action\":\"").append(MUTATION)
+          .append("\",\"body\":{\"merge\":{\"bench\":{\"")
           .append(run.city ? "c" : "w").append("\":{\"").append(data.randomKey()).append("\":");
       if (run.city) {
         data.appendCity(frame);

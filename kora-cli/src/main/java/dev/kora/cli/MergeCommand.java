@@ -1,5 +1,7 @@
 package dev.kora.cli;
 
+import dev.kora.protocol.Action;
+import dev.kora.protocol.Dialect;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
@@ -36,7 +38,7 @@ final class MergeCommand implements Callable<Integer> {
           + " (quote strings: '\"text\"')");
     }
     Mutation mutation = Mutation.merge(Path.parse(path), value);
-    System.out.println(Json.encode(node.call("kora.mutation", mutation.toJson())));
+    System.out.println(Json.encode(node.call(Action.MUTATION.wireName(Dialect.KORA), mutation.toJson())));
     return 0;
   }
 }

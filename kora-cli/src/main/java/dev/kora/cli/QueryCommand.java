@@ -1,5 +1,7 @@
 package dev.kora.cli;
 
+import dev.kora.protocol.Action;
+import dev.kora.protocol.Dialect;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;
 import dev.kora.tree.QueryOptions;
@@ -36,7 +38,7 @@ final class QueryCommand implements Callable<Integer> {
   public Integer call() {
     Path target = Path.parse(path);
     Query query = Query.of(target, new QueryOptions(min, max, limit, false));
-    Object answer = node.call("kora.query", query.toJson());
+    Object answer = node.call(Action.QUERY.wireName(Dialect.KORA), query.toJson());
     Object value = Tree.get(((JsonObject) answer).getJsonObject("merge"), target);
     System.out.println(value instanceof JsonObject ? ((JsonObject) value).encodePrettily()
         : Json.encode(value));

@@ -1,5 +1,7 @@
 package dev.kora.cli;
 
+import dev.kora.protocol.Frame;
+import dev.kora.protocol.FrameCodec;
 import dev.kora.tree.KoraException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -8,12 +10,14 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
 
-/** A minimal protocol client for the CLI: calls over one WebSocket, replies matched by key. */
+/**
+ * A minimal protocol client for the CLI: calls over one WebSocket, replies matched by key, frames read
+ * and written by kora-protocol's {@link FrameCodec}.
+ */
 final class RemoteNode {
 
   private final WebSocketClient client;
@@ -25,19 +29,28 @@ final class RemoteNode {
     this.client = client;
     this.socket = socket;
     socket.textMessageHandler(text -> {
-      JsonObject frame = new JsonObject(text);
-      Promise<Object> promise = pending.remove(frame.getLong("key", -1L));
-      if (promise == null) {
-        return;
+      Frame frame;
+      try {
+        frame = FrameCodec.decodeAnswer(text);
+      } catch (KoraException e) {
+        return; // not an answer to a call of ours
       }
-      if ("reply".equals(frame.getString("type"))) {
-        promise.complete(frame.getValue("body"));
-      } else {
-        JsonObject body = frame.getJsonObject("body", new JsonObject());
-        promise.fail(new KoraException(body.getString("code", "internal"),
-            body.getString("message", "")));
+      if (frame instanceof Frame.Reply reply) {
+        Promise<Object> promise = pending.remove(keyOf(reply.key()));
+        if (promise != null) {
+          promise.complete(reply.body());
+        }
+      } else if (frame instanceof Frame.Error error) {
+        Promise<Object> promise = pending.remove(keyOf(error.key()));
+        if (promise != null) {
+          promise.fail(new KoraException(error.code(), error.message()));
+        }
       }
     });
+  }
+
+  private static long keyOf(Object key) {
+    return key instanceof Number number ? number.longValue() : -1;
   }
 
   /**
@@ -67,8 +80,7 @@ final class RemoteNode {
     long key = ++nextKey;
     Promise<Object> promise = Promise.promise();
     pending.put(key, promise);
-    socket.writeTextMessage(new JsonObject().put("type", "call").put("key", key)
-        .put("action", action).put("body", body).encode());
+    socket.writeTextMessage(FrameCodec.encode(new Frame.Call(key, action, body)));
     return promise.future();
   }
 

@@ -1,6 +1,8 @@
 package dev.kora.testkit;
 
-import dev.kora.tree.KoraException;
+import dev.kora.protocol.Action;
+import dev.kora.protocol.Dialect;
+import dev.kora.protocol.Errors;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -143,9 +145,9 @@ public final class TestSocket {
       if ("reply".equals(frame.getString("type"))) {
         return Future.succeededFuture(frame.getValue("body"));
       }
-      JsonObject error = frame.getJsonObject("body", new JsonObject());
-      return Future.failedFuture(new KoraException(error.getString("code", "?"),
-          error.getString("message", frame.encode())));
+      Object error = frame.getValue("body");
+      return Future.failedFuture(Errors.fromJson(error instanceof JsonObject ? (JsonObject) error
+          : new JsonObject().put("message", frame.encode())));
     });
   }
 
@@ -167,14 +169,14 @@ public final class TestSocket {
 
   /** @return writes a mutation ({@code kora.mutation}) and checks the answer is {@code "ok"} */
   public Future<Void> mutate(Object mutation) {
-    return request("kora.mutation", mutation).compose(body -> "ok".equals(body)
+    return request(Action.MUTATION.wireName(Dialect.KORA), mutation).compose(body -> "ok".equals(body)
         ? Future.succeededFuture()
         : Future.failedFuture(new AssertionError("mutation answered " + body)));
   }
 
   /** @return the reply of {@code kora.query}: {@code {"merge": ..., "delete": ...}} */
   public Future<JsonObject> query(Object query) {
-    return request("kora.query", query).map(JsonObject.class::cast);
+    return request(Action.QUERY.wireName(Dialect.KORA), query).map(JsonObject.class::cast);
   }
 
   /** Sends raw text as one text message. */
@@ -215,7 +217,7 @@ public final class TestSocket {
    * arrived.
    */
   public Future<Void> roundTrip() {
-    return request("kora.ping", null).mapEmpty();
+    return request(Action.PING.wireName(Dialect.KORA), null).mapEmpty();
   }
 
   /**
