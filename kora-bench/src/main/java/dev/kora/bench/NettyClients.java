@@ -32,11 +32,12 @@ import java.util.function.Supplier;
 /**
  * A lean WebSocket client for receiving many pushes: Netty's RFC 6455 client codec
  * ({@link WebSocketClientProtocolHandler}) with the received text frames handed to the scenario as
- * bytes, without Vert.x's per-message context dispatch, buffer copy and UTF-8 decoding. On this
- * 2-core machine, where the load tool shares the cores with the node, receiving a push through
- * Vert.x's {@code WebSocketClient} costs the tool about 4.3 µs of CPU; the fan-out scenario uses this
- * client for its subscribers by default so that less of the machine goes to the measuring side
- * ({@code --client vertx} measures with Vert.x's client instead).
+ * bytes, without Vert.x's per-message context dispatch, buffer copy and UTF-8 decoding. Where the
+ * load tool shares the cores with the node, every microsecond the tool spends per push is taken from
+ * the node (the tool's CPU per push with either client is in docs/benchmarks.md), so the fan-out
+ * scenario uses this client for its subscribers by default ({@code --client vertx} measures with
+ * Vert.x's client instead). It is the one hand-written protocol client left besides the CLI's and
+ * the test socket, kept because the measurement needs a receiver this lean.
  */
 final class NettyClients implements AutoCloseable {
 

@@ -8,17 +8,16 @@ import io.vertx.core.VertxOptions;
  * defaults with Netty's native epoll transport preferred. On Linux (x86-64 and AArch64; the native
  * libraries ship in kora-cli's dependencies) sockets are then written from native memory
  * addresses: no {@code java.nio.ByteBuffer} views are allocated per write, as the JDK's NIO transport
- * needs — for a node fanning a commit out to 1,000 subscribers that was a third of its allocations
- * ({@code kora bench fanout}, docs/benchmarks.md). Elsewhere, or when the native library cannot be
+ * needs, which for a node fanning a commit out to many subscribers were a large share of its
+ * allocations ({@code kora bench fanout}; figures in docs/benchmarks.md). Elsewhere, or when the native library cannot be
  * loaded, Vert.x falls back to NIO by itself; {@link Vertx#isNativeTransportEnabled()} tells which
  * one runs.
  *
  * <p>It also turns off Netty's object pools ({@code io.netty.util.Recycler}) for the JVM, unless the
  * system property {@value #RECYCLER_PROPERTY} was given: each socket write takes an outbound-buffer
  * entry and a buffer duplicate from them, and on the benchmark machine the pools' thread-safe
- * queues and atomic claims cost more than allocating the two small objects (the node's Java time
- * per push fell by a fifth; fan-out p99 47 → 37 ms at the median of 7 alternating pairs of runs,
- * better in 6). This only takes effect when Netty has not been used in the JVM before. An
+ * queues and atomic claims cost more than allocating the two small objects (measured in alternating
+ * pairs of fan-out runs; docs/benchmarks.md, "Fanout, round 4"). This only takes effect when Netty has not been used in the JVM before. An
  * application embedding a node chooses its own Vert.x options and Netty settings.
  */
 public final class NodeVertx {
