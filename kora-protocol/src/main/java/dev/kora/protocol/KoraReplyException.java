@@ -1,8 +1,6 @@
 package dev.kora.protocol;
 
 import dev.kora.tree.KoraException;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
@@ -66,38 +64,25 @@ public final class KoraReplyException extends ReplyException {
   }
 
   /** The event bus codec: the object itself locally, its JSON text across a cluster. */
-  public static final class Codec implements MessageCodec<KoraReplyException, KoraReplyException> {
+  public static final class Codec extends JsonMessageCodec<KoraReplyException> {
 
     /** The codec's name on the event bus. */
     public static final String NAME = "kora.error";
 
     @Override
-    public void encodeToWire(Buffer buffer, KoraReplyException error) {
-      Buffer json = new JsonObject().put("code", error.code).put("message", error.getMessage())
-          .put("status", error.failureCode()).toBuffer();
-      buffer.appendInt(json.length()).appendBuffer(json);
+    protected JsonObject toJson(KoraReplyException error) {
+      return new JsonObject().put("code", error.code).put("message", error.getMessage())
+          .put("status", error.failureCode());
     }
 
     @Override
-    public KoraReplyException decodeFromWire(int position, Buffer buffer) {
-      int length = buffer.getInt(position);
-      JsonObject json = new JsonObject(buffer.getBuffer(position + 4, position + 4 + length));
+    protected KoraReplyException fromJson(JsonObject json) {
       return new KoraReplyException(json.getString("code"), json.getString("message"));
-    }
-
-    @Override
-    public KoraReplyException transform(KoraReplyException error) {
-      return error;
     }
 
     @Override
     public String name() {
       return NAME;
-    }
-
-    @Override
-    public byte systemCodecID() {
-      return -1;
     }
   }
 }

@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Every action a node answers, by name: the built-in ones first ({@link BuiltInActions}), then the
@@ -107,23 +108,21 @@ public final class ActionTable {
 
   /** @param session a connection that opened: tells every application handler */
   public void connected(Session session) {
-    for (ActionHandler handler : handlers) {
-      try {
-        handler.connected(session);
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "connected() of handler " + handler.action()
-            + " failed", e);
-      }
-    }
+    tellHandlers("connected", handler -> handler.connected(session));
   }
 
   /** @param session a connection that closed: tells every application handler */
   public void disconnected(Session session) {
+    tellHandlers("disconnected", handler -> handler.disconnected(session));
+  }
+
+  /** Calls a hook of every handler; a hook that throws is logged and the others still run. */
+  private void tellHandlers(String hook, Consumer<ActionHandler> call) {
     for (ActionHandler handler : handlers) {
       try {
-        handler.disconnected(session);
+        call.accept(handler);
       } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "disconnected() of handler " + handler.action()
+        LOG.log(System.Logger.Level.WARNING, hook + "() of handler " + handler.action()
             + " failed", e);
       }
     }
