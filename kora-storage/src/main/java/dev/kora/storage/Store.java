@@ -30,6 +30,34 @@ public interface Store {
   Future<Void> write(List<Mutation> mutations);
 
   /**
+   * Writes mutations in order, each atomic and durable on its own, and isolates their failures: the
+   * store commits them together in as few transactions as it chooses (group commit), and a mutation
+   * that fails on its own — a constraint or trigger, a path too long for the store
+   * ({@code too_large}), an internal statement error — fails alone while the others are committed.
+   * This is where a batch of independent mutations (the node's sequencer) gets failures isolated;
+   * the caller need not retry anything one by one. {@link #write} keeps its all-or-none contract for
+   * callers that need a whole batch or nothing (import, copy).
+   *
+   * <p>Order: mutation {@code i + 1} is applied after mutation {@code i} (when both succeed, a
+   * reader never sees {@code i + 1} without {@code i}); the futures complete on the caller's
+   * context, in list order: a future completes only after those before it.
+   *
+   * <p>Errors, per future: a failure of the mutation's own, with the code the store reports for it
+   * (e.g. {@code too_large}, {@code internal}), only that mutation written nothing; {@code
+   * store_unavailable} when the store cannot be reached, does not answer within its operation
+   * timeout or is closed — then every mutation not yet committed fails with it, while earlier ones
+   * may have succeeded. A failed mutation does not stop the ones after it: each is tried on its own.
+   * An empty mutation succeeds without writing.
+   *
+   * <p>Drivers get this from {@link dev.kora.storage.spi.StoreBase}.
+   *
+   * @param mutations mutations in commit order; an empty list gives an empty list
+   * @return one future per mutation, in the same order; each completes once that mutation is
+   *     durable, or failed
+   */
+  List<Future<Void>> writeEach(List<Mutation> mutations);
+
+  /**
    * Opens a cursor on the leaves of a range, in path order.
    *
    * @param range which rows

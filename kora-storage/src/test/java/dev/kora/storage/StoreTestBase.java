@@ -567,6 +567,156 @@ public abstract class StoreTestBase {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // writeEach: one atomic write per mutation, failures isolated by the store
+
+  /**
+   * Calls {@link Store#writeEach} from a Vert.x context task and records the order in which the
+   * futures complete; handlers are attached in that same task, so none can run before.
+   *
+   * @return the futures, the indexes in completion order (filled as they complete), and whether
+   *     each completed on the caller's context
+   */
+  private Future<EachCall> writeEach(List<Mutation> mutations) {
+    Promise<EachCall> started = Promise.promise();
+    Context caller = vertx.getOrCreateContext();
+    caller.runOnContext(v -> {
+      List<Future<Void>> futures = store.writeEach(mutations);
+      EachCall call = new EachCall(futures);
+      for (int i = 0; i < futures.size(); i++) {
+        int index = i;
+        futures.get(i).onComplete(result -> {
+          call.order.add(index);
+          if (Vertx.currentContext() != caller) {
+            call.offContext.add(index);
+          }
+        });
+      }
+      started.complete(call);
+    });
+    return started.future();
+  }
+
+  /** The futures of a {@link Store#writeEach} call and how they completed. */
+  private static final class EachCall {
+    final List<Future<Void>> futures;
+    final List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+    final List<Integer> offContext = Collections.synchronizedList(new ArrayList<>());
+
+    EachCall(List<Future<Void>> futures) {
+      this.futures = futures;
+    }
+
+    /** @return completes once every future has, successfully or not */
+    Future<EachCall> done() {
+      return Future.join(futures).transform(ignored -> Future.succeededFuture(this));
+    }
+
+    /** Checks the completion order and context, and which futures failed. */
+    void check(Set<Integer> failed) {
+      List<Integer> expected = new ArrayList<>();
+      for (int i = 0; i < futures.size(); i++) {
+        expected.add(i);
+        assertEquals(failed.contains(i), futures.get(i).failed(),
+            "future " + i + " failed: " + futures.get(i).cause());
+      }
+      assertEquals(expected, order, "futures complete in list order");
+      assertEquals(List.of(), offContext, "futures completed off the caller's context");
+    }
+  }
+
+  @Test
+  void writeEachAppliesEveryMutationInOrderDurably(VertxTestContext ctx) {
+    List<Mutation> mutations = new ArrayList<>();
+    mutations.add(merge("{\"a\": {\"x\": 1, \"y\": 1}}"));
+    mutations.add(Mutation.delete(path("a")));
+    mutations.add(Mutation.empty());
+    mutations.add(merge("{\"a\": {\"y\": 2}}"));
+    for (int i = 0; i < 200; i++) {
+      mutations.add(merge("{\"many\": {\"m" + String.format("%03d", i) + "\": " + i + "}}"));
+    }
+    mutations.add(merge("{\"many\": {\"m000\": \"last\"}}"));
+    List<String> rows = new ArrayList<>();
+    rows.add("a/y=2");
+    rows.add("many/m000=\"last\"");
+    for (int i = 1; i < 200; i++) {
+      rows.add("many/m" + String.format("%03d", i) + "=" + i);
+    }
+    String[] expected = rows.toArray(new String[0]);
+    writeEach(mutations)
+        .compose(EachCall::done)
+        .compose(call -> check(() -> call.check(Set.of())))
+        .compose(v -> expectRows(expected))
+        .compose(v -> check(() -> assertEquals(List.of(), store.writeEach(List.of()))))
+        .compose(v -> capabilities().contains(StoreCapability.PERSISTENT)
+            ? store.close().compose(closed -> open(table)).compose(reopened -> {
+              store = reopened;
+              return expectRows(expected);
+            }) : Future.succeededFuture())
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void writeEachFailsAMutationAloneAndCommitsTheOthers(VertxTestContext ctx) {
+    assume(StoreCapability.FAILURE_INJECTION);
+    List<Mutation> mutations = List.of(
+        merge("{\"before\": 1}"),
+        mutation("{\"merge\": {\"doomed\": 1, \"boom\": {\"x\": true}}}"),
+        merge("{\"after\": {\"a\": 2}}"),
+        Mutation.merge(MARKER, "again"),
+        merge("{\"before\": 3}"));
+    write(merge("{\"base\": 1}"))
+        .compose(v -> failWritesAt(store, table, MARKER))
+        .compose(v -> writeEach(mutations))
+        .compose(EachCall::done)
+        .compose(call -> check(() -> call.check(Set.of(1, 3)))
+            .compose(v -> expectFailure(call.futures.get(1), null)))
+        .compose(v -> expectRows("after/a=2", "base=1", "before=3"))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void writeEachRefusesAPathOverTheStoresLimitAlone(VertxTestContext ctx) {
+    Assumptions.assumeFalse(capabilities().contains(StoreCapability.FULL_LENGTH_PATHS),
+        "the store keeps paths of every length Kora allows: no path is too long for it");
+    String[] keys = new String[Path.MAX_DEPTH];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = i + "k".repeat(Path.MAX_KEY_BYTES - 2);
+    }
+    Path tooLong = Path.of(keys);
+    writeEach(List.of(merge("{\"a\": 1}"), Mutation.merge(tooLong, 1), merge("{\"b\": 2}")))
+        .compose(EachCall::done)
+        .compose(call -> check(() -> call.check(Set.of(1)))
+            .compose(v -> expectFailure(call.futures.get(1), ErrorCode.TOO_LARGE)))
+        .compose(v -> expectRows("a=1", "b=2"))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void writeEachQueuedBeforeCloseIsCommittedAndFailsAfterIt(VertxTestContext ctx) {
+    Promise<EachCall> queued = Promise.promise();
+    Promise<Void> closed = Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> {
+      // queued, then the store closed at once: close lets the queued writes be committed first
+      writeEach(List.of(merge("{\"a\": 1}"), merge("{\"b\": 2}"))).onComplete(queued);
+      queued.future().onComplete(call -> store.close().onComplete(closed));
+    });
+    queued.future()
+        .compose(call -> closed.future().compose(v -> call.done()))
+        .compose(call -> check(() -> call.check(Set.of())))
+        .compose(v -> writeEach(List.of(merge("{\"c\": 1}"), Mutation.empty())))
+        .compose(EachCall::done)
+        .compose(call -> check(() -> call.check(Set.of(0, 1)))
+            .compose(v -> expectFailure(call.futures.get(0), ErrorCode.STORE_UNAVAILABLE))
+            .compose(v -> expectFailure(call.futures.get(1), ErrorCode.STORE_UNAVAILABLE)))
+        .compose(v -> capabilities().contains(StoreCapability.PERSISTENT)
+            ? open(table).compose(reopened -> {
+              store = reopened;
+              return expectRows("a=1", "b=2");
+            }) : Future.succeededFuture())
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Order of keys
 
   /** Keys from every UTF-8 length, in UTF-16 order a different order than in UTF-8 byte order. */

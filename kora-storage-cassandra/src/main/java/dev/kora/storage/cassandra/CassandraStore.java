@@ -14,9 +14,10 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.cql.Statement;
 import dev.kora.storage.LeafCursor;
 import dev.kora.storage.ReadRange;
-import dev.kora.storage.Store;
 import dev.kora.storage.StoreOptions;
+import dev.kora.storage.spi.GroupCommit;
 import dev.kora.storage.spi.PathEncoding;
+import dev.kora.storage.spi.StoreBase;
 import dev.kora.storage.spi.StoreFutures;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
@@ -75,7 +76,8 @@ import org.slf4j.LoggerFactory;
  * authentication; {@link #describe()} never shows the password. The URL is parsed as a
  * {@link dev.kora.storage.spi.ServerUrl} that may name several contact points.
  *
- * <p>Writes: {@link #write} calls are applied one at a time, in call order. Each is one LOGGED
+ * <p>Writes: {@link #write} calls, and the mutations of {@link #writeEach}, are applied one at a
+ * time, in call order, through {@link StoreBase}'s queue (a group holds one call). Each is one LOGGED
  * batch on the data table — atomic: all of it is applied or none (a batch that spans partitions is
  * replayed from Cassandra's batch log after a coordinator failure). Every statement carries its own
  * client-side timestamp, strictly increasing across the store, deletes before inserts (at equal
@@ -93,7 +95,7 @@ import org.slf4j.LoggerFactory;
  * accepts as one batch: {@code too_large}. A bad URL fails {@link #open} with
  * {@code invalid_message}.
  */
-public final class CassandraStore implements Store {
+public final class CassandraStore extends StoreBase<List<Mutation>> {
 
   /** Rows (and listed partitions) fetched per page. */
   static final int PAGE_SIZE = 1_000;
@@ -105,20 +107,16 @@ public final class CassandraStore implements Store {
   private static final Logger LOG = LoggerFactory.getLogger(CassandraStore.class);
   private static final AtomicLong LAST_TIMESTAMP = new AtomicLong();
 
-  private final Vertx vertx;
   private final CassandraUrl url;
   private final CqlSession session;
   private final CassandraSchema schema;
   private final CassandraLayout layout;
-  private final Object writeLock = new Object();
-  private CompletableFuture<Void> writeTail = CompletableFuture.completedFuture(null);
-  private volatile boolean closed;
   private volatile Path failAt;
-  private CompletableFuture<Void> closing;
 
   private CassandraStore(Vertx vertx, CassandraUrl url, CqlSession session,
       CassandraSchema schema) {
-    this.vertx = vertx;
+    // one call per group: a call is one LOGGED batch, and a failed batch cannot be told apart by call
+    super(vertx, url.timeoutMs(), 1, GroupCommit.DEFAULT_MAX_GROUP_ROWS);
     this.url = url;
     this.session = session;
     this.schema = schema;
@@ -248,28 +246,31 @@ public final class CassandraStore implements Store {
     return url.partitionDepth();
   }
 
+  @Override
+  protected List<Mutation> plan(List<Mutation> mutations) {
+    return List.copyOf(mutations);
+  }
+
+  @Override
+  protected long rows(List<Mutation> work) {
+    return work.size();
+  }
+
   /**
-   * {@inheritDoc}
-   *
-   * <p>Queued behind earlier calls; one LOGGED batch per call (see the class description).
+   * Applies the group's one call as one LOGGED batch (see the class description); its failure is
+   * the call's.
    */
   @Override
-  public Future<Void> write(List<Mutation> mutations) {
-    if (closed) {
-      return Future.failedFuture(closedError());
+  protected Future<Void> commit(List<GroupCommit.Entry<List<Mutation>>> group) {
+    CompletionStage<Void> applied;
+    try {
+      applied = apply(group.get(0).work());
+    } catch (RuntimeException e) {
+      applied = CompletableFuture.failedFuture(e);
     }
-    List<Mutation> copy = List.copyOf(mutations);
-    if (copy.stream().allMatch(Mutation::isEmpty)) {
-      return Future.succeededFuture();
-    }
-    Context context = vertx.getOrCreateContext();
-    CompletableFuture<Void> done;
-    synchronized (writeLock) {
-      done = writeTail.handle((v, error) -> null)
-          .thenCompose(v -> apply(copy)).toCompletableFuture();
-      writeTail = done;
-    }
-    return onContext(context, done, "writing to " + url.describe());
+    String action = "writing to " + url.describe();
+    return Future.fromCompletionStage(applied)
+        .recover(error -> Future.failedFuture(CassandraErrors.wrap(action, error)));
   }
 
   /** Reads what the plan needs from the list of partitions, then runs it. */
@@ -374,10 +375,7 @@ public final class CassandraStore implements Store {
    * is not a snapshot.
    */
   @Override
-  public Future<LeafCursor> read(ReadRange range) {
-    if (closed) {
-      return Future.failedFuture(closedError());
-    }
+  protected Future<LeafCursor> openCursor(ReadRange range) {
     String lower = PathEncoding.lowerBound(range);
     String upper = PathEncoding.upperBound(range);
     if (upper != null && Path.compareKeys(lower, upper) >= 0) {
@@ -394,28 +392,12 @@ public final class CassandraStore implements Store {
         schema.select(part, lower.substring(part.length()), to)));
   }
 
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Writes queued before the call are still applied; then the driver session is closed.
-   */
+  /** Closes the driver session; the queued writes were applied before. */
   @Override
-  public Future<Void> close() {
-    Context context = vertx.getOrCreateContext();
-    CompletableFuture<Void> result;
-    synchronized (this) {
-      if (closing == null) {
-        closed = true;
-        CompletableFuture<Void> tail;
-        synchronized (writeLock) {
-          tail = writeTail;
-        }
-        closing = tail.handle((v, error) -> null).thenCompose(v -> session.closeAsync())
-            .toCompletableFuture();
-      }
-      result = closing;
-    }
-    return onContext(context, result, "closing " + url.describe());
+  protected Future<Void> free() {
+    String action = "closing " + url.describe();
+    return Future.fromCompletionStage(session.closeAsync())
+        .recover(error -> Future.failedFuture(CassandraErrors.wrap(action, error)));
   }
 
   /** @return e.g. {@code cassandra://127.0.0.1:9042/kora?table=kora&partitionDepth=1&...} */
@@ -436,22 +418,13 @@ public final class CassandraStore implements Store {
   // ------------------------------------------------------------------------------------------
   // for the cursor
 
-  boolean isClosed() {
-    return closed;
-  }
-
-  KoraException closedError() {
-    return new KoraException(ErrorCode.STORE_UNAVAILABLE, "the Cassandra store " + describe()
-        + " is closed");
-  }
-
   CassandraSchema schema() {
     return schema;
   }
 
   /** Runs a read; fails at once when the store is closed. */
   CompletionStage<AsyncResultSet> execute(BoundStatement statement) {
-    if (closed) {
+    if (isClosed()) {
       return CompletableFuture.failedFuture(closedError());
     }
     return session.executeAsync(statement);
@@ -459,7 +432,7 @@ public final class CassandraStore implements Store {
 
   /** @return the stage as a future completing on the caller's context, failures mapped */
   <T> Future<T> onCallerContext(CompletionStage<T> stage, String action) {
-    return onContext(vertx.getOrCreateContext(), stage, action + " " + describe());
+    return onContext(vertx().getOrCreateContext(), stage, action + " " + describe());
   }
 
   private static <T> Future<T> onContext(Context context, CompletionStage<T> stage, String action) {

@@ -2,9 +2,8 @@ package dev.kora.storage.jdbc;
 
 import dev.kora.storage.LeafCursor;
 import dev.kora.storage.ReadRange;
-import dev.kora.storage.Store;
 import dev.kora.storage.spi.GroupCommit;
-import dev.kora.storage.spi.StoreFutures;
+import dev.kora.storage.spi.StoreBase;
 import dev.kora.storage.spi.WritePlan;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
@@ -16,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * A {@link Store} on a JDBC database, for the drivers that bring a {@link JdbcDialect} (SQLite,
+ * A {@link dev.kora.storage.Store} on a JDBC database, for the drivers that bring a {@link JdbcDialect} (SQLite,
  * MySQL/MariaDB): the tree in one table of {@code (path, value)} rows, paths encoded by
  * {@link dev.kora.storage.spi.PathEncoding} so that a subtree is one key range.
  *
@@ -25,10 +24,11 @@ import java.util.function.Supplier;
  * ({@link JdbcDialect#writerThreads()} threads), reads on {@code kora-NAME-reader} ({@code poolSize}
  * threads) over at most {@code poolSize} read connections. Futures complete on the caller's context.
  *
- * <p>Writes: concurrent {@link #write} calls are queued and committed in groups by
- * {@link GroupCommit}: one transaction and one commit for all calls queued while the previous group
- * was written. Each call is atomic; a call that fails on its own fails alone. Each cursor reads one
- * snapshot. See {@link JdbcWriter} and {@link JdbcCursor}.
+ * <p>Writes: concurrent {@link #write} calls, and the mutations of {@link #writeEach}, are queued
+ * and committed in groups by {@link StoreBase}'s {@link GroupCommit}: one transaction and one commit
+ * for all calls queued while the previous group was written. Each call is atomic; a call that fails
+ * on its own fails alone. Each cursor reads one snapshot. See {@link JdbcWriter} and
+ * {@link JdbcCursor}.
  *
  * <p>Errors: an unreachable or busy database, a closed store or an operation over its timeout fail
  * with {@link KoraException} code {@code store_unavailable}; errors of the statements themselves (a
@@ -38,28 +38,23 @@ import java.util.function.Supplier;
  * <p>A driver may subclass it to add accessors of its own, taking over an opened store with
  * {@link #JdbcStore(JdbcStore)}.
  */
-public class JdbcStore implements Store {
+public class JdbcStore extends StoreBase<List<WritePlan>> {
 
-  private final Vertx vertx;
   private final JdbcDialect dialect;
   private final WorkerExecutor writerPool;
   private final WorkerExecutor readerPool;
   private final JdbcWriter writer;
   private final JdbcReaders readers;
-  private final GroupCommit<List<WritePlan>> queue;
-  private volatile boolean closed;
-  private Future<Void> closing;
 
   private JdbcStore(Vertx vertx, JdbcDialect dialect, WorkerExecutor writerPool,
-      WorkerExecutor readerPool, JdbcWriter writer, JdbcReaders readers,
-      GroupCommit<List<WritePlan>> queue) {
-    this.vertx = vertx;
+      WorkerExecutor readerPool, JdbcWriter writer, JdbcReaders readers) {
+    super(vertx, dialect.timeoutMs(), GroupCommit.DEFAULT_MAX_GROUP,
+        GroupCommit.DEFAULT_MAX_GROUP_ROWS);
     this.dialect = dialect;
     this.writerPool = writerPool;
     this.readerPool = readerPool;
     this.writer = writer;
     this.readers = readers;
-    this.queue = queue;
   }
 
   /**
@@ -68,8 +63,12 @@ public class JdbcStore implements Store {
    * @param opened a store returned by {@link #open}
    */
   protected JdbcStore(JdbcStore opened) {
-    this(opened.vertx, opened.dialect, opened.writerPool, opened.readerPool, opened.writer,
-        opened.readers, opened.queue);
+    super(opened);
+    this.dialect = opened.dialect;
+    this.writerPool = opened.writerPool;
+    this.readerPool = opened.readerPool;
+    this.writer = opened.writer;
+    this.readers = opened.readers;
   }
 
   /**
@@ -97,11 +96,11 @@ public class JdbcStore implements Store {
         made.poolSize(), maxExecuteMs, TimeUnit.MILLISECONDS);
     JdbcWriter writer = new JdbcWriter(made, writerPool, timeoutMs);
     JdbcReaders readers = new JdbcReaders(vertx, readerPool, made, made.poolSize(), timeoutMs);
-    GroupCommit<List<WritePlan>> queue = new GroupCommit<>(vertx, writer, timeoutMs,
-        GroupCommit.DEFAULT_MAX_GROUP, GroupCommit.DEFAULT_MAX_GROUP_ROWS, writer::closedError);
+    // the store (and its write queue) is made on the caller's context, once the writer is open
+    JdbcStore store = new JdbcStore(vertx, made, writerPool, readerPool, writer, readers);
     return writerPool.executeBlocking(() -> {
       writer.open();
-      return new JdbcStore(vertx, made, writerPool, readerPool, writer, readers, queue);
+      return store;
     }, false).recover(error -> Future.join(writerPool.close(), readerPool.close())
         .transform(ignored -> Future.failedFuture(
             made.wrap("opening " + made.describe(), error))));
@@ -112,17 +111,20 @@ public class JdbcStore implements Store {
     return dialect;
   }
 
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Queued and committed with other concurrent calls in one transaction (group commit).
-   */
   @Override
-  public final Future<Void> write(List<Mutation> mutations) {
-    if (closed) {
-      return Future.failedFuture(writer.closedError());
-    }
-    return WritePlan.submit(queue, mutations, dialect.maxPathBytes(), dialect.name());
+  protected final List<WritePlan> plan(List<Mutation> mutations) {
+    return WritePlan.of(mutations, dialect.maxPathBytes(), dialect.name());
+  }
+
+  @Override
+  protected final long rows(List<WritePlan> work) {
+    return WritePlan.size(work);
+  }
+
+  /** Runs the group on the writer connection; see {@link JdbcWriter}. */
+  @Override
+  protected final Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group) {
+    return writer.commit(group);
   }
 
   /**
@@ -132,30 +134,18 @@ public class JdbcStore implements Store {
    * closed.
    */
   @Override
-  public final Future<LeafCursor> read(ReadRange range) {
-    if (closed) {
-      return Future.failedFuture(readers.closedError());
-    }
+  protected final Future<LeafCursor> openCursor(ReadRange range) {
     return readers.read(range);
   }
 
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Writes queued before the call are still written; open cursors are closed.
-   */
+  /** Closes the writer connection and the readers' (open cursors with them), then the pools. */
   @Override
-  public final synchronized Future<Void> close() {
-    if (closing == null) {
-      closed = true;
-      closing = queue.close()
-          .transform(drained -> Future.join(writer.close(), readers.close()))
-          .transform(result -> Future.join(writerPool.close(), readerPool.close())
-              .transform(ignored -> result.succeeded() ? Future.<Void>succeededFuture()
-                  : Future.<Void>failedFuture(
-                      dialect.wrap("closing " + dialect.describe(), result.cause()))));
-    }
-    return StoreFutures.on(vertx.getOrCreateContext(), closing);
+  protected final Future<Void> free() {
+    return Future.join(writer.close(), readers.close())
+        .transform(result -> Future.join(writerPool.close(), readerPool.close())
+            .transform(ignored -> result.succeeded() ? Future.<Void>succeededFuture()
+                : Future.<Void>failedFuture(
+                    dialect.wrap("closing " + dialect.describe(), result.cause()))));
   }
 
   @Override

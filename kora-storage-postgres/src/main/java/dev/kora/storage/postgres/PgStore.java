@@ -2,10 +2,10 @@ package dev.kora.storage.postgres;
 
 import dev.kora.storage.LeafCursor;
 import dev.kora.storage.ReadRange;
-import dev.kora.storage.Store;
 import dev.kora.storage.StoreOptions;
 import dev.kora.storage.spi.GroupCommit;
 import dev.kora.storage.spi.ServerUrl;
+import dev.kora.storage.spi.StoreBase;
 import dev.kora.storage.spi.StoreFutures;
 import dev.kora.storage.spi.WritePlan;
 import dev.kora.tree.ErrorCode;
@@ -47,8 +47,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: every method may be called from any thread, event loops included, and never blocks.
  * Futures complete on the caller's context.
  *
- * <p>Guarantees: concurrent {@link #write} calls are committed in groups ({@link GroupCommit}), one
- * transaction per group, each call atomic (all of its mutations or none; a call that fails on its own
+ * <p>Guarantees: concurrent {@link #write} calls, and the mutations of {@link #writeEach}, are
+ * committed in groups ({@link StoreBase}'s {@link GroupCommit}), one transaction per group, each call atomic (all of its mutations or none; a call that fails on its own
  * fails alone, the others are committed again without it) and durable when its future succeeds (with
  * the server's default {@code synchronous_commit=on}). Statements are pipelined and batched (see
  * {@link PgWriter}). Writers of several nodes on one table are serialized by a transaction-level
@@ -63,7 +63,7 @@ import java.util.concurrent.TimeUnit;
  * constraint, a trigger) with {@code internal}. A failed write has written nothing. A bad URL fails
  * {@link #open} with {@code invalid_message}.
  */
-public final class PgStore implements Store {
+public final class PgStore extends StoreBase<List<WritePlan>> {
 
   /**
    * The longest stored path in UTF-8 bytes: PostgreSQL's btree entry limit (2,704 bytes with 8 kB
@@ -77,25 +77,21 @@ public final class PgStore implements Store {
   /** The server's port when the URL names none. */
   static final int DEFAULT_PORT = 5432;
 
-  private final Vertx vertx;
   private final ServerUrl url;
   private final PgSql sql;
   private final Pool writerPool;
   private final Pool readerPool;
-  private final GroupCommit<List<WritePlan>> queue;
+  private final PgWriter writer;
   private final Set<PgCursor> cursors = ConcurrentHashMap.newKeySet();
-  private volatile boolean closed;
-  private Future<Void> closing;
 
   private PgStore(Vertx vertx, ServerUrl url, PgSql sql, Pool writerPool, Pool readerPool) {
-    this.vertx = vertx;
+    super(vertx, url.timeoutMs(), GroupCommit.DEFAULT_MAX_GROUP,
+        GroupCommit.DEFAULT_MAX_GROUP_ROWS);
     this.url = url;
     this.sql = sql;
     this.writerPool = writerPool;
     this.readerPool = readerPool;
-    this.queue = new GroupCommit<>(vertx,
-        new PgWriter(vertx, writerPool, sql, url.timeoutMs(), url.describe()), url.timeoutMs(),
-        GroupCommit.DEFAULT_MAX_GROUP, GroupCommit.DEFAULT_MAX_GROUP_ROWS, this::closedError);
+    this.writer = new PgWriter(vertx, writerPool, sql, url.timeoutMs(), url.describe());
   }
 
   /**
@@ -203,17 +199,20 @@ public final class PgStore implements Store {
     return url.table();
   }
 
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Queued and committed with other concurrent calls in one transaction (group commit).
-   */
   @Override
-  public Future<Void> write(List<Mutation> mutations) {
-    if (closed) {
-      return Future.failedFuture(closedError());
-    }
-    return WritePlan.submit(queue, mutations, MAX_PATH_BYTES, "postgres");
+  protected List<WritePlan> plan(List<Mutation> mutations) {
+    return WritePlan.of(mutations, MAX_PATH_BYTES, "postgres");
+  }
+
+  @Override
+  protected long rows(List<WritePlan> work) {
+    return WritePlan.size(work);
+  }
+
+  /** Runs the group in one pipelined transaction; see {@link PgWriter}. */
+  @Override
+  protected Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group) {
+    return writer.commit(group);
   }
 
   /**
@@ -223,17 +222,15 @@ public final class PgStore implements Store {
    * closed.
    */
   @Override
-  public Future<LeafCursor> read(ReadRange range) {
-    if (closed) {
-      return Future.failedFuture(closedError());
-    }
+  protected Future<LeafCursor> openCursor(ReadRange range) {
+    Vertx vertx = vertx();
     Context caller = vertx.getOrCreateContext();
     String action = "opening a cursor on " + url.describe();
     Future<PgCursor> opened = readerPool.getConnection()
         .compose(connection -> PgCursor.open(this, connection, range))
         .compose(cursor -> {
           cursors.add(cursor);
-          if (closed) {
+          if (isClosed()) {
             // the store closed while the cursor opened: do not leak the connection
             return cursor.close().transform(v -> Future.failedFuture(closedError()));
           }
@@ -243,34 +240,22 @@ public final class PgStore implements Store {
         error -> PgErrors.wrap(action, error), PgCursor::close)).map(cursor -> cursor);
   }
 
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Writes queued before the call are still written; open cursors are closed.
-   */
+  /** Closes the open cursors, then both pools. */
   @Override
-  public synchronized Future<Void> close() {
-    if (closing == null) {
-      closed = true;
-      List<Future<Void>> closingCursors = new ArrayList<>();
-      for (PgCursor cursor : new ArrayList<>(cursors)) {
-        closingCursors.add(cursor.close());
-      }
-      closing = Future.join(queue.close(), Future.join(closingCursors))
-          .transform(ignored -> Future.join(writerPool.close(), readerPool.close()))
-          .mapEmpty();
+  protected Future<Void> free() {
+    List<Future<Void>> closingCursors = new ArrayList<>();
+    for (PgCursor cursor : new ArrayList<>(cursors)) {
+      closingCursors.add(cursor.close());
     }
-    return StoreFutures.on(vertx.getOrCreateContext(), closing);
+    return Future.join(closingCursors)
+        .transform(ignored -> Future.join(writerPool.close(), readerPool.close()))
+        .mapEmpty();
   }
 
   /** @return e.g. {@code postgres://kora:***@db:5432/app?table=kora&poolSize=4&timeoutMs=10000} */
   @Override
   public String describe() {
     return url.describe();
-  }
-
-  Vertx vertx() {
-    return vertx;
   }
 
   PgSql sql() {
@@ -281,16 +266,7 @@ public final class PgStore implements Store {
     return url.timeoutMs();
   }
 
-  boolean isClosed() {
-    return closed;
-  }
-
   void unregister(PgCursor cursor) {
     cursors.remove(cursor);
-  }
-
-  KoraException closedError() {
-    return new KoraException(ErrorCode.STORE_UNAVAILABLE, "the postgres store " + url.describe()
-        + " is closed");
   }
 }

@@ -17,15 +17,18 @@ import java.util.List;
  * Commits the groups of a {@link PgStore}'s {@link GroupCommit}: one transaction per group on a
  * connection of the writer pool, its statements pipelined (sent without waiting for each answer) —
  * first {@code pg_advisory_xact_lock} on the table, which serializes the writers of several nodes
- * sharing the table, then for each call, in order, for each of its {@link WritePlan}s, coalesced
- * ({@link WritePlan#coalesce}: a call of a thousand single-leaf mutations is one plan): one
+ * sharing the table, then the {@link WritePlan}s of all calls, in order, coalesced
+ * ({@link WritePlan#coalesce}: a thousand single-leaf mutations, in one call or in a thousand, are
+ * one plan), each plan as one
  * {@code executeBatch} of range deletes, one {@code DELETE ... = ANY($1)} of the points and one
  * {@code INSERT ... SELECT FROM unnest($1, $2) ON CONFLICT DO UPDATE} of the upserts. A group of a
  * thousand calls costs a few round trips, not one per leaf.
  *
  * <p>When a statement fails, the first failure in pipeline order is the cause (later ones only see an
  * aborted transaction); the transaction is rolled back and, unless it is {@code store_unavailable},
- * only the call that sent that statement fails. Statements are bounded by the server-side
+ * the group runs again on the same connection with each call's plans coalesced apart (as SQLite and
+ * MySQL do), so that the first failing statement names its call, which fails alone
+ * ({@link GroupCommit.EntryFailure}). Statements are bounded by the server-side
  * {@code statement_timeout} (the operation timeout); a group that gets no answer at all (a network
  * partition) fails after twice the timeout, with a message saying that the outcome is then unknown.
  * Runs on the event loop; never blocks.
@@ -49,9 +52,14 @@ final class PgWriter implements GroupCommit.Committer<List<WritePlan>> {
   @Override
   public Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group) {
     String action = "writing to " + describe;
+    // a group of several calls is coalesced across calls; if a statement fails on its own, the
+    // group runs again with each call's statements apart, to name the call at fault
+    boolean coalesce = group.size() > 1;
     Future<Void> committed = pool.getConnection()
         .recover(error -> Future.failedFuture(PgErrors.wrap("connecting to " + describe, error)))
-        .compose(connection -> transaction(connection, group, action)
+        .compose(connection -> transaction(connection, group, action, coalesce)
+            .recover(error -> error instanceof Regroup
+                ? transaction(connection, group, action, false) : Future.failedFuture(error))
             .eventually(connection::close));
     return StoreFutures.limit(vertx, committed,
         GroupCommit.Entry.remainingMs(group) + timeoutMs, action + " (the outcome is unknown if"
@@ -59,27 +67,44 @@ final class PgWriter implements GroupCommit.Committer<List<WritePlan>> {
             ? error : PgErrors.wrap(action, error), null);
   }
 
+  /** A coalesced group failed on a statement of its own: run it again call by call. */
+  private static final class Regroup extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Regroup(Throwable cause) {
+      super(cause.getMessage(), cause, false, false);
+    }
+  }
+
+  /**
+   * @param coalesce whether the plans of all calls form one coalesced step (owner -2) rather than
+   *     steps per call (owner = the call's index)
+   */
   private Future<Void> transaction(SqlConnection connection,
-      List<GroupCommit.Entry<List<WritePlan>>> group, String action) {
+      List<GroupCommit.Entry<List<WritePlan>>> group, String action, boolean coalesce) {
     return connection.begin().compose(tx -> {
       List<Future<?>> steps = new ArrayList<>();
       List<Integer> owners = new ArrayList<>();
       steps.add(connection.preparedQuery(sql.lock()).execute(Tuple.of(sql.lockKey())));
       owners.add(-1);
-      for (int i = 0; i < group.size(); i++) {
-        for (WritePlan plan : WritePlan.coalesce(group.get(i).work())) {
+      int parts = coalesce ? 1 : group.size();
+      for (int i = 0; i < parts; i++) {
+        List<WritePlan> plans = coalesce ? WritePlan.coalesce(allPlans(group))
+            : WritePlan.coalesce(group.get(i).work());
+        int owner = coalesce ? -2 : i;
+        for (WritePlan plan : plans) {
           if (!plan.ranges().isEmpty()) {
             List<Tuple> ranges = new ArrayList<>(plan.ranges().size());
             for (WritePlan.Range range : plan.ranges()) {
               ranges.add(Tuple.of(range.from(), range.to()));
             }
             steps.add(connection.preparedQuery(sql.deleteRange()).executeBatch(ranges));
-            owners.add(i);
+            owners.add(owner);
           }
           if (!plan.points().isEmpty()) {
             steps.add(connection.preparedQuery(sql.deletePoints())
                 .execute(Tuple.tuple().addArrayOfString(plan.points().toArray(new String[0]))));
-            owners.add(i);
+            owners.add(owner);
           }
           if (!plan.upserts().isEmpty()) {
             String[] paths = new String[plan.upserts().size()];
@@ -90,7 +115,7 @@ final class PgWriter implements GroupCommit.Committer<List<WritePlan>> {
             }
             steps.add(connection.preparedQuery(sql.upsert())
                 .execute(Tuple.tuple().addArrayOfString(paths).addArrayOfString(values)));
-            owners.add(i);
+            owners.add(owner);
           }
         }
       }
@@ -105,10 +130,19 @@ final class PgWriter implements GroupCommit.Committer<List<WritePlan>> {
         }
         KoraException error = PgErrors.wrap(action, steps.get(first).cause());
         int owner = owners.get(first);
-        Throwable failure = owner >= 0 && !ErrorCode.STORE_UNAVAILABLE.equals(error.code())
-            ? new GroupCommit.EntryFailure(owner, error) : error;
+        boolean own = !ErrorCode.STORE_UNAVAILABLE.equals(error.code());
+        Throwable failure = own && owner >= 0 ? new GroupCommit.EntryFailure(owner, error)
+            : own && owner == -2 ? new Regroup(error) : error;
         return tx.rollback().otherwiseEmpty().transform(v -> Future.<Void>failedFuture(failure));
       });
     });
+  }
+
+  private static List<WritePlan> allPlans(List<GroupCommit.Entry<List<WritePlan>>> group) {
+    List<WritePlan> plans = new ArrayList<>();
+    for (GroupCommit.Entry<List<WritePlan>> entry : group) {
+      plans.addAll(entry.work());
+    }
+    return plans;
   }
 }

@@ -2,15 +2,16 @@ package dev.kora.storage.memory;
 
 import dev.kora.storage.LeafCursor;
 import dev.kora.storage.ReadRange;
-import dev.kora.storage.Store;
 import dev.kora.storage.StoredLeaf;
+import dev.kora.storage.spi.GroupCommit;
 import dev.kora.storage.spi.PathEncoding;
+import dev.kora.storage.spi.StoreBase;
 import dev.kora.storage.spi.WritePlan;
-import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -20,54 +21,64 @@ import java.util.TreeMap;
 
 /**
  * A store in the heap: an ordered map from encoded path to JSON text. Nothing survives the process;
- * for tests, benchmarks and throwaway nodes. Writes are atomic (one lock); a cursor reads each batch
- * under the lock but is not a snapshot across batches. Never blocks for long: every call completes
- * at once on the caller's thread.
+ * for tests, benchmarks and throwaway nodes. Writes go through the group commit of {@link StoreBase}
+ * like every store's, and a group is applied under one lock, with no I/O: it cannot fail halfway. A
+ * cursor reads each batch under the lock but is not a snapshot across batches. Never blocks for long;
+ * futures complete on the caller's context.
  */
-public final class MemoryStore implements Store {
+public final class MemoryStore extends StoreBase<List<WritePlan>> {
 
   private final NavigableMap<String, String> rows = new TreeMap<>(Path::compareKeys);
-  private boolean closed;
 
-  /** @return an empty store */
-  public static MemoryStore create() {
-    return new MemoryStore();
+  /**
+   * @param vertx the Vert.x instance, for the write queue
+   * @param timeoutMs how long a write may wait in the queue
+   * @return an empty store
+   */
+  public static MemoryStore create(Vertx vertx, long timeoutMs) {
+    return new MemoryStore(vertx, timeoutMs);
   }
 
-  private MemoryStore() {
+  private MemoryStore(Vertx vertx, long timeoutMs) {
+    super(vertx, timeoutMs, GroupCommit.DEFAULT_MAX_GROUP, GroupCommit.DEFAULT_MAX_GROUP_ROWS);
   }
 
   @Override
-  public synchronized Future<Void> write(List<Mutation> mutations) {
-    if (closed) {
-      return Future.failedFuture(closedError());
-    }
-    for (WritePlan plan : WritePlan.of(mutations, Integer.MAX_VALUE, "memory")) {
-      for (WritePlan.Range range : plan.ranges()) {
-        rows.subMap(range.from(), true, range.to(), false).clear();
-      }
-      for (String point : plan.points()) {
-        rows.remove(point);
-      }
-      for (WritePlan.Row row : plan.upserts()) {
-        rows.put(row.path(), row.valueJson());
+  protected List<WritePlan> plan(List<Mutation> mutations) {
+    return WritePlan.of(mutations, Integer.MAX_VALUE, "memory");
+  }
+
+  @Override
+  protected long rows(List<WritePlan> work) {
+    return WritePlan.size(work);
+  }
+
+  @Override
+  protected synchronized Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group) {
+    for (GroupCommit.Entry<List<WritePlan>> entry : group) {
+      for (WritePlan plan : entry.work()) {
+        for (WritePlan.Range range : plan.ranges()) {
+          rows.subMap(range.from(), true, range.to(), false).clear();
+        }
+        for (String point : plan.points()) {
+          rows.remove(point);
+        }
+        for (WritePlan.Row row : plan.upserts()) {
+          rows.put(row.path(), row.valueJson());
+        }
       }
     }
     return Future.succeededFuture();
   }
 
   @Override
-  public synchronized Future<LeafCursor> read(ReadRange range) {
-    if (closed) {
-      return Future.failedFuture(closedError());
-    }
+  protected Future<LeafCursor> openCursor(ReadRange range) {
     return Future.succeededFuture(new Cursor(PathEncoding.lowerBound(range),
         PathEncoding.upperBound(range)));
   }
 
   @Override
-  public synchronized Future<Void> close() {
-    closed = true;
+  protected synchronized Future<Void> free() {
     rows.clear();
     return Future.succeededFuture();
   }
@@ -77,12 +88,8 @@ public final class MemoryStore implements Store {
     return "memory";
   }
 
-  private static KoraException closedError() {
-    return new KoraException(ErrorCode.STORE_UNAVAILABLE, "the memory store is closed");
-  }
-
   private synchronized List<StoredLeaf> batch(String from, boolean inclusive, String to, int max) {
-    if (closed) {
+    if (isClosed()) {
       throw closedError();
     }
     if (to != null && rows.comparator().compare(from, to) > 0) {

@@ -21,6 +21,6 @@ public final class MemoryStoreProvider implements StoreProvider {
 
   @Override
   public Future<Store> open(Vertx vertx, StoreOptions options) {
-    return Future.succeededFuture(MemoryStore.create());
+    return Future.succeededFuture(MemoryStore.create(vertx, options.getOperationTimeoutMs()));
   }
 }

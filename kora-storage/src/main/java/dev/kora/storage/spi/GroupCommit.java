@@ -6,12 +6,13 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -29,12 +30,21 @@ import java.util.function.Supplier;
  *       trigger, its deadline passed), that call fails alone: the transaction was rolled back, and the
  *       others are committed again without it. Any other failure (the database is unavailable) fails
  *       the whole group.</li>
- *   <li>Futures complete on the caller's context.</li>
+ *   <li>Futures complete on the caller's context. The calls queued together by one
+ *       {@link #submitAll} complete in their order (a call's future never completes before the one
+ *       of an earlier call of the same list); the calls of one committed group are completed with one
+ *       task per caller context.</li>
  * </ul>
  *
- * <p>Threading: {@link #submit} and {@link #close} may be called from any thread and never block. The
- * committer is called on the context this object was created on (an event loop context when created
- * outside Vert.x), one group at a time; it must not block that thread.
+ * <p>Costs: {@link #submitAll} queues a whole list of calls under one lock, with one timer for the
+ * list's operation timeout and one task to start the next group, so that a caller with many small
+ * calls (the node's mutations, one call each) pays those once per list rather than once per call.
+ *
+ * <p>Threading: {@link #submit}, {@link #submitAll} and {@link #close} may be called from any thread
+ * and never block. The committer is called on the context this object was created on (an event loop
+ * context when created outside Vert.x), one group at a time; it must not block that thread. Every
+ * outcome is decided on that context too (an expired call's as well), which is what keeps the
+ * completions of one list in order.
  *
  * @param <W> what one call writes, e.g. its {@link WritePlan}s
  */
@@ -101,7 +111,8 @@ public final class GroupCommit<W> {
   private final int maxGroup;
   private final long maxGroupRows;
   private final Supplier<KoraException> closedError;
-  private final ConcurrentLinkedQueue<Entry<W>> queue = new ConcurrentLinkedQueue<>();
+  // guarded by this object's lock
+  private final ArrayDeque<Entry<W>> queue = new ArrayDeque<>();
   private final Promise<Void> drained = Promise.promise();
   private boolean running;
   private boolean closed;
@@ -126,6 +137,45 @@ public final class GroupCommit<W> {
   }
 
   /**
+   * One call for {@link #submitAll}: work to queue, or an outcome decided before queueing (a call
+   * with nothing to write, or refused by the driver's own checks) that still completes in its turn.
+   *
+   * @param <W> what the call writes
+   */
+  public static final class Call<W> {
+    private final W work;
+    private final long rows;
+    private final KoraException refused;
+
+    private Call(W work, long rows, KoraException refused) {
+      this.work = work;
+      this.rows = rows;
+      this.refused = refused;
+    }
+
+    /**
+     * @param work what the call writes; not null
+     * @param rows its size in rows, for the group limit
+     * @return a call to queue
+     */
+    public static <W> Call<W> of(W work, long rows) {
+      if (work == null) {
+        throw new IllegalArgumentException("work is null; use Call.decided for a call not queued");
+      }
+      return new Call<>(work, rows, null);
+    }
+
+    /**
+     * @param error what the call's future fails with, or null for a call that succeeds (nothing to
+     *     write)
+     * @return a call that is not queued and completes with that outcome, in its turn
+     */
+    public static <W> Call<W> decided(KoraException error) {
+      return new Call<>(null, 0, error);
+    }
+  }
+
+  /**
    * Queues one call.
    *
    * @param work what it writes
@@ -133,17 +183,65 @@ public final class GroupCommit<W> {
    * @return completes on the caller's context once committed
    */
   public Future<Void> submit(W work, long rows) {
-    Entry<W> entry = new Entry<>(work, rows, vertx.getOrCreateContext(),
-        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+    return submitAll(List.of(Call.of(work, rows))).get(0);
+  }
+
+  /**
+   * Queues several calls at once, in order, each committed (or failed) on its own as if it had been
+   * {@link #submit submitted} alone, consecutively; they may share groups with each other and with
+   * other callers' calls. The list's operation timeout starts now, with one timer for all of them:
+   * those still queued when it passes fail with {@code store_unavailable}.
+   *
+   * @param calls the calls in order; may be empty
+   * @return one future per call, in the same order, completing on the caller's context in that
+   *     order; all failed with the closed error when {@link #close} was called before
+   */
+  public List<Future<Void>> submitAll(List<Call<W>> calls) {
+    int size = calls.size();
+    if (size == 0) {
+      return List.of();
+    }
+    Batch<W> batch = new Batch<>(vertx.getOrCreateContext(), size);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    List<Future<Void>> futures = new ArrayList<>(size);
+    boolean queued = false;
+    for (int i = 0; i < size; i++) {
+      Call<W> call = calls.get(i);
+      Entry<W> entry = new Entry<>(call.work, call.rows, batch, deadline);
+      if (call.work == null) {
+        entry.decide(call.refused);
+      } else {
+        queued = true;
+      }
+      batch.entries[i] = entry;
+      futures.add(entry.promise.future());
+    }
     synchronized (this) {
       if (closed) {
-        return Future.failedFuture(closedError.get());
+        KoraException error = closedError.get();
+        List<Future<Void>> refused = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+          refused.add(Future.failedFuture(error));
+        }
+        return refused;
       }
-      entry.timer = vertx.setTimer(timeoutMs, id -> expire(entry));
-      queue.add(entry);
+      if (queued) {
+        batch.timer = vertx.setTimer(timeoutMs, id -> onContext(() -> expire(batch)));
+        for (Entry<W> entry : batch.entries) {
+          if (entry.work != null) {
+            queue.add(entry);
+          }
+        }
+      }
     }
-    context.runOnContext(v -> step());
-    return entry.promise.future();
+    context.runOnContext(v -> {
+      // calls decided before queueing may head the list
+      Map<Context, List<Entry<W>>> released = new IdentityHashMap<>(2);
+      batch.releaseInto(released);
+      post(released);
+      step();
+    });
+    return futures;
   }
 
   /**
@@ -159,12 +257,30 @@ public final class GroupCommit<W> {
     return drained.future();
   }
 
-  private void expire(Entry<W> entry) {
-    if (entry.state.compareAndSet(PENDING, DONE)) {
-      // left in the queue: taking a group skips it
-      entry.complete(new KoraException(ErrorCode.STORE_UNAVAILABLE, "the write did not start"
-          + " within " + timeoutMs + " ms; nothing was written"));
+  private void onContext(Runnable action) {
+    if (Vertx.currentContext() == context) {
+      action.run();
+    } else {
+      context.runOnContext(v -> action.run());
     }
+  }
+
+  /** Fails the calls of {@code batch} still queued. Runs on {@link #context}. */
+  private void expire(Batch<W> batch) {
+    KoraException error = null;
+    for (Entry<W> entry : batch.entries) {
+      if (entry.state == PENDING) {
+        // left in the queue: taking a group skips it
+        if (error == null) {
+          error = new KoraException(ErrorCode.STORE_UNAVAILABLE, "the write did not start"
+              + " within " + timeoutMs + " ms; nothing was written");
+        }
+        entry.decide(error);
+      }
+    }
+    Map<Context, List<Entry<W>>> released = new IdentityHashMap<>(2);
+    batch.releaseInto(released);
+    post(released);
   }
 
   /** Starts the next group unless one is running. Runs on {@link #context}. */
@@ -183,11 +299,11 @@ public final class GroupCommit<W> {
       }
       running = true;
     }
-    attempt(group);
+    attempt(group, new ArrayList<>(group));
   }
 
   private List<Entry<W>> takeGroup() {
-    List<Entry<W>> group = new ArrayList<>();
+    List<Entry<W>> group = new ArrayList<>(Math.min(maxGroup, queue.size()));
     long rows = 0;
     Entry<W> entry;
     while (group.size() < maxGroup && (entry = queue.peek()) != null) {
@@ -195,7 +311,8 @@ public final class GroupCommit<W> {
         break;
       }
       queue.poll();
-      if (entry.state.compareAndSet(PENDING, RUNNING)) {
+      if (entry.state == PENDING) {
+        entry.state = RUNNING;
         group.add(entry);
         rows += entry.rows;
       }
@@ -203,18 +320,22 @@ public final class GroupCommit<W> {
     return group;
   }
 
-  /** Commits the group, retrying without an entry that failed on its own. Runs on the context. */
-  private void attempt(List<Entry<W>> pending) {
+  /**
+   * Commits {@code pending}, retrying without an entry that failed on its own; {@code group} is the
+   * whole group as taken, whose outcomes are handed out once every one is decided. Runs on the
+   * context.
+   */
+  private void attempt(List<Entry<W>> group, List<Entry<W>> pending) {
     pending.removeIf(entry -> {
       if (entry.expired()) {
-        entry.complete(new KoraException(ErrorCode.STORE_UNAVAILABLE, "the write did not complete"
+        entry.decide(new KoraException(ErrorCode.STORE_UNAVAILABLE, "the write did not complete"
             + " within " + timeoutMs + " ms; nothing was written"));
         return true;
       }
       return false;
     });
     if (pending.isEmpty()) {
-      finish();
+      finish(group);
       return;
     }
     Future<Void> committed;
@@ -223,27 +344,51 @@ public final class GroupCommit<W> {
     } catch (RuntimeException e) {
       committed = Future.failedFuture(e);
     }
+    // always a new task: a committer that answers at once must not make the groups recurse
     committed.onComplete(result -> context.runOnContext(v -> {
       if (result.succeeded()) {
-        pending.forEach(entry -> entry.complete(null));
-        finish();
+        pending.forEach(entry -> entry.decide(null));
+        finish(group);
       } else if (result.cause() instanceof EntryFailure failure
           && failure.index() >= 0 && failure.index() < pending.size()) {
-        pending.remove(failure.index()).complete(failure.error());
-        attempt(pending);
+        pending.remove(failure.index()).decide(failure.error());
+        attempt(group, pending);
       } else {
         KoraException error = asKora(result.cause());
-        pending.forEach(entry -> entry.complete(error));
-        finish();
+        pending.forEach(entry -> entry.decide(error));
+        finish(group);
       }
     }));
   }
 
-  private void finish() {
+  /** Hands out the outcomes of a finished group, then starts the next. Runs on the context. */
+  private void finish(List<Entry<W>> group) {
+    Map<Context, List<Entry<W>>> released = new IdentityHashMap<>(2);
+    Batch<W> last = null;
+    for (Entry<W> entry : group) {
+      if (entry.batch != last) {
+        last = entry.batch;
+        last.releaseInto(released);
+      }
+    }
+    post(released);
     synchronized (this) {
       running = false;
     }
     step();
+  }
+
+  /** Completes the released entries, one task per caller context, each context's in order. */
+  private void post(Map<Context, List<Entry<W>>> released) {
+    released.forEach((caller, entries) -> caller.runOnContext(v -> {
+      for (Entry<W> entry : entries) {
+        if (entry.outcome == null) {
+          entry.promise.tryComplete();
+        } else {
+          entry.promise.tryFail(entry.outcome);
+        }
+      }
+    }));
   }
 
   private static KoraException asKora(Throwable error) {
@@ -257,6 +402,49 @@ public final class GroupCommit<W> {
   }
 
   /**
+   * The calls of one {@link #submit} or {@link #submitAll}: they share the caller's context and one
+   * timer, and are handed out strictly in order. Touched only on the group commit's context, except
+   * when built.
+   */
+  private static final class Batch<W> {
+    final Context caller;
+    final Entry<W>[] entries;
+    long timer = -1;
+    int released;
+
+    @SuppressWarnings("unchecked")
+    Batch(Context caller, int size) {
+      this.caller = caller;
+      this.entries = new Entry[size];
+    }
+
+    /** Adds the decided entries not yet handed out that no undecided entry precedes. */
+    void releaseInto(Map<Context, List<Entry<W>>> released) {
+      int from = decidedPrefix();
+      if (from == this.released) {
+        return;
+      }
+      List<Entry<W>> list = released.computeIfAbsent(caller, c -> new ArrayList<>());
+      for (int i = this.released; i < from; i++) {
+        list.add(entries[i]);
+      }
+      this.released = from;
+      if (from == entries.length && timer >= 0) {
+        caller.owner().cancelTimer(timer);
+      }
+    }
+
+    /** @return the index of the first entry without an outcome, or the number of entries */
+    private int decidedPrefix() {
+      int i = released;
+      while (i < entries.length && entries[i].state == DONE) {
+        i++;
+      }
+      return i;
+    }
+  }
+
+  /**
    * One queued call, as the {@link Committer} sees it.
    *
    * @param <W> what it writes
@@ -264,16 +452,17 @@ public final class GroupCommit<W> {
   public static final class Entry<W> {
     private final W work;
     private final long rows;
-    private final Context caller;
+    private final Batch<W> batch;
     private final long deadline;
     private final Promise<Void> promise = Promise.promise();
-    private final AtomicInteger state = new AtomicInteger(PENDING);
-    private volatile long timer;
+    // read and written on the group commit's context (and before the entry is queued)
+    private int state = PENDING;
+    private KoraException outcome;
 
-    Entry(W work, long rows, Context caller, long deadline) {
+    Entry(W work, long rows, Batch<W> batch, long deadline) {
       this.work = work;
       this.rows = rows;
-      this.caller = caller;
+      this.batch = batch;
       this.deadline = deadline;
     }
 
@@ -301,18 +490,10 @@ public final class GroupCommit<W> {
       return least;
     }
 
-    private void complete(KoraException error) {
-      state.set(DONE);
-      // the timer may belong to another Vert.x context; cancelling is thread-safe
-      Vertx owner = caller.owner();
-      owner.cancelTimer(timer);
-      caller.runOnContext(v -> {
-        if (error == null) {
-          promise.tryComplete();
-        } else {
-          promise.tryFail(error);
-        }
-      });
+    /** Records the outcome; it is handed out when the entries before it in its batch have theirs. */
+    private void decide(KoraException error) {
+      outcome = error;
+      state = DONE;
     }
   }
 }

@@ -5,7 +5,6 @@ import dev.kora.tree.KoraException;
 import dev.kora.tree.LeafWrite;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
-import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -95,8 +94,8 @@ public final class WritePlan {
       }
       upserts.add(new Row(encoded, write.valueJson()));
     }
-    return new WritePlan(Collections.unmodifiableList(ranges),
-        Collections.unmodifiableList(new ArrayList<>(points)), Collections.unmodifiableList(upserts));
+    return new WritePlan(Collections.unmodifiableList(ranges), List.copyOf(points),
+        Collections.unmodifiableList(upserts));
   }
 
   /**
@@ -109,6 +108,11 @@ public final class WritePlan {
    * @throws KoraException {@code too_large} as {@link #of(Mutation, int, String)}
    */
   public static List<WritePlan> of(List<Mutation> mutations, int maxPathBytes, String store) {
+    if (mutations.size() == 1) {
+      // the common case of Store.writeEach: one mutation per call, planned per mutation
+      Mutation mutation = mutations.get(0);
+      return mutation.isEmpty() ? List.of() : List.of(of(mutation, maxPathBytes, store));
+    }
     List<WritePlan> plans = new ArrayList<>(mutations.size());
     for (Mutation mutation : mutations) {
       if (!mutation.isEmpty()) {
@@ -116,31 +120,6 @@ public final class WritePlan {
       }
     }
     return plans;
-  }
-
-  /**
-   * Plans a {@link dev.kora.storage.Store#write} call and queues it, the write of every store built
-   * on {@link GroupCommit}.
-   *
-   * @param queue the store's write queue
-   * @param mutations the call's mutations, in order
-   * @param maxPathBytes see {@link #of(Mutation, int, String)}
-   * @param store the store's name for the error message
-   * @return completes once committed; at once when there is nothing to write; fails with
-   *     {@code too_large} for a path over the limit, before anything is queued
-   */
-  public static Future<Void> submit(GroupCommit<List<WritePlan>> queue, List<Mutation> mutations,
-      int maxPathBytes, String store) {
-    List<WritePlan> plans;
-    try {
-      plans = of(mutations, maxPathBytes, store);
-    } catch (KoraException e) {
-      return Future.failedFuture(e);
-    }
-    if (plans.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return queue.submit(plans, size(plans));
   }
 
   /**

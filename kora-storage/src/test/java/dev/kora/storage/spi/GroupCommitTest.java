@@ -205,4 +205,164 @@ class GroupCommitTest {
       ctx.completeNow();
     }))));
   }
+  /** @return the calls of {@code works}, each of one row */
+  private static List<GroupCommit.Call<String>> calls(String... works) {
+    List<GroupCommit.Call<String>> calls = new ArrayList<>();
+    for (String work : works) {
+      calls.add(GroupCommit.Call.of(work, 1));
+    }
+    return calls;
+  }
+
+  /** Submits from a task of {@code caller} and records the completion order of the futures. */
+  private static Future<List<Future<Void>>> submitAll(Context caller, GroupCommit<String> queue,
+      List<GroupCommit.Call<String>> calls, List<Integer> order, List<Context> contexts) {
+    Promise<List<Future<Void>>> submitted = Promise.promise();
+    caller.runOnContext(v -> {
+      List<Future<Void>> futures = queue.submitAll(calls);
+      for (int i = 0; i < futures.size(); i++) {
+        int index = i;
+        futures.get(i).onComplete(done -> {
+          order.add(index);
+          contexts.add(Vertx.currentContext());
+        });
+      }
+      submitted.complete(futures);
+    });
+    return submitted.future();
+  }
+
+  @Test
+  void submitAllQueuesTheCallsInOrderAsSeparateEntries(Vertx vertx, VertxTestContext ctx) {
+    Recorder recorder = new Recorder();
+    GroupCommit<String> queue = queue(vertx, recorder, 10_000, 3, 100);
+    Future<Void> hold = queue.submit("hold", 1);
+    List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+    List<Context> contexts = Collections.synchronizedList(new ArrayList<>());
+    Context caller = vertx.getOrCreateContext();
+    tick(vertx)
+        .compose(v -> submitAll(caller, queue, calls("a", "b", "c", "d", "e"), order, contexts))
+        .compose(futures -> {
+          List<Future<Void>> all = new ArrayList<>(futures);
+          all.add(hold);
+          return commitAll(vertx, recorder, all).map(futures);
+        })
+        .onComplete(ctx.succeeding(futures -> ctx.verify(() -> {
+          assertEquals(List.of(List.of("hold"), List.of("a", "b", "c"), List.of("d", "e")),
+              recorder.groups);
+          assertEquals(List.of(0, 1, 2, 3, 4), order);
+          contexts.forEach(context -> assertSame(caller, context));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void aFailingCallOfAListFailsAloneAndCompletesInItsTurn(Vertx vertx, VertxTestContext ctx) {
+    KoraException doomed = new KoraException(ErrorCode.INTERNAL, "constraint");
+    List<List<String>> seen = Collections.synchronizedList(new ArrayList<>());
+    GroupCommit<String> queue = queue(vertx, group -> {
+      List<String> works = new ArrayList<>();
+      group.forEach(entry -> works.add(entry.work()));
+      seen.add(works);
+      int bad = works.indexOf("bad");
+      // slow, so that a failure handed out at once would overtake the calls before it
+      return vertx.timer(20).compose(v -> bad >= 0
+          ? Future.failedFuture(new GroupCommit.EntryFailure(bad, doomed))
+          : Future.succeededFuture());
+    }, 10_000, 100, 100);
+    KoraException refused = new KoraException(ErrorCode.TOO_LARGE, "refused before queueing");
+    List<GroupCommit.Call<String>> calls = calls("x", "bad", "y");
+    calls.add(0, GroupCommit.Call.decided(null));
+    calls.add(GroupCommit.Call.decided(refused));
+    calls.add(GroupCommit.Call.of("z", 1));
+    List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+    List<Context> contexts = Collections.synchronizedList(new ArrayList<>());
+    Context caller = vertx.getOrCreateContext();
+    submitAll(caller, queue, calls, order, contexts)
+        .compose(futures -> Future.join(futures).transform(done -> Future.succeededFuture(futures)))
+        .onComplete(ctx.succeeding(futures -> ctx.verify(() -> {
+          assertEquals(List.of(List.of("x", "bad", "y", "z"), List.of("x", "y", "z")), seen);
+          assertEquals(List.of(0, 1, 2, 3, 4, 5), order);
+          assertTrue(futures.get(0).succeeded() && futures.get(1).succeeded()
+              && futures.get(3).succeeded() && futures.get(5).succeeded());
+          assertSame(doomed, futures.get(2).cause());
+          assertSame(refused, futures.get(4).cause());
+          contexts.forEach(context -> assertSame(caller, context));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void theListsTimeoutFailsEveryCallStillQueued(Vertx vertx, VertxTestContext ctx) {
+    Recorder recorder = new Recorder();
+    GroupCommit<String> queue = queue(vertx, recorder, 200, 100, 100);
+    Future<Void> running = queue.submit("running", 1);
+    List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+    List<Context> contexts = Collections.synchronizedList(new ArrayList<>());
+    Context caller = vertx.getOrCreateContext();
+    tick(vertx)
+        // queued while "running" is being committed, which takes longer than the timeout
+        .compose(v -> submitAll(caller, queue, calls("x", "y", "z"), order, contexts))
+        .compose(futures -> Future.join(futures)
+            .transform(done -> Future.succeededFuture(futures)))
+        .compose(futures -> {
+          recorder.last().complete();
+          return running.compose(v -> tick(vertx)).map(futures);
+        })
+        .onComplete(ctx.succeeding(futures -> ctx.verify(() -> {
+          for (Future<Void> future : futures) {
+            KoraException error = assertInstanceOf(KoraException.class, future.cause());
+            assertEquals(ErrorCode.STORE_UNAVAILABLE, error.code());
+            assertTrue(error.getMessage().contains("200 ms"), error.getMessage());
+          }
+          assertEquals(List.of(0, 1, 2), order);
+          assertEquals(List.of(List.of("running")), recorder.groups);
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void aGroupCompletesEachCallerOnItsOwnContext(Vertx vertx, VertxTestContext ctx) {
+    Recorder recorder = new Recorder();
+    GroupCommit<String> queue = queue(vertx, recorder, 10_000, 100, 100);
+    Future<Void> hold = queue.submit("hold", 1);
+    Context first = vertx.getOrCreateContext();
+    Context second = vertx.getOrCreateContext();
+    List<Integer> firstOrder = Collections.synchronizedList(new ArrayList<>());
+    List<Context> firstContexts = Collections.synchronizedList(new ArrayList<>());
+    List<Integer> secondOrder = Collections.synchronizedList(new ArrayList<>());
+    List<Context> secondContexts = Collections.synchronizedList(new ArrayList<>());
+    tick(vertx)
+        .compose(v -> Future.all(
+            submitAll(first, queue, calls("a1", "a2"), firstOrder, firstContexts),
+            submitAll(second, queue, calls("b1", "b2", "b3"), secondOrder, secondContexts)))
+        .compose(both -> {
+          List<Future<Void>> all = new ArrayList<>();
+          all.add(hold);
+          for (int i = 0; i < 2; i++) {
+            all.addAll(both.<List<Future<Void>>>resultAt(i));
+          }
+          return commitAll(vertx, recorder, all);
+        })
+        .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+          assertEquals(2, recorder.groups.size(), "one group after the held one: " + recorder.groups);
+          assertEquals(List.of(0, 1), firstOrder);
+          assertEquals(List.of(0, 1, 2), secondOrder);
+          firstContexts.forEach(context -> assertSame(first, context));
+          secondContexts.forEach(context -> assertSame(second, context));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void submitAllAfterCloseFailsEveryCall(Vertx vertx, VertxTestContext ctx) {
+    GroupCommit<String> queue = queue(vertx, group -> Future.succeededFuture(), 10_000, 100, 100);
+    queue.close().onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+      List<Future<Void>> futures = queue.submitAll(calls("a", "b"));
+      assertEquals(2, futures.size());
+      futures.forEach(future -> assertEquals("closed", future.cause().getMessage()));
+      assertEquals(List.of(), queue.submitAll(List.of()));
+      ctx.completeNow();
+    })));
+  }
 }

@@ -1,0 +1,235 @@
+package dev.kora.storage.spi;
+
+import dev.kora.storage.LeafCursor;
+import dev.kora.storage.ReadRange;
+import dev.kora.storage.Store;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.Mutation;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The part of a {@link Store} every driver shares: its lifecycle, its write queue and where failures
+ * are isolated. A driver says only how to plan a write, commit a group of writes in one transaction,
+ * open a cursor and free its resources (its SQL or CQL); this class does the rest, once:
+ *
+ * <ul>
+ *   <li>Writes go through one {@link GroupCommit}: {@link #write} queues one call (all its mutations
+ *       or none), {@link #writeEach} one call per mutation with {@link GroupCommit#submitAll}, so that
+ *       a mutation failing on its own fails alone. The driver's {@link #commit} applies a group and
+ *       names the entry at fault with {@link GroupCommit.EntryFailure}.</li>
+ *   <li>Closing: {@link #close} is idempotent (every call gets the same outcome); it refuses new
+ *       calls at once, lets the queued writes be committed, then calls {@link #free}. Calls after
+ *       close fail with {@code store_unavailable} ({@link #closedError()}, built from
+ *       {@link #describe()}).</li>
+ *   <li>Futures complete on the caller's context ({@link StoreFutures#on}).</li>
+ * </ul>
+ *
+ * <p>Threading: the public methods may be called from any thread and never block. {@link #plan} runs
+ * on the caller's thread, {@link #commit} on the context the store was created on, one group at a
+ * time (see {@link GroupCommit}), {@link #openCursor} on the caller's thread, {@link #free} once,
+ * on whatever thread the queue drained.
+ *
+ * @param <W> what one call writes, as {@link #plan} makes it, e.g. its {@link WritePlan}s
+ */
+public abstract class StoreBase<W> implements Store {
+
+  private final Vertx vertx;
+  private final GroupCommit<W> queue;
+  private volatile boolean closed;
+  private Future<Void> closing;
+
+  /**
+   * @param vertx the Vert.x instance, for the queue's timers and contexts; the queue commits on the
+   *     context of the calling thread (an event loop context when it is outside Vert.x)
+   * @param timeoutMs the operation timeout: how long a write may wait and run
+   * @param maxGroup most calls per transaction, e.g. {@link GroupCommit#DEFAULT_MAX_GROUP}; 1 for a
+   *     store that cannot commit several calls in one transaction
+   * @param maxGroupRows most rows per transaction, e.g. {@link GroupCommit#DEFAULT_MAX_GROUP_ROWS}
+   */
+  protected StoreBase(Vertx vertx, long timeoutMs, int maxGroup, long maxGroupRows) {
+    this.vertx = vertx;
+    this.queue = new GroupCommit<>(vertx, this::commit, timeoutMs, maxGroup, maxGroupRows,
+        this::closedError);
+  }
+
+  /**
+   * Takes over an opened store, its queue included, for a driver's subclass that adds accessors;
+   * {@code opened} must not be used afterwards (its queue commits through its {@link #commit}, which
+   * must therefore use only state the two share).
+   *
+   * @param opened an open store of the driver
+   */
+  protected StoreBase(StoreBase<W> opened) {
+    this.vertx = opened.vertx;
+    this.queue = opened.queue;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // What a driver implements
+
+  /**
+   * Turns the mutations of one call into what {@link #commit} applies. Runs on the caller's thread,
+   * without I/O.
+   *
+   * @param mutations one or more mutations, not all empty, in order
+   * @return the work
+   * @throws KoraException when the call cannot be written at all, e.g. {@code too_large} for a path
+   *     over the store's limit; the call then fails with it and nothing is queued
+   */
+  protected abstract W plan(List<Mutation> mutations);
+
+  /**
+   * @param work what {@link #plan} made
+   * @return its size in rows, for {@link GroupCommit}'s limit per group
+   */
+  protected abstract long rows(W work);
+
+  /**
+   * Applies a group of calls, in order, in one transaction, and commits it; see
+   * {@link GroupCommit.Committer#commit}. Must fail with {@link GroupCommit.EntryFailure} naming the
+   * entry when that entry alone is at fault (nothing of the group committed), so that it fails alone;
+   * with a {@link KoraException} otherwise. Runs on the store's context; must not block.
+   *
+   * @param group one or more entries, in call order
+   * @return completes once committed
+   */
+  protected abstract Future<Void> commit(List<GroupCommit.Entry<W>> group);
+
+  /**
+   * Opens a cursor; called only while the store is open.
+   *
+   * @param range which rows
+   * @return the cursor, completing on the caller's context
+   */
+  protected abstract Future<LeafCursor> openCursor(ReadRange range);
+
+  /**
+   * Frees connections, sessions and files, and closes open cursors. Called once, by the first
+   * {@link #close}, after every queued write was committed or failed.
+   *
+   * @return completes once freed; its failure is {@link #close}'s
+   */
+  protected abstract Future<Void> free();
+
+  // ---------------------------------------------------------------------------------------------
+  // The Store
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Queued and committed with other concurrent calls in one transaction (group commit).
+   */
+  @Override
+  public final Future<Void> write(List<Mutation> mutations) {
+    if (closed) {
+      return Future.failedFuture(closedError());
+    }
+    if (allEmpty(mutations)) {
+      return Future.succeededFuture();
+    }
+    W work;
+    try {
+      work = plan(mutations);
+    } catch (KoraException e) {
+      return Future.failedFuture(e);
+    }
+    return queue.submit(work, rows(work));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One {@link GroupCommit} entry per mutation, queued at once ({@link GroupCommit#submitAll}); a
+   * mutation the driver refuses while planning ({@code too_large}) fails in its turn without being
+   * queued.
+   */
+  @Override
+  public final List<Future<Void>> writeEach(List<Mutation> mutations) {
+    int size = mutations.size();
+    if (closed) {
+      KoraException error = closedError();
+      List<Future<Void>> refused = new ArrayList<>(size);
+      for (int i = 0; i < size; i++) {
+        refused.add(Future.failedFuture(error));
+      }
+      return refused;
+    }
+    List<GroupCommit.Call<W>> calls = new ArrayList<>(size);
+    for (Mutation mutation : mutations) {
+      if (mutation.isEmpty()) {
+        calls.add(GroupCommit.Call.decided(null));
+        continue;
+      }
+      try {
+        W work = plan(List.of(mutation));
+        calls.add(GroupCommit.Call.of(work, rows(work)));
+      } catch (KoraException e) {
+        calls.add(GroupCommit.Call.decided(e));
+      }
+    }
+    return queue.submitAll(calls);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Fails with {@link #closedError()} once {@link #close} was called.
+   */
+  @Override
+  public final Future<LeafCursor> read(ReadRange range) {
+    if (closed) {
+      return Future.failedFuture(closedError());
+    }
+    return openCursor(range);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Writes queued before the call are still written, then {@link #free} runs. Every call returns
+   * the outcome of the first, on its own caller's context.
+   */
+  @Override
+  public final Future<Void> close() {
+    Future<Void> result;
+    synchronized (this) {
+      if (closing == null) {
+        closed = true;
+        closing = queue.close().transform(drained -> free());
+      }
+      result = closing;
+    }
+    return StoreFutures.on(vertx.getOrCreateContext(), result);
+  }
+
+  /** @return whether {@link #close} was called */
+  public final boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * @return the {@code store_unavailable} error of calls made after {@link #close}, e.g. "the store
+   *     postgres://kora:***@db:5432/app?... is closed"
+   */
+  public final KoraException closedError() {
+    return new KoraException(ErrorCode.STORE_UNAVAILABLE, "the store " + describe() + " is closed");
+  }
+
+  /** @return the Vert.x instance the store runs on */
+  public final Vertx vertx() {
+    return vertx;
+  }
+
+  private static boolean allEmpty(List<Mutation> mutations) {
+    for (Mutation mutation : mutations) {
+      if (!mutation.isEmpty()) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
