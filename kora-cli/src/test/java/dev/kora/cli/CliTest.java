@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kora.node.KoraNode;
 import dev.kora.node.TestNodes;
 import dev.kora.storage.StoreOptions;
-import dev.kora.storage.spi.StoreProvider;
+import dev.kora.storage.StoreProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;

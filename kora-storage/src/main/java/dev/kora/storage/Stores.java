@@ -1,6 +1,5 @@
 package dev.kora.storage;
 
-import dev.kora.storage.spi.StoreProvider;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import io.vertx.core.Future;

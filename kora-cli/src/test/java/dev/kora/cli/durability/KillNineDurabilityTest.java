@@ -3,7 +3,7 @@ package dev.kora.cli.durability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kora.storage.spi.StoreProvider;
+import dev.kora.storage.StoreProvider;
 import dev.kora.testkit.TestSocket;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

@@ -29,8 +29,8 @@ final class SqliteDialect extends JdbcDialect {
   /**
    * Page cache of the writer connection, in KiB (SQLite's default is 2,000 KiB). Random writes into
    * a tree of a million leaves touch far more B-tree pages than the default holds; with it, every
-   * group commit read most of its pages back from the file ({@code kora bench write}: 33,000 single-leaf
-   * mutations/s with the default, 38,000–43,000/s with 64 MiB, on a 2-core machine).
+   * group commit read most of its pages back from the file (measured with {@code kora bench write};
+   * the figures are in docs/benchmarks.md and docs/stores/sqlite.md).
    */
   static final int WRITER_CACHE_KIB = 65_536;
   /**
@@ -38,10 +38,11 @@ final class SqliteDialect extends JdbcDialect {
    * (SQLite's {@code wal_autocheckpoint}; its default is 1,000). A group commit of a thousand random
    * single-leaf writes adds several hundred pages, so with the default nearly every commit was followed
    * by a checkpoint on the writer thread — writing each changed page a second time and an extra fsync —
-   * and the upper B-tree pages, changed by every commit, were copied every time. 10,000 pages (~40 MiB
-   * of WAL at most between checkpoints) amortize that over a dozen commits: 46,000–56,000 mutations/s
-   * instead of 38,000–43,000. The cost: a WAL file of up to ~40 MiB (reused, not grown, after each
-   * checkpoint) and a longer but rarer checkpoint pause, within the write latency the benchmark reports.
+   * and the upper B-tree pages, changed by every commit, were copied every time. 10,000 pages (about
+   * 40 MiB of WAL at most between checkpoints) amortize that over a dozen commits (the throughput
+   * gained is in docs/stores/sqlite.md). The cost: a WAL file of up to about 40 MiB (reused, not
+   * grown, after each checkpoint) and a longer but rarer checkpoint pause, within the write latency
+   * the benchmark reports.
    */
   static final int CHECKPOINT_PAGES = 10_000;
 

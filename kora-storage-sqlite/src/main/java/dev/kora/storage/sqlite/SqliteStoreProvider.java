@@ -2,7 +2,7 @@ package dev.kora.storage.sqlite;
 
 import dev.kora.storage.Store;
 import dev.kora.storage.StoreOptions;
-import dev.kora.storage.spi.StoreProvider;
+import dev.kora.storage.StoreProvider;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 

@@ -50,8 +50,12 @@ import java.util.function.Supplier;
  */
 public final class GroupCommit<W> {
 
-  /** Most calls committed in one transaction by default. */
-  public static final int DEFAULT_MAX_GROUP = 512;
+  /**
+   * Most calls committed in one transaction by default: as many as the node's sequencer hands over
+   * at once by default ({@code KoraNodeOptions.DEFAULT_MAX_BATCH_MUTATIONS}, one call per mutation
+   * through {@link dev.kora.storage.Store#writeEach}), so that a batch costs one commit (one fsync).
+   */
+  public static final int DEFAULT_MAX_GROUP = 2_048;
   /** Most rows (see {@link WritePlan#size()}) in one group by default. */
   public static final long DEFAULT_MAX_GROUP_ROWS = 100_000;
 

@@ -2,6 +2,7 @@ package dev.kora.storage.spi;
 
 import dev.kora.storage.Store;
 import dev.kora.storage.StoreOptions;
+import dev.kora.storage.StoreProvider;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Set;

@@ -20,9 +20,11 @@ import java.util.function.Supplier;
  *
  * <ol>
  *   <li>mutations arrive already validated and wait in arrival order;</li>
- *   <li>all waiting mutations, up to the batch limit, go to the store in one atomic transaction
- *       (group commit);</li>
- *   <li>once durable, each gets the next version and its caller's future succeeds ("ok");</li>
+ *   <li>all waiting mutations, up to the batch limit, go to the store together
+ *       ({@link Store#writeEach}: the store commits them in as few transactions as it can — group
+ *       commit — and isolates a mutation that fails on its own);</li>
+ *   <li>once settled, each committed one gets the next version and its caller's future succeeds
+ *       ("ok"); a failed one fails alone and takes no version;</li>
  *   <li>each committed mutation is handed, in version order, to the commit listener, which pushes it to
  *       subscribers.</li>
  * </ol>
@@ -147,7 +149,7 @@ public final class Sequencer implements WriteCoordinator {
     while (!writes.isEmpty() && batch.size() < maxBatch) {
       batch.add(writes.poll());
     }
-    write(batch, true).onComplete(stepped -> {
+    write(batch).onComplete(stepped -> {
       if (!stepped.result()) {
         step();
       }
@@ -155,56 +157,50 @@ public final class Sequencer implements WriteCoordinator {
   }
 
   /**
-   * Commits a batch; once it is durable, versions each mutation, completes its caller's future and
-   * hands it to the listener, in order.
+   * Commits a batch; once every mutation of it is durable or failed, versions the committed ones in
+   * order, completes each caller's future and hands the committed mutations to the listener, in order.
+   * The store isolates failures ({@link Store#writeEach}): a mutation that fails on its own (e.g.
+   * {@code too_large}) fails alone and takes no version, the others are committed; when the store is
+   * unavailable, the mutations it did not commit fail with {@code store_unavailable}.
    *
    * <p>The store's writer is the bottleneck of the write path, so it must not wait for the node: as
-   * soon as the batch is durable, {@link #step()} sends the following batch to the store (unless a
+   * soon as the batch is settled, {@link #step()} sends the following batch to the store (unless a
    * barrier waits: a barrier must see every reply and push of this batch first), and only then are
    * this batch's replies and pushes made. Their work (one reply per mutation, the fan-out) then
    * overlaps the store's work on the next batch instead of adding to it; that next batch cannot
    * complete before this task ends, so versions, replies and pushes stay in commit order.
    *
-   * @param stepEarly whether to take the next step as soon as this batch is durable
    * @return true if the next step was taken already, false if the caller must take it
    */
-  private Future<Boolean> write(List<PendingWrite> batch, boolean stepEarly) {
+  private Future<Boolean> write(List<PendingWrite> batch) {
     List<Mutation> mutations = new ArrayList<>(batch.size());
     for (PendingWrite pending : batch) {
       mutations.add(pending.mutation());
     }
-    Future<Void> stored;
+    List<Future<Void>> stored;
     try {
-      stored = store.write(mutations);
+      stored = store.writeEach(mutations);
     } catch (RuntimeException e) {
-      stored = Future.failedFuture(e);
+      stored = java.util.Collections.nCopies(batch.size(), Future.failedFuture(e));
     }
-    return stored.transform(result -> {
-      if (result.succeeded()) {
-        boolean stepped = stepEarly && barriers.isEmpty();
-        if (stepped) {
-          step();
-        }
-        for (PendingWrite pending : batch) {
+    List<Future<Void>> outcomes = stored;
+    return Future.join(outcomes).transform(settled -> {
+      boolean stepped = barriers.isEmpty();
+      if (stepped) {
+        step();
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        PendingWrite pending = batch.get(i);
+        Future<Void> outcome = outcomes.get(i);
+        if (outcome.succeeded()) {
           long committed = ++version;
           pending.promise().complete(committed);
           listener.committed(pending.mutation(), committed);
+        } else {
+          pending.promise().fail(asStoreError(outcome.cause()));
         }
-        return Future.succeededFuture(stepped);
       }
-      KoraException error = asStoreError(result.cause());
-      if (batch.size() > 1 && !ErrorCode.STORE_UNAVAILABLE.equals(error.code())) {
-        // One mutation may be the cause: commit the others one by one, in order.
-        Future<Boolean> chain = Future.succeededFuture(false);
-        for (PendingWrite pending : batch) {
-          chain = chain.compose(v -> write(List.of(pending), false));
-        }
-        return chain.map(false);
-      }
-      for (PendingWrite pending : batch) {
-        pending.promise().fail(error);
-      }
-      return Future.succeededFuture(false);
+      return Future.succeededFuture(stepped);
     });
   }
 

@@ -1,13 +1,11 @@
-package dev.kora.storage.spi;
+package dev.kora.storage;
 
-import dev.kora.storage.Store;
-import dev.kora.storage.StoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 /**
  * A driver: found with {@link java.util.ServiceLoader} (list the class in
- * {@code META-INF/services/dev.kora.storage.spi.StoreProvider}). Exactly one provider must
+ * {@code META-INF/services/dev.kora.storage.StoreProvider}). Exactly one provider must
  * {@link #accepts(StoreOptions) accept} a URL; none or several is an error.
  */
 public interface StoreProvider {
