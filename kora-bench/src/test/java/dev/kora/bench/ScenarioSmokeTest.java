@@ -104,6 +104,16 @@ class ScenarioSmokeTest {
   }
 
   @Test
+  void hostileRunsEveryAbuseInAChildJvm() {
+    JsonObject json = run("hostile", "--rate", "50", "--seed-leaves", "2000", "--half-open", "20",
+        "--large-leaves", "10000");
+    assertFields(json, "quiet_p99_ms", "quiet_errors", "ping_flood_p99_ms", "sse_no_read_p99_ms",
+        "half_open_p99_ms", "big_subscribe_p99_ms", "large_frame_p99_ms", "cast_flood_p99_ms",
+        "cast_flood_rss_bytes");
+    assertEquals(0L, json.getLong("quiet_errors"), "nothing fails without abuse");
+  }
+
+  @Test
   void read() {
     JsonObject json = run("read", "--children", "300", "--page", "100");
     assertFields(json, "whole_p50_ms", "page_p50_ms", "baseline_whole_p50_ms",

@@ -184,7 +184,8 @@ public final class Sequencer implements WriteCoordinator {
       stored = java.util.Collections.nCopies(batch.size(), Future.failedFuture(e));
     }
     List<Future<Void>> outcomes = stored;
-    return Future.join(outcomes).transform(settled -> {
+    // The store completes the futures of one list in order, so the last settles after all the others.
+    return outcomes.get(outcomes.size() - 1).transform(settled -> {
       boolean stepped = barriers.isEmpty();
       if (stepped) {
         step();
