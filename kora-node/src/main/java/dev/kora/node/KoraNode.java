@@ -99,7 +99,9 @@ public class KoraNode extends VerticleBase {
       if (!options.isListen()) {
         return Future.succeededFuture();
       }
-      http = new HttpFront(vertx, core, options.getMaxFrameBytes(), options.getMaxBacklogBytes());
+      http = new HttpFront(vertx, core,
+          new HttpFront.Limits(options.getMaxFrameBytes(), options.getMaxBacklogBytes()),
+          options.getHost(), options.getAllowedOrigins(), options.getAllowedHosts());
       return http.listen(options.getHost(), options.getPort(), store.describe());
     });
   }

@@ -2,6 +2,7 @@ package dev.kora.node;
 
 import dev.kora.interceptors.KoraPlugin;
 import dev.kora.storage.StoreOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,6 +31,17 @@ public class KoraNodeOptions {
   /** Default most mutations waiting for the store before new ones are refused: 100,000. */
   public static final int DEFAULT_MAX_PENDING_MUTATIONS = 100_000;
 
+  /**
+   * Default origins allowed besides the node's own: none (browsers may use the node only from pages
+   * it serves itself; clients that send no {@code Origin} are not affected).
+   */
+  public static final List<String> DEFAULT_ALLOWED_ORIGINS = List.of();
+  /**
+   * Default host names allowed besides the loopback names: none (a node on a loopback address takes
+   * only loopback names, a node on another address every name).
+   */
+  public static final List<String> DEFAULT_ALLOWED_HOSTS = List.of();
+
   /** Default most tries of an effect job before it is kept as failed: 8. */
   public static final int DEFAULT_JOB_MAX_ATTEMPTS = 8;
   /** Default wait before the first retry of a failed job, doubled each time: 1,000 ms. */
@@ -45,6 +57,8 @@ public class KoraNodeOptions {
   private int maxPendingMutations = DEFAULT_MAX_PENDING_MUTATIONS;
   private int jobMaxAttempts = DEFAULT_JOB_MAX_ATTEMPTS;
   private long jobBackoffMs = DEFAULT_JOB_BACKOFF_MS;
+  private List<String> allowedOrigins = DEFAULT_ALLOWED_ORIGINS;
+  private List<String> allowedHosts = DEFAULT_ALLOWED_HOSTS;
   private final List<KoraPlugin> plugins = new ArrayList<>();
 
   /** Options with every default. */
@@ -63,6 +77,8 @@ public class KoraNodeOptions {
     this.maxPendingMutations = other.maxPendingMutations;
     this.jobMaxAttempts = other.jobMaxAttempts;
     this.jobBackoffMs = other.jobBackoffMs;
+    this.allowedOrigins = other.allowedOrigins;
+    this.allowedHosts = other.allowedHosts;
     this.plugins.addAll(other.plugins);
   }
 
@@ -82,6 +98,21 @@ public class KoraNodeOptions {
         DEFAULT_MAX_PENDING_MUTATIONS);
     this.jobMaxAttempts = json.getInteger("jobMaxAttempts", DEFAULT_JOB_MAX_ATTEMPTS);
     this.jobBackoffMs = json.getLong("jobBackoffMs", DEFAULT_JOB_BACKOFF_MS);
+    this.allowedOrigins = strings(json.getJsonArray("allowedOrigins"), "allowedOrigins");
+    this.allowedHosts = strings(json.getJsonArray("allowedHosts"), "allowedHosts");
+  }
+
+  private static List<String> strings(JsonArray array, String name) {
+    List<String> values = new ArrayList<>();
+    if (array != null) {
+      for (Object value : array) {
+        if (!(value instanceof String text)) {
+          throw new IllegalArgumentException(name + " must be a list of strings, got " + array);
+        }
+        values.add(text);
+      }
+    }
+    return List.copyOf(values);
   }
 
   /** @return the interface to listen on */
@@ -163,18 +194,29 @@ public class KoraNodeOptions {
     return this;
   }
 
-  /** @return the most bytes of replies and pushes waiting to be sent to one connection */
+  /** @return the most bytes of answers and pushes waiting to be sent to one connection */
   public long getMaxBacklogBytes() {
     return maxBacklogBytes;
   }
 
   /**
-   * Bounds what a client that reads slower than it is sent to can cost the node. When a reply or push
-   * is due and more than this many bytes already wait to be sent to the connection (in the node, beyond
-   * what the operating system's socket buffer took), the connection is closed at once, without a
-   * close frame (the client sees status 1006) and its subscriptions are dropped; nothing stored is
-   * lost, and a client that connects and subscribes again gets the current data. A single reply
-   * larger than the limit is still sent.
+   * Bounds what a client that reads slower than it is sent to can cost the node, on every transport.
+   * Counted are the bytes that wait to be sent to one connection in the node, beyond what the
+   * operating system's socket buffer took.
+   *
+   * <ul>
+   *   <li>WebSocket: when a reply or push is due and more than this many bytes wait, the connection is
+   *       closed at once, without a close frame (the client sees status 1006), and its subscriptions
+   *       are dropped.</li>
+   *   <li>Server-sent events: when a push is due and more than this many bytes wait, the stream's
+   *       HTTP connection is closed and its subscription dropped.</li>
+   *   <li>HTTP requests: while more than this many bytes of earlier answers wait, the node answers no
+   *       further request of that connection and reads none (pipelined requests wait in the
+   *       operating system's buffers); it goes on once the client has read down to half the limit.</li>
+   * </ul>
+   *
+   * <p>Nothing stored is lost, and a client that connects and subscribes again gets the current data.
+   * A single answer larger than the limit is still sent.
    *
    * @param maxBacklogBytes bytes, at least 65,536; default 64 MiB
    * @return these options
@@ -257,6 +299,53 @@ public class KoraNodeOptions {
     return this;
   }
 
+  /** @return the origins, besides the node's own, from which browsers may use the node */
+  public List<String> getAllowedOrigins() {
+    return allowedOrigins;
+  }
+
+  /**
+   * Which web pages may use the node. A browser names the page that makes a request in its
+   * {@code Origin} header; requests without one (the CLI, the npm client under Node.js, curl) and
+   * requests whose origin is the node itself (its {@code Host}) are always allowed. A request from
+   * any other origin — a WebSocket handshake, an SSE stream or a REST call — is refused with status
+   * 403 and the error code {@code denied}, so that a page a developer happens to visit cannot read
+   * or change the tree.
+   *
+   * @param allowedOrigins origins as browsers send them, scheme, host and port, e.g.
+   *     {@code http://localhost:3000} (compared ignoring case); {@code *} allows every origin;
+   *     default none
+   * @return these options
+   */
+  public KoraNodeOptions setAllowedOrigins(List<String> allowedOrigins) {
+    this.allowedOrigins = List.copyOf(allowedOrigins);
+    return this;
+  }
+
+  /** @return the host names, besides the loopback names, that requests may address */
+  public List<String> getAllowedHosts() {
+    return allowedHosts;
+  }
+
+  /**
+   * Which host names requests may address in their {@code Host} header, against DNS rebinding (a
+   * page whose own host name has been made to resolve to the node's address). The loopback names
+   * {@code localhost}, {@code 127.0.0.1} and {@code [::1]} are always allowed. With the default
+   * empty list, a node listening on a loopback address takes only those, and a node listening on
+   * any other address takes every host name; with a list, every node takes only the loopback names
+   * and the listed ones. A request naming another host is refused with status 403 and the error code
+   * {@code denied}. Requests without a {@code Host} header (HTTP/1.0) are allowed: browsers always
+   * send one.
+   *
+   * @param allowedHosts host names without port, e.g. {@code kora.example.com} (compared ignoring
+   *     case; an IPv6 address in brackets); {@code *} allows every host; default none
+   * @return these options
+   */
+  public KoraNodeOptions setAllowedHosts(List<String> allowedHosts) {
+    this.allowedHosts = List.copyOf(allowedHosts);
+    return this;
+  }
+
   /**
    * Adds an application plugin: interceptors, action handlers and effect handlers. Plugins are objects,
    * so they are not part of {@link #toJson()}.
@@ -281,6 +370,8 @@ public class KoraNodeOptions {
         .put("maxBacklogBytes", maxBacklogBytes)
         .put("maxBatchMutations", maxBatchMutations)
         .put("maxPendingMutations", maxPendingMutations)
-        .put("jobMaxAttempts", jobMaxAttempts).put("jobBackoffMs", jobBackoffMs);
+        .put("jobMaxAttempts", jobMaxAttempts).put("jobBackoffMs", jobBackoffMs)
+        .put("allowedOrigins", new JsonArray(allowedOrigins))
+        .put("allowedHosts", new JsonArray(allowedHosts));
   }
 }

@@ -220,7 +220,7 @@ class RestApiTest {
           return send(HttpMethod.GET, "/elsewhere", null);
         })
         .compose(r -> {
-          assertEquals(404, r.status(), "outside /tree");
+          r.assertError(404, "not_found", "outside /tree");
           return get("/tree", new JsonObject());
         })
         .onComplete(context.succeedingThenComplete());

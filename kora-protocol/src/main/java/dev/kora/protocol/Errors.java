@@ -17,7 +17,7 @@ public final class Errors {
 
   /**
    * The HTTP status of an error code, as REST answers it and as the event bus's failure code:
-   * {@code denied} 403, {@code too_large} 413, {@code store_unavailable} and {@code closed} 503,
+   * {@code denied} 403, {@code not_found} 404, {@code method_not_allowed} 405, {@code too_large} 413, {@code store_unavailable} and {@code closed} 503,
    * {@code internal} and {@code interceptor_failed} 500, every other code (bad input) 400.
    *
    * @param code an error code, e.g. {@code "invalid_key"}
@@ -27,6 +27,10 @@ public final class Errors {
     switch (code) {
       case ErrorCode.DENIED:
         return 403;
+      case ErrorCode.NOT_FOUND:
+        return 404;
+      case ErrorCode.METHOD_NOT_ALLOWED:
+        return 405;
       case ErrorCode.TOO_LARGE:
         return 413;
       case ErrorCode.STORE_UNAVAILABLE:

@@ -16,6 +16,8 @@ class ErrorsTest {
   @Test
   void eachCodeHasItsHttpStatus() {
     assertEquals(403, Errors.httpStatus(ErrorCode.DENIED));
+    assertEquals(404, Errors.httpStatus(ErrorCode.NOT_FOUND));
+    assertEquals(405, Errors.httpStatus(ErrorCode.METHOD_NOT_ALLOWED));
     assertEquals(413, Errors.httpStatus(ErrorCode.TOO_LARGE));
     assertEquals(503, Errors.httpStatus(ErrorCode.STORE_UNAVAILABLE));
     assertEquals(503, Errors.httpStatus(ErrorCode.CLOSED));

@@ -32,6 +32,10 @@ public final class ErrorCode {
   public static final String CLOSED = "closed";
   /** An unexpected failure inside the node; the message says more. Nothing was written. */
   public static final String INTERNAL = "internal";
+  /** An HTTP request for a resource the node does not serve (REST answers it with status 404). */
+  public static final String NOT_FOUND = "not_found";
+  /** An HTTP method a resource does not take, e.g. {@code POST /tree} (REST: status 405). */
+  public static final String METHOD_NOT_ALLOWED = "method_not_allowed";
 
   private ErrorCode() {
   }

@@ -83,7 +83,7 @@ final class JdbcCursor implements LeafCursor {
     // A batch that failed or timed out leaves the cursor's position unknown: close it, so that a
     // later next() fails instead of silently skipping rows.
     return readers.limit(readers.executor().executeBlocking(() -> fetch(maxRows), false),
-        "reading from " + readers.dialect().describe(), null).onFailure(error -> close());
+        "reading from " + readers.dialect().publicName(), null).onFailure(error -> close());
   }
 
   private KoraException closedError() {

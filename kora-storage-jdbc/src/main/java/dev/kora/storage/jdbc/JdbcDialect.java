@@ -59,6 +59,15 @@ public abstract class JdbcDialect {
     return describe;
   }
 
+  /**
+   * @return how messages that can reach clients (errors of reads and writes) name the store, e.g.
+   *     {@code the sqlite store}: without the file path, server address or user that
+   *     {@link #describe()} shows to logs and operators
+   */
+  public final String publicName() {
+    return "the " + name + " store";
+  }
+
   /** @return the table name, quoted as an SQL identifier */
   public final String quotedTable() {
     return quotedTable;

@@ -77,7 +77,7 @@ final class JdbcReaders {
             throw e;
           }
         }, false));
-    return limit(opened, "opening a cursor on " + dialect.describe(), JdbcCursor::close)
+    return limit(opened, "opening a cursor on " + dialect.publicName(), JdbcCursor::close)
         .map(cursor -> cursor);
   }
 
@@ -137,7 +137,7 @@ final class JdbcReaders {
             open--;
           }
           return Future.failedFuture(dialect.wrap("opening a read connection to "
-              + dialect.describe(), error));
+              + dialect.publicName(), error));
         });
   }
 
@@ -191,8 +191,8 @@ final class JdbcReaders {
   }
 
   KoraException closedError() {
-    return new KoraException(ErrorCode.STORE_UNAVAILABLE, "the " + dialect.name() + " store "
-        + dialect.describe() + " is closed");
+    return new KoraException(ErrorCode.STORE_UNAVAILABLE, dialect.publicName()
+        + " is closed");
   }
 
   /** Closes the open cursors and every connection; later reads fail with {@code store_unavailable}. */

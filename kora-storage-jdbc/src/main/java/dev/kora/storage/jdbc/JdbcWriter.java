@@ -113,8 +113,8 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
   }
 
   KoraException closedError() {
-    return new KoraException(ErrorCode.STORE_UNAVAILABLE, "the " + dialect.name() + " store "
-        + dialect.describe() + " is closed");
+    return new KoraException(ErrorCode.STORE_UNAVAILABLE, dialect.publicName()
+        + " is closed");
   }
 
   @Override
@@ -126,11 +126,11 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
   }
 
   private synchronized void runGroup(List<GroupCommit.Entry<List<WritePlan>>> group) {
-    String action = "writing to " + dialect.describe();
+    String action = "writing to " + dialect.publicName();
     try {
       ensureConnection();
     } catch (SQLException | RuntimeException e) {
-      throw dialect.wrap("connecting to " + dialect.describe(), e);
+      throw dialect.wrap("connecting to " + dialect.publicName(), e);
     }
     // First the whole group coalesced into few large batches; should one of its calls fail on its
     // own, the group is run again call by call to find which one.
@@ -142,7 +142,7 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
       } catch (SQLException e) {
         suspect = true;
         rollbackQuietly(null);
-        throw dialect.wrap("starting a write transaction on " + dialect.describe(), e);
+        throw dialect.wrap("starting a write transaction on " + dialect.publicName(), e);
       }
       // The work of one transaction: the whole group as one coalesced step (owner -1), or one step
       // per call (owner = the call's index), so that a failure names the call at fault.
@@ -189,7 +189,7 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
       try {
         execute("COMMIT");
       } catch (SQLException e) {
-        KoraException error = dialect.wrap("committing to " + dialect.describe(), e);
+        KoraException error = dialect.wrap("committing to " + dialect.publicName(), e);
         rollbackQuietly(error);
         if (dialect.isTransient(e) && attempt < ATTEMPTS) {
           continue;

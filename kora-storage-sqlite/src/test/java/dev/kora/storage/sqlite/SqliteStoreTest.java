@@ -1,6 +1,7 @@
 package dev.kora.storage.sqlite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kora.storage.ReadRange;
@@ -269,7 +270,13 @@ class SqliteStoreTest extends StoreTestBase {
               Future<Void> first = locked.write(List.of(Mutation.merge(Path.of("first"), 1)));
               Future<Void> queued = locked.write(List.of(Mutation.merge(Path.of("queued"), 2)));
               return Future.join(expectFailure(first, ErrorCode.STORE_UNAVAILABLE),
-                  expectFailure(queued, ErrorCode.STORE_UNAVAILABLE));
+                  expectFailure(queued, ErrorCode.STORE_UNAVAILABLE))
+                  .compose(joined -> check(() -> {
+                    // The message reaches clients (REST, WebSocket error frames): no file path.
+                    String message = first.cause().getMessage();
+                    assertTrue(message.contains("the sqlite store"), message);
+                    assertFalse(message.contains(dir.toString()), message);
+                  }));
             })
             .compose(v -> check(() -> {
               long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started[0]);

@@ -15,6 +15,8 @@ import dev.kora.tree.Query;
 import dev.kora.tree.QueryOptions;
 import dev.kora.tree.Tree;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -25,40 +27,66 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * REST and server-sent events on {@code /tree/<path>} (docs/protocol.md): {@code GET} reads (with
- * {@code ?min=&max=&limit=}), {@code PATCH} merges the body, {@code PUT} replaces the subtree,
- * {@code DELETE} deletes it, and {@code GET} with {@code Accept: text/event-stream} streams the
- * subtree's changes. Errors answer {@code {"code": ..., "message": ...}} with a matching HTTP status.
- * Runs on the node's context.
+ * {@code ?min=&max=&limit=}), {@code HEAD} answers as {@code GET} without the body, {@code PATCH}
+ * merges the body, {@code PUT} replaces the subtree, {@code DELETE} deletes it, and {@code GET} with
+ * {@code Accept: text/event-stream} streams the subtree's changes. Errors, a path outside
+ * {@code /tree} (404) and another method (405) included, answer {@code {"code": ..., "message": ...}}
+ * with a matching HTTP status.
+ *
+ * <p>The routes match exactly {@code /tree} and {@code /tree/...} of the normalized request path (dot
+ * segments removed, RFC 3986), and the tree path is parsed from that same normalized path, so what is
+ * routed is what is read or written.
+ *
+ * <p>An SSE stream whose client reads slower than pushes come is closed, and its subscription dropped,
+ * when a push is due while more than {@code maxBacklogBytes} wait to be sent on its connection (the
+ * connection's write high-water mark, set by the HTTP front). Runs on the node's context.
  */
 public final class RestApi {
 
+  private static final System.Logger LOG = System.getLogger(RestApi.class.getName());
+  /** {@code /tree} and every path under it, of the normalized request path. */
+  private static final String TREE = "/tree(/.*)?";
+  private static final String TREE_METHODS = "GET, HEAD, PATCH, PUT, DELETE";
+
   private final NodeCore node;
   private final int maxBodyBytes;
+  private final long maxBacklogBytes;
   /** The SSE event of the part pushed last, shared by the streams that receive the same part. */
   private CommittedPart lastPart;
   private String lastEvent;
 
   /**
    * @param node the node
-   * @param maxBodyBytes the largest request body accepted
+   * @param maxBodyBytes the largest request body accepted, in bytes
+   * @param maxBacklogBytes the most bytes waiting to be sent to one SSE stream before it is closed;
+   *     the HTTP front sets it as the connection's write high-water mark, this class names it in the log
    */
-  public RestApi(NodeCore node, int maxBodyBytes) {
+  public RestApi(NodeCore node, int maxBodyBytes, long maxBacklogBytes) {
     this.node = node;
     this.maxBodyBytes = maxBodyBytes;
+    this.maxBacklogBytes = maxBacklogBytes;
   }
 
   /** @param router where to add the routes */
   public void mount(Router router) {
-    router.route("/tree*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
-    router.get("/tree*").handler(this::get);
-    router.patch("/tree*").handler(context -> write(context, false));
-    router.put("/tree*").handler(context -> write(context, true));
-    router.delete("/tree*").handler(context -> respond(context,
+    router.routeWithRegex(TREE).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+    router.routeWithRegex(HttpMethod.GET, TREE).handler(this::get);
+    router.routeWithRegex(HttpMethod.HEAD, TREE).handler(this::get);
+    router.routeWithRegex(HttpMethod.PATCH, TREE).handler(context -> write(context, false));
+    router.routeWithRegex(HttpMethod.PUT, TREE).handler(context -> write(context, true));
+    router.routeWithRegex(HttpMethod.DELETE, TREE).handler(context -> respond(context,
         node.mutate(Mutation.delete(path(context)), session(context)).map(version -> "ok")));
-    // vertx-web itself answers 400 to a malformed percent escape in the path (%ZZ, a lone %), before
-    // any route runs: answer it in Kora's error format too.
+    // vertx-web itself answers 400 to a malformed percent escape in the path (%ZZ, a lone %), 404 to
+    // a path no route takes and 405 to a method no route takes, before any route runs: answer them in
+    // Kora's error format too.
     router.errorHandler(400, context -> fail(context, new KoraException(ErrorCode.INVALID_KEY,
         "malformed percent escape in the request path")));
+    router.errorHandler(404, context -> fail(context, notFound(context)));
+    router.errorHandler(405, context -> {
+      context.response().putHeader("Allow", TREE_METHODS);
+      fail(context, new KoraException(ErrorCode.METHOD_NOT_ALLOWED, context.request().method()
+          + " is not a method of /tree; use " + TREE_METHODS));
+    });
     router.route().failureHandler(context -> {
       Throwable failure = context.failure();
       if (context.statusCode() == 413) {
@@ -67,11 +95,16 @@ public final class RestApi {
       } else if (failure instanceof KoraException kora) {
         fail(context, kora);
       } else if (context.statusCode() == 404) {
-        context.response().setStatusCode(404).end();
+        fail(context, notFound(context));
       } else {
         fail(context, Errors.asKora(failure));
       }
     });
+  }
+
+  private static KoraException notFound(RoutingContext context) {
+    return new KoraException(ErrorCode.NOT_FOUND, "nothing is served at " + context.normalizedPath()
+        + "; the tree is at /tree/<path>, the WebSocket at /socket");
   }
 
   /** Each REST request is its own anonymous client session. */
@@ -79,9 +112,9 @@ public final class RestApi {
     return Session.client("http:" + context.request().remoteAddress());
   }
 
+  /** The tree path of the routed request: its normalized path after {@code /tree}. */
   private static Path path(RoutingContext context) {
-    String raw = context.request().path().substring("/tree".length());
-    return Path.parse(raw);
+    return Path.parse(context.normalizedPath().substring("/tree".length()));
   }
 
   private void get(RoutingContext context) {
@@ -91,7 +124,8 @@ public final class RestApi {
         .put("max", context.request().getParam("max"))
         .put("limit", context.request().getParam("limit")), path);
     String accept = context.request().getHeader("Accept");
-    if (accept != null && accept.contains("text/event-stream")) {
+    if (accept != null && accept.contains("text/event-stream")
+        && context.request().method() == HttpMethod.GET) {
       stream(context, Query.of(path, options.withSubscribe(true)));
       return;
     }
@@ -117,25 +151,55 @@ public final class RestApi {
   }
 
   private void stream(RoutingContext context, Query query) {
-    HttpServerResponse response = context.response();
-    response.setChunked(true).putHeader("Content-Type", "text/event-stream")
+    context.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
         .putHeader("Cache-Control", "no-cache");
-    Session session = session(context);
-    Subscriber subscriber = new Subscriber() {
-      @Override
-      public Session session() {
-        return session;
-      }
-
-      @Override
-      public void push(CommittedPart part) {
-        response.write(event(part));
-      }
-    };
-    Connection connection = new Connection(node, session, subscriber);
-    connection.subscribe(query, Dialect.KORA).onSuccess(answer -> response.write(event(0, answer)))
+    EventStream stream = new EventStream(context);
+    stream.connection.subscribe(query, Dialect.KORA)
+        .onSuccess(answer -> stream.send(event(0, answer)))
         .onFailure(context::fail);
-    response.closeHandler(v -> connection.close());
+    context.response().closeHandler(v -> stream.connection.close());
+  }
+
+  /** One SSE stream: the subscriber of its own connection to the node. */
+  private final class EventStream implements Subscriber {
+    private final RoutingContext context;
+    private final Session session;
+    private final Connection connection;
+
+    EventStream(RoutingContext context) {
+      this.context = context;
+      this.session = RestApi.session(context);
+      this.connection = new Connection(node, session, this);
+    }
+
+    @Override
+    public Session session() {
+      return session;
+    }
+
+    @Override
+    public void push(CommittedPart part) {
+      send(event(part));
+    }
+
+    /**
+     * Writes an event, or closes the stream when more than {@code maxBacklogBytes} already wait to be
+     * sent on its connection: the client reads slower than pushes come.
+     */
+    void send(String event) {
+      if (connection.isClosed()) {
+        return;
+      }
+      HttpServerResponse response = context.response();
+      if (!response.writeQueueFull()) {
+        response.write(event);
+        return;
+      }
+      LOG.log(System.Logger.Level.WARNING, "closing the event stream of " + session.connectionId()
+          + ": more than maxBacklogBytes " + maxBacklogBytes + " bytes wait to be sent");
+      connection.close();
+      context.request().connection().close();
+    }
   }
 
   private String event(CommittedPart part) {
@@ -150,9 +214,17 @@ public final class RestApi {
     return "event: mutation\nid: " + version + "\ndata: " + mutation.encode() + "\n\n";
   }
 
+  /** Answers with the value as JSON; to HEAD with the headers only, the length included. */
   private static void respond(RoutingContext context, Future<?> result) {
-    result.onSuccess(value -> context.response().putHeader("Content-Type", "application/json")
-        .end(Json.encode(value))).onFailure(context::fail);
+    result.onSuccess(value -> {
+      HttpServerResponse response = context.response().putHeader("Content-Type", "application/json");
+      Buffer body = Json.encodeToBuffer(value);
+      if (context.request().method() == HttpMethod.HEAD) {
+        response.putHeader("Content-Length", String.valueOf(body.length())).end();
+      } else {
+        response.end(body);
+      }
+    }).onFailure(context::fail);
   }
 
   private static void fail(RoutingContext context, KoraException e) {
