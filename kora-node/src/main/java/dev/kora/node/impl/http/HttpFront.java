@@ -3,16 +3,37 @@ package dev.kora.node.impl.http;
 import dev.kora.node.core.NodeCore;
 import dev.kora.node.impl.rest.RestApi;
 import dev.kora.node.impl.socket.SocketEndpoint;
+import dev.kora.node.impl.socket.VertxInternals;
+import dev.kora.protocol.Errors;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The node's one HTTP port: WebSocket upgrades on {@code /socket} go to the {@link SocketEndpoint},
  * every other request to the REST/SSE routes ({@link RestApi}); an upgrade anywhere else is accepted
  * and closed with status 1008 and a message naming {@code /socket}. Runs on the node's context.
+ *
+ * <p>Every connection is counted against {@link Limits#maxConnectionsPerAddress} when it is accepted
+ * (beyond it: HTTP 503 {@code too_many_connections}, then closed) and must send the head of each
+ * request within {@link Limits#requestHeaderTimeoutMs} ({@link RequestHeaderTimeout}). The server
+ * speaks HTTP/1.1 only (no cleartext HTTP/2): WebSockets need HTTP/1.1, and only then does Vert.x
+ * hand each connection to the connection handler as soon as it is accepted, before its first byte.
  */
 public final class HttpFront {
 
@@ -20,21 +41,32 @@ public final class HttpFront {
 
   private final Vertx vertx;
   private final NodeCore node;
-  private final int maxFrameBytes;
-  private final long maxBacklogBytes;
+  private final Limits limits;
+  private final ConnectionCap connectionCap;
   private HttpServer server;
+
+  /**
+   * The limits of the HTTP port.
+   *
+   * @param requestHeaderTimeoutMs ms a client has to send a request's head
+   * @param maxConnectionsPerAddress the most open connections of one client IP address
+   * @param socket the limits of WebSocket connections; its {@code maxFrameBytes} is also the
+   *     largest REST body accepted
+   */
+  public record Limits(long requestHeaderTimeoutMs, int maxConnectionsPerAddress,
+      SocketEndpoint.Limits socket) {
+  }
 
   /**
    * @param vertx the Vert.x instance
    * @param node the node
-   * @param maxFrameBytes the largest WebSocket message and REST body accepted, in bytes
-   * @param maxBacklogBytes the most bytes waiting to be sent to one WebSocket before it is closed
+   * @param limits the limits of the port and its connections
    */
-  public HttpFront(Vertx vertx, NodeCore node, int maxFrameBytes, long maxBacklogBytes) {
+  public HttpFront(Vertx vertx, NodeCore node, Limits limits) {
     this.vertx = vertx;
     this.node = node;
-    this.maxFrameBytes = maxFrameBytes;
-    this.maxBacklogBytes = maxBacklogBytes;
+    this.limits = limits;
+    this.connectionCap = new ConnectionCap(limits.maxConnectionsPerAddress());
   }
 
   /**
@@ -56,11 +88,16 @@ public final class HttpFront {
         // Every HTTP request and WebSocket of the node is served on the node's event loop, so Vert.x
         // may skip the thread-safe outbound queue of each HTTP connection (a 1,024-slot array per
         // connection, which an upgraded WebSocket connection keeps referenced).
-        .setStrictThreadMode(true);
+        .setStrictThreadMode(true)
+        // HTTP/1.1 only: with cleartext HTTP/2 on, Vert.x waits for a connection's first bytes
+        // before it makes the connection object, so a client that sends nothing would escape the
+        // connection cap and the request head timeout.
+        .setHttp2ClearTextEnabled(false);
     Router router = Router.router(vertx);
-    new RestApi(node, maxFrameBytes).mount(router);
-    SocketEndpoint socket = new SocketEndpoint(node, maxFrameBytes, maxBacklogBytes);
+    new RestApi(node, limits.socket().maxFrameBytes()).mount(router);
+    SocketEndpoint socket = new SocketEndpoint(node, limits.socket());
     server = vertx.createHttpServer(serverOptions)
+        .connectionHandler(this::accepted)
         .requestHandler(request -> {
           if (SocketEndpoint.isUpgrade(request)) {
             socket.accept(request);
@@ -74,6 +111,40 @@ public final class HttpFront {
     return server.listen().onSuccess(s -> LOG.log(System.Logger.Level.INFO,
         "Kora node listening on ws://" + host + ":" + s.actualPort() + SocketEndpoint.PATH
             + ", store " + describeStore)).mapEmpty();
+  }
+
+  /**
+   * A connection was accepted (before it sent anything): counts it against the cap of its address,
+   * or refuses it, and starts the clock of its first request's head.
+   */
+  private void accepted(HttpConnection connection) {
+    ChannelHandlerContext handler = VertxInternals.channelHandlerContext(connection);
+    if (handler == null) {
+      return;
+    }
+    String address = connection.remoteAddress().hostAddress();
+    if (!connectionCap.admit(address)) {
+      refuse(handler, address);
+      return;
+    }
+    handler.channel().closeFuture().addListener(closed -> connectionCap.release(address));
+    handler.pipeline().addBefore(handler.name(), RequestHeaderTimeout.NAME,
+        new RequestHeaderTimeout(limits.requestHeaderTimeoutMs()));
+  }
+
+  /** Answers a connection over the cap with 503 {@code too_many_connections} and closes it. */
+  private void refuse(ChannelHandlerContext handler, String address) {
+    handler.channel().config().setAutoRead(false);
+    String code = ErrorCode.TOO_MANY_CONNECTIONS;
+    byte[] body = Errors.toJson(new KoraException(code, address + " has "
+        + connectionCap.maxPerAddress() + " connections open, the most one address may have"))
+        .encode().getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+        HttpResponseStatus.valueOf(Errors.httpStatus(code)), Unpooled.wrappedBuffer(body));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    handler.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
   }
 
   /** @return the bound port, or -1 before {@link #listen} succeeded */
