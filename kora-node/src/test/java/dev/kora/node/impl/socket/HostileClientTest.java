@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
 import dev.kora.node.TestNodes;
-import dev.kora.testkit.Eventually;
+import dev.kora.testkit.PingFlood;
 import dev.kora.testkit.RawWebSocket;
 import dev.kora.testkit.TestSocket;
 import io.vertx.core.Vertx;
@@ -15,7 +15,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -148,11 +147,10 @@ class HostileClientTest {
     long flood = 48L * 1024 * 1024;
     int port = start(TestNodes.memoryOptions().setMaxBacklogBytes(4L * 1024 * 1024));
     try (RawWebSocket flooder = RawWebSocket.connect(port)) {
-      AtomicLong written = new AtomicLong();
-      Thread writer = PingFlood.start(flooder, flood, written);
-      long stalledAt = PingFlood.awaitStall(vertx, written, writer, 30_000);
+      PingFlood pings = PingFlood.start(flooder, flood);
+      long stalledAt = pings.awaitStall(vertx, 30_000);
       flooder.close();
-      writer.join(10_000);
+      pings.join();
       assertTrue(stalledAt < flood / 2, "the node stopped reading after " + stalledAt
           + " bytes of pings; a client that reads nothing must not get " + flood + " through");
       TestSocket other = TestSocket.connect(vertx, port).await();
@@ -200,54 +198,5 @@ class HostileClientTest {
         "the slow client dropped").await();
     slow.resumeReading();
     assertEquals((short) 1008, slow.closed().await());
-  }
-
-  /** Helpers to flood a connection with pings from a thread and see when the writes block. */
-  static final class PingFlood {
-
-    private PingFlood() {
-    }
-
-    /**
-     * @param client the connection
-     * @param bytes how many bytes of pings to write at most
-     * @param written counts the bytes written
-     * @return the thread writing; it ends when all are written or the connection is closed
-     */
-    static Thread start(RawWebSocket client, long bytes, AtomicLong written) {
-      byte[] ping = RawWebSocket.frame(true, RawWebSocket.PING, new byte[125], true);
-      byte[] chunk = new byte[ping.length * 512];
-      for (int i = 0; i < 512; i++) {
-        System.arraycopy(ping, 0, chunk, i * ping.length, ping.length);
-      }
-      Thread writer = new Thread(() -> {
-        try {
-          while (written.get() < bytes) {
-            client.output().write(chunk);
-            written.addAndGet(chunk.length);
-          }
-        } catch (IOException closed) {
-          // The test closed the socket to end the flood, or the node closed it.
-        }
-      }, "ping-flood");
-      writer.setDaemon(true);
-      writer.start();
-      return writer;
-    }
-
-    /**
-     * @return the bytes written once the writer has made no progress for 1 s (its writes block), or
-     *     once it has finished; fails after {@code timeoutMs}
-     */
-    static long awaitStall(Vertx vertx, AtomicLong written, Thread writer, long timeoutMs) {
-      long[] last = {-1};
-      return Eventually.poll(vertx, timeoutMs, "the ping flood to stall or finish",
-          () -> vertx.timer(1_000).map(v -> {
-            long now = written.get();
-            boolean stalled = now == last[0] || !writer.isAlive();
-            last[0] = now;
-            return stalled ? now : -1L;
-          }), at -> at >= 0).await();
-    }
   }
 }
