@@ -9,15 +9,16 @@ import dev.kora.testkit.PingFlood;
 import dev.kora.testkit.RawWebSocket;
 import dev.kora.testkit.TestSocket;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 12, finding 1, against {@code kora serve} on SQLite in its own JVM with a 256 MB heap:
@@ -31,28 +32,15 @@ import org.junit.jupiter.api.Test;
  * shows (its heap limit and its resident set, read from {@code /proc/PID/status}); in the test JVM
  * the flood would share the heap with the test.
  */
+@ExtendWith(VertxExtension.class)
 class PingFloodMemoryTest {
 
   private static final int FLOODERS = 4;
   /** Per flooder: together twice the node's heap, in pongs the old node would have kept. */
   private static final long FLOOD_BYTES = 128L * 1024 * 1024;
 
-  private Vertx vertx;
-  private Path folder;
-
-  @BeforeEach
-  void setUp() throws IOException {
-    vertx = Vertx.vertx();
-    folder = Files.createTempDirectory("kora-ping-flood");
-  }
-
-  @AfterEach
-  void tearDown() {
-    vertx.close().await();
-  }
-
   @Test
-  void pingsNeverReadDoNotGrowTheNodesMemory() throws Exception {
+  void pingsNeverReadDoNotGrowTheNodesMemory(Vertx vertx, @TempDir Path folder) throws Exception {
     assumeTrue(Files.isReadable(Path.of("/proc/self/status")), "reads VmRSS from /proc (Linux)");
     try (NodeProcess node = NodeProcess.start("sqlite:" + folder.resolve("kora.db"), 60,
         ChildJvm.SMALL_JVM)) {

@@ -82,15 +82,10 @@ final class RequestHeaderTimeout extends ChannelDuplexHandler {
     context.write(message, promise);
   }
 
+  /** Also called for every handler when the channel is closed and its pipeline torn down. */
   @Override
   public void handlerRemoved(ChannelHandlerContext context) {
     cancel();
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext context) {
-    cancel();
-    context.fireChannelInactive();
   }
 
   private void start(ChannelHandlerContext context) {

@@ -62,14 +62,9 @@ final class FragmentTimeout extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Also called for every handler when the channel is closed and its pipeline torn down. */
   @Override
   public void handlerRemoved(ChannelHandlerContext context) {
     cancel();
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext context) {
-    cancel();
-    context.fireChannelInactive();
   }
 }

@@ -8,15 +8,15 @@ import dev.kora.node.TestNodes;
 import dev.kora.testkit.RawWebSocket;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The HTTP port's defences against clients that hold sockets without using them, over raw TCP
@@ -24,29 +24,18 @@ import org.junit.jupiter.api.Test;
  * {@code requestHeaderTimeoutMs}, and one address holds at most {@code maxConnectionsPerAddress}
  * connections, beyond which it is answered 503 {@code too_many_connections}.
  */
+@ExtendWith(VertxExtension.class)
 class HttpFrontLimitsTest {
 
   private static final Pattern CONTENT_LENGTH = Pattern.compile("(?i)content-length: *(\\d+)");
 
-  private Vertx vertx;
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() {
-    vertx.close().await();
-  }
-
-  private int start(KoraNodeOptions options) {
+  private int start(Vertx vertx, KoraNodeOptions options) {
     return TestNodes.start(vertx, options).await().actualPort();
   }
 
   @Test
-  void halfAnUpgradeRequestIsClosedAfterTheRequestHeaderTimeout() throws IOException {
-    int port = start(TestNodes.memoryOptions().setRequestHeaderTimeoutMs(300));
+  void halfAnUpgradeRequestIsClosedAfterTheRequestHeaderTimeout(Vertx vertx) throws IOException {
+    int port = start(vertx, TestNodes.memoryOptions().setRequestHeaderTimeoutMs(300));
     try (RawWebSocket half = RawWebSocket.open(port);
         RawWebSocket silent = RawWebSocket.open(port)) {
       String request = RawWebSocket.upgradeRequest(port);
@@ -58,8 +47,8 @@ class HttpFrontLimitsTest {
   }
 
   @Test
-  void aClientTricklingItsRequestHeadIsClosedThoughItKeepsSending() throws Exception {
-    int port = start(TestNodes.memoryOptions().setRequestHeaderTimeoutMs(300));
+  void aClientTricklingItsRequestHeadIsClosedThoughItKeepsSending(Vertx vertx) throws Exception {
+    int port = start(vertx, TestNodes.memoryOptions().setRequestHeaderTimeoutMs(300));
     try (RawWebSocket slow = RawWebSocket.open(port)) {
       byte[] request = RawWebSocket.upgradeRequest(port).getBytes(StandardCharsets.US_ASCII);
       long start = System.nanoTime();
@@ -80,8 +69,9 @@ class HttpFrontLimitsTest {
   }
 
   @Test
-  void aWebSocketAndKeptAliveRequestsOutliveTheRequestHeaderTimeout() throws IOException {
-    int port = start(TestNodes.memoryOptions().setRequestHeaderTimeoutMs(500));
+  void aWebSocketAndKeptAliveRequestsOutliveTheRequestHeaderTimeout(Vertx vertx)
+      throws IOException {
+    int port = start(vertx, TestNodes.memoryOptions().setRequestHeaderTimeoutMs(500));
     try (RawWebSocket socket = RawWebSocket.connect(port);
         RawWebSocket http = RawWebSocket.open(port)) {
       assertEquals(200, get(http, port, "/tree/a").status());
@@ -96,8 +86,8 @@ class HttpFrontLimitsTest {
   }
 
   @Test
-  void connectionsOverThePerAddressCapAreAnswered503AndClosed() throws IOException {
-    int port = start(TestNodes.memoryOptions().setMaxConnectionsPerAddress(3));
+  void connectionsOverThePerAddressCapAreAnswered503AndClosed(Vertx vertx) throws IOException {
+    int port = start(vertx, TestNodes.memoryOptions().setMaxConnectionsPerAddress(3));
     List<RawWebSocket> held = new ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) {
