@@ -9,6 +9,7 @@ import dev.kora.node.impl.Plugins;
 import dev.kora.node.impl.effects.LocalJobLeases;
 import dev.kora.node.impl.eventbus.EventBusApi;
 import dev.kora.node.impl.http.HttpFront;
+import dev.kora.node.impl.socket.SocketEndpoint;
 import dev.kora.node.impl.write.LocalCommitFeed;
 import dev.kora.node.impl.write.Sequencer;
 import dev.kora.storage.Store;
@@ -99,8 +100,10 @@ public class KoraNode extends VerticleBase {
       if (!options.isListen()) {
         return Future.succeededFuture();
       }
-      http = new HttpFront(vertx, core,
-          new HttpFront.Limits(options.getMaxFrameBytes(), options.getMaxBacklogBytes()),
+      http = new HttpFront(vertx, core, new HttpFront.Limits(options.getRequestHeaderTimeoutMs(),
+          options.getMaxConnectionsPerAddress(), new SocketEndpoint.Limits(
+              options.getMaxFrameBytes(), options.getMaxBacklogBytes(),
+              options.getWebSocketIdleTimeoutMs(), options.getFragmentedMessageTimeoutMs())),
           options.getHost(), options.getAllowedOrigins(), options.getAllowedHosts());
       return http.listen(options.getHost(), options.getPort(), store.describe());
     });

@@ -26,6 +26,14 @@ public class KoraNodeOptions {
   public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
   /** Default most bytes waiting to be sent to one WebSocket connection: 64 MiB. */
   public static final long DEFAULT_MAX_BACKLOG_BYTES = 64L * 1024 * 1024;
+  /** Default time a client has to send a whole HTTP request head (or upgrade request): 10 s. */
+  public static final long DEFAULT_REQUEST_HEADER_TIMEOUT_MS = 10_000;
+  /** Default time a WebSocket connection without subscriptions may send nothing: 5 minutes. */
+  public static final long DEFAULT_WEB_SOCKET_IDLE_TIMEOUT_MS = 5 * 60_000;
+  /** Default time a client has to finish a message it began in fragments: 30 s. */
+  public static final long DEFAULT_FRAGMENTED_MESSAGE_TIMEOUT_MS = 30_000;
+  /** Default most open connections from one client IP address: 20,000. */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 20_000;
   /** Default most mutations committed in one store transaction (group commit): 2,048. */
   public static final int DEFAULT_MAX_BATCH_MUTATIONS = 2_048;
   /** Default most mutations waiting for the store before new ones are refused: 100,000. */
@@ -53,6 +61,10 @@ public class KoraNodeOptions {
   private StoreOptions store = new StoreOptions();
   private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
   private long maxBacklogBytes = DEFAULT_MAX_BACKLOG_BYTES;
+  private long requestHeaderTimeoutMs = DEFAULT_REQUEST_HEADER_TIMEOUT_MS;
+  private long webSocketIdleTimeoutMs = DEFAULT_WEB_SOCKET_IDLE_TIMEOUT_MS;
+  private long fragmentedMessageTimeoutMs = DEFAULT_FRAGMENTED_MESSAGE_TIMEOUT_MS;
+  private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
   private int maxBatchMutations = DEFAULT_MAX_BATCH_MUTATIONS;
   private int maxPendingMutations = DEFAULT_MAX_PENDING_MUTATIONS;
   private int jobMaxAttempts = DEFAULT_JOB_MAX_ATTEMPTS;
@@ -73,6 +85,10 @@ public class KoraNodeOptions {
     this.store = new StoreOptions(other.store);
     this.maxFrameBytes = other.maxFrameBytes;
     this.maxBacklogBytes = other.maxBacklogBytes;
+    this.requestHeaderTimeoutMs = other.requestHeaderTimeoutMs;
+    this.webSocketIdleTimeoutMs = other.webSocketIdleTimeoutMs;
+    this.fragmentedMessageTimeoutMs = other.fragmentedMessageTimeoutMs;
+    this.maxConnectionsPerAddress = other.maxConnectionsPerAddress;
     this.maxBatchMutations = other.maxBatchMutations;
     this.maxPendingMutations = other.maxPendingMutations;
     this.jobMaxAttempts = other.jobMaxAttempts;
@@ -93,6 +109,14 @@ public class KoraNodeOptions {
     this.store = storeJson == null ? new StoreOptions() : new StoreOptions(storeJson);
     this.maxFrameBytes = json.getInteger("maxFrameBytes", DEFAULT_MAX_FRAME_BYTES);
     this.maxBacklogBytes = json.getLong("maxBacklogBytes", DEFAULT_MAX_BACKLOG_BYTES);
+    this.requestHeaderTimeoutMs = json.getLong("requestHeaderTimeoutMs",
+        DEFAULT_REQUEST_HEADER_TIMEOUT_MS);
+    this.webSocketIdleTimeoutMs = json.getLong("webSocketIdleTimeoutMs",
+        DEFAULT_WEB_SOCKET_IDLE_TIMEOUT_MS);
+    this.fragmentedMessageTimeoutMs = json.getLong("fragmentedMessageTimeoutMs",
+        DEFAULT_FRAGMENTED_MESSAGE_TIMEOUT_MS);
+    this.maxConnectionsPerAddress = json.getInteger("maxConnectionsPerAddress",
+        DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
     this.maxBatchMutations = json.getInteger("maxBatchMutations", DEFAULT_MAX_BATCH_MUTATIONS);
     this.maxPendingMutations = json.getInteger("maxPendingMutations",
         DEFAULT_MAX_PENDING_MUTATIONS);
@@ -205,9 +229,13 @@ public class KoraNodeOptions {
    * operating system's socket buffer took.
    *
    * <ul>
-   *   <li>WebSocket: when a reply or push is due and more than this many bytes wait, the connection is
-   *       closed at once, without a close frame (the client sees status 1006), and its subscriptions
-   *       are dropped.</li>
+   *   <li>WebSocket: when a reply, push or control frame (a pong) is due and more than this many bytes
+   *       wait, its subscriptions are dropped, a close frame with status 1008 is queued behind what
+   *       waits, and the connection is closed once that frame is written or a few seconds later (then
+   *       the client sees 1006). Well before the limit, the node stops reading the connection's
+   *       requests while its output is not writable (more than the smaller of 1 MiB and half this
+   *       limit waits) and reads again once it has drained, so a client that sends without reading
+   *       slows itself down instead of filling the node's memory.</li>
    *   <li>Server-sent events: when a push is due and more than this many bytes wait, the stream's
    *       HTTP connection is closed and its subscription dropped.</li>
    *   <li>HTTP requests: while more than this many bytes of earlier answers wait, the node answers no
@@ -226,6 +254,96 @@ public class KoraNodeOptions {
       throw new IllegalArgumentException("maxBacklogBytes must be at least 65536");
     }
     this.maxBacklogBytes = maxBacklogBytes;
+    return this;
+  }
+
+  /** @return ms a client has to send a whole HTTP request head, upgrade requests included */
+  public long getRequestHeaderTimeoutMs() {
+    return requestHeaderTimeoutMs;
+  }
+
+  /**
+   * Bounds how long a connection may hold the node's resources (a socket, a file descriptor) without
+   * saying what it wants: an HTTP connection that has not sent the whole head (request line and
+   * headers) of its request within this many ms of being accepted, or of the previous response's
+   * end on a kept-alive connection, is closed. A request's body and its answer are not timed by it;
+   * a WebSocket or an event stream, once accepted, no longer is.
+   *
+   * @param requestHeaderTimeoutMs ms, at least 1; default {@value #DEFAULT_REQUEST_HEADER_TIMEOUT_MS}
+   * @return these options
+   */
+  public KoraNodeOptions setRequestHeaderTimeoutMs(long requestHeaderTimeoutMs) {
+    if (requestHeaderTimeoutMs < 1) {
+      throw new IllegalArgumentException("requestHeaderTimeoutMs must be at least 1");
+    }
+    this.requestHeaderTimeoutMs = requestHeaderTimeoutMs;
+    return this;
+  }
+
+  /** @return ms a WebSocket connection without subscriptions may send nothing; 0: no limit */
+  public long getWebSocketIdleTimeoutMs() {
+    return webSocketIdleTimeoutMs;
+  }
+
+  /**
+   * A WebSocket connection that holds no subscription and from which nothing (no frame, not even a
+   * ping) has been read for this many ms is closed with status 1001. A connection that holds a
+   * subscription is never closed for being idle: waiting for pushes is what it is for.
+   *
+   * @param webSocketIdleTimeoutMs ms, 0 to keep idle connections forever; default 5 minutes
+   * @return these options
+   */
+  public KoraNodeOptions setWebSocketIdleTimeoutMs(long webSocketIdleTimeoutMs) {
+    if (webSocketIdleTimeoutMs < 0) {
+      throw new IllegalArgumentException("webSocketIdleTimeoutMs must be 0 (off) or more");
+    }
+    this.webSocketIdleTimeoutMs = webSocketIdleTimeoutMs;
+    return this;
+  }
+
+  /** @return ms a client has to send the last fragment of a WebSocket message it began */
+  public long getFragmentedMessageTimeoutMs() {
+    return fragmentedMessageTimeoutMs;
+  }
+
+  /**
+   * A WebSocket message sent in fragments (a first frame without FIN, then continuation frames) must
+   * be finished within this many ms of its first fragment; otherwise the part received is released
+   * and the connection is closed with status 1008 (policy violation: the message is within the size
+   * limit, the client broke the time limit).
+   *
+   * @param fragmentedMessageTimeoutMs ms, at least 1; default
+   *     {@value #DEFAULT_FRAGMENTED_MESSAGE_TIMEOUT_MS}
+   * @return these options
+   */
+  public KoraNodeOptions setFragmentedMessageTimeoutMs(long fragmentedMessageTimeoutMs) {
+    if (fragmentedMessageTimeoutMs < 1) {
+      throw new IllegalArgumentException("fragmentedMessageTimeoutMs must be at least 1");
+    }
+    this.fragmentedMessageTimeoutMs = fragmentedMessageTimeoutMs;
+    return this;
+  }
+
+  /** @return the most open HTTP and WebSocket connections from one client IP address */
+  public int getMaxConnectionsPerAddress() {
+    return maxConnectionsPerAddress;
+  }
+
+  /**
+   * Bounds the connections (HTTP, event streams and WebSockets together) one client IP address may
+   * hold open, so that one client cannot take every file descriptor of the node. A connection beyond
+   * the cap is answered at once with HTTP 503 and {@code {"code": "too_many_connections", ...}}, then
+   * closed, and the node logs the first refusal of each episode. Clients behind one proxy or NAT
+   * share one address: raise the cap for them.
+   *
+   * @param maxConnectionsPerAddress at least 1; default {@value #DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}
+   * @return these options
+   */
+  public KoraNodeOptions setMaxConnectionsPerAddress(int maxConnectionsPerAddress) {
+    if (maxConnectionsPerAddress < 1) {
+      throw new IllegalArgumentException("maxConnectionsPerAddress must be at least 1");
+    }
+    this.maxConnectionsPerAddress = maxConnectionsPerAddress;
     return this;
   }
 
@@ -368,6 +486,10 @@ public class KoraNodeOptions {
     return new JsonObject().put("host", host).put("port", port).put("listen", listen)
         .put("store", store.toJson()).put("maxFrameBytes", maxFrameBytes)
         .put("maxBacklogBytes", maxBacklogBytes)
+        .put("requestHeaderTimeoutMs", requestHeaderTimeoutMs)
+        .put("webSocketIdleTimeoutMs", webSocketIdleTimeoutMs)
+        .put("fragmentedMessageTimeoutMs", fragmentedMessageTimeoutMs)
+        .put("maxConnectionsPerAddress", maxConnectionsPerAddress)
         .put("maxBatchMutations", maxBatchMutations)
         .put("maxPendingMutations", maxPendingMutations)
         .put("jobMaxAttempts", jobMaxAttempts).put("jobBackoffMs", jobBackoffMs)

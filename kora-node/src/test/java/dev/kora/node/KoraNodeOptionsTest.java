@@ -15,8 +15,15 @@ class KoraNodeOptionsTest {
   void theJsonFormKeepsEveryLimit() {
     KoraNodeOptions options = new KoraNodeOptions().setMaxFrameBytes(65_536)
         .setMaxBacklogBytes(1_048_576).setMaxBatchMutations(10)
-        .setAllowedOrigins(List.of("http://localhost:3000")).setAllowedHosts(List.of("kora.test"));
+        .setAllowedOrigins(List.of("http://localhost:3000")).setAllowedHosts(List.of("kora.test"))
+        .setRequestHeaderTimeoutMs(500)
+        .setWebSocketIdleTimeoutMs(0).setFragmentedMessageTimeoutMs(700)
+        .setMaxConnectionsPerAddress(3);
     KoraNodeOptions back = new KoraNodeOptions(options.toJson());
+    assertEquals(500, back.getRequestHeaderTimeoutMs());
+    assertEquals(0, back.getWebSocketIdleTimeoutMs());
+    assertEquals(700, back.getFragmentedMessageTimeoutMs());
+    assertEquals(3, back.getMaxConnectionsPerAddress());
     assertEquals(65_536, back.getMaxFrameBytes());
     assertEquals(1_048_576, back.getMaxBacklogBytes());
     assertEquals(10, back.getMaxBatchMutations());
@@ -32,6 +39,22 @@ class KoraNodeOptionsTest {
     assertEquals(64L * 1024 * 1024, options.getMaxBacklogBytes());
     assertEquals(List.of(), options.getAllowedOrigins());
     assertEquals(List.of(), options.getAllowedHosts());
+    assertEquals(10_000, options.getRequestHeaderTimeoutMs());
+    assertEquals(300_000, options.getWebSocketIdleTimeoutMs());
+    assertEquals(30_000, options.getFragmentedMessageTimeoutMs());
+    assertEquals(20_000, options.getMaxConnectionsPerAddress());
+  }
+
+  @Test
+  void timeoutsAndTheConnectionCapRefuseValuesThatWouldDisableThemByAccident() {
+    assertThrows(IllegalArgumentException.class,
+        () -> new KoraNodeOptions().setRequestHeaderTimeoutMs(0));
+    assertThrows(IllegalArgumentException.class,
+        () -> new KoraNodeOptions().setWebSocketIdleTimeoutMs(-1));
+    assertThrows(IllegalArgumentException.class,
+        () -> new KoraNodeOptions().setFragmentedMessageTimeoutMs(0));
+    assertThrows(IllegalArgumentException.class,
+        () -> new KoraNodeOptions().setMaxConnectionsPerAddress(0));
   }
 
   @Test

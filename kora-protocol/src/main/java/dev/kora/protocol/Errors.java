@@ -17,7 +17,8 @@ public final class Errors {
 
   /**
    * The HTTP status of an error code, as REST answers it and as the event bus's failure code:
-   * {@code denied} 403, {@code not_found} 404, {@code method_not_allowed} 405, {@code too_large} 413, {@code store_unavailable} and {@code closed} 503,
+   * {@code denied} 403, {@code not_found} 404, {@code method_not_allowed} 405, {@code too_large} 413,
+   * {@code store_unavailable}, {@code closed} and {@code too_many_connections} 503,
    * {@code internal} and {@code interceptor_failed} 500, every other code (bad input) 400.
    *
    * @param code an error code, e.g. {@code "invalid_key"}
@@ -35,6 +36,7 @@ public final class Errors {
         return 413;
       case ErrorCode.STORE_UNAVAILABLE:
       case ErrorCode.CLOSED:
+      case ErrorCode.TOO_MANY_CONNECTIONS:
         return 503;
       case ErrorCode.INTERNAL:
       case ErrorCode.INTERCEPTOR_FAILED:

@@ -64,11 +64,13 @@ public final class FrameCodec {
    *     number or string {@code key}, an {@code action} that is not a string
    */
   public static Frame decodeRequest(String text, int maxBytes) {
-    if (text.length() > maxBytes || (text.length() > maxBytes / 3
-        && text.getBytes(StandardCharsets.UTF_8).length > maxBytes)) {
+    // A character is 1 to 3 UTF-8 bytes (a surrogate pair 4 for 2): only long texts need counting.
+    long bytes = text.length() > maxBytes / 3 ? text.getBytes(StandardCharsets.UTF_8).length
+        : text.length();
+    if (bytes > maxBytes) {
       Matcher key = KEY_IN_HEAD.matcher(text.substring(0, Math.min(text.length(), 256)));
       throw new FrameException(key.find() ? keyValue(key.group(1)) : null, ErrorCode.TOO_LARGE,
-          "frame of " + text.length() + " characters exceeds the limit of " + maxBytes);
+          "frame of " + bytes + " bytes exceeds the limit of " + maxBytes + " bytes");
     }
     JsonObject frame = parseObject(text);
     Object key = frame.getValue("key");

@@ -270,6 +270,11 @@ public final class TestSocket {
     socket.pause();
   }
 
+  /** Reads from the connection again after {@link #pauseReading()}. */
+  public void resumeReading() {
+    socket.resume();
+  }
+
   public Future<Void> close() {
     return socket.close().eventually(client::close);
   }

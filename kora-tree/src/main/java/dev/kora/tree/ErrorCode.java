@@ -28,6 +28,8 @@ public final class ErrorCode {
   public static final String INTERCEPTOR_FAILED = "interceptor_failed";
   /** The store could not be reached or did not answer in time; nothing was written. */
   public static final String STORE_UNAVAILABLE = "store_unavailable";
+  /** A client IP address already holds as many connections as the node allows one address. */
+  public static final String TOO_MANY_CONNECTIONS = "too_many_connections";
   /** The node is shutting down and takes no more requests. */
   public static final String CLOSED = "closed";
   /** An unexpected failure inside the node; the message says more. Nothing was written. */

@@ -13,13 +13,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A Kora node in its own JVM ({@code kora serve} from the test class path, a {@link ChildJvm}), so a
- * test can kill it with SIGKILL like a crash and start it again on the same store.
+ * test can kill it with SIGKILL like a crash and start it again on the same store, or bound its memory
+ * and watch it under hostile traffic.
  */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
 
   private final ChildJvm child;
   private final File stderr;
-  final int port;
+  /** The port the node listens on. */
+  public final int port;
 
   private NodeProcess(ChildJvm child, File stderr, int port) {
     this.child = child;
@@ -35,12 +37,25 @@ final class NodeProcess implements AutoCloseable {
    * @return the running node
    */
   static NodeProcess start(String storeUrl, int waitSeconds) throws IOException, InterruptedException {
+    return start(storeUrl, waitSeconds, List.of("-Xmx512m"));
+  }
+
+  /**
+   * Starts {@code kora serve --port <free> --store <url>} and waits until it accepts connections.
+   *
+   * @param storeUrl the store
+   * @param waitSeconds how long to wait for the port
+   * @param jvmOptions the node JVM's options, e.g. {@code -Xmx256m}
+   * @return the running node
+   */
+  public static NodeProcess start(String storeUrl, int waitSeconds, List<String> jvmOptions)
+      throws IOException, InterruptedException {
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
     File stderr = Files.createTempFile("kora-node-process", ".log").toFile();
-    ChildJvm child = ChildJvm.start(List.of("-Xmx512m"), ChildJvm.testClassPath(), stderr,
+    ChildJvm child = ChildJvm.start(jvmOptions, ChildJvm.testClassPath(), stderr,
         KoraCommand.class.getName(), "serve", "--port", String.valueOf(port), "--store", storeUrl);
     NodeProcess node = new NodeProcess(child, stderr, port);
     Process process = child.process();
@@ -68,8 +83,13 @@ final class NodeProcess implements AutoCloseable {
     child.process().waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** @return the node's process */
+  public Process process() {
+    return child.process();
+  }
+
   /** @return what the node printed so far: its standard output, then (the end of) its errors */
-  String output() {
+  public String output() {
     return String.join("\n", child.lines()) + "\n" + child.stderrText();
   }
 

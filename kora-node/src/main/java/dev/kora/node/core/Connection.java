@@ -59,6 +59,11 @@ public final class Connection {
     return dialect;
   }
 
+  /** @return whether it holds at least one subscription (one whose subscribing read has answered) */
+  public boolean hasSubscriptions() {
+    return !subscriptions.isEmpty();
+  }
+
   /** @return whether {@link #close()} was called */
   public boolean isClosed() {
     return closed;

@@ -74,8 +74,8 @@ public final class ActionTable {
   public Future<Object> call(String name, Object body, Connection connection) {
     ConnectionAction action = actions.get(name);
     if (action == null) {
-      return Future.failedFuture(new KoraException(ErrorCode.UNKNOWN_ACTION,
-          "unknown action '" + name + "'"));
+      return Future.failedFuture(new KoraException(ErrorCode.UNKNOWN_ACTION, "unknown action '"
+          + (name.length() <= 100 ? name : name.substring(0, 100) + "…") + "'"));
     }
     try {
       return action.handle(body, connection);

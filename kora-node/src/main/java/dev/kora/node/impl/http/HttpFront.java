@@ -3,15 +3,28 @@ package dev.kora.node.impl.http;
 import dev.kora.node.core.NodeCore;
 import dev.kora.node.impl.rest.RestApi;
 import dev.kora.node.impl.socket.SocketEndpoint;
+import dev.kora.node.impl.socket.VertxInternals;
 import dev.kora.protocol.Errors;
+import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -19,9 +32,14 @@ import java.util.List;
  * every other request to the REST/SSE routes ({@link RestApi}); an upgrade anywhere else is accepted
  * and closed with status 1008 and a message naming {@code /socket}. Runs on the node's context.
  *
+ * <p>Every connection is counted against {@link Limits#maxConnectionsPerAddress} when it is accepted
+ * (beyond it: HTTP 503 {@code too_many_connections}, then closed) and must send the head of each
+ * request within {@link Limits#requestHeaderTimeoutMs} ({@link RequestHeaderTimeout}). The server
+ * speaks HTTP/1.1 only (no cleartext HTTP/2): WebSockets need HTTP/1.1, and only then does Vert.x
+ * hand each connection to the connection handler as soon as it is accepted, before its first byte.
+ *
  * <p>Before either, every request passes the {@link RequestGuard} ({@code Host} and {@code Origin}
- * checks; a refusal is 403 {@code denied}). HTTP/1.1 only: HTTP/2 over cleartext (h2c) is off, since
- * nothing of Kora needs it and the WebSocket endpoint and the per-connection bound below are HTTP/1's.
+ * checks; a refusal is 403 {@code denied}).
  *
  * <p>Memory per HTTP connection is bounded by {@code maxBacklogBytes}: the connection's socket has that
  * as its write high-water mark ({@link HttpServerResponse#setWriteQueueMaxSize}), a pipelined request
@@ -35,17 +53,27 @@ public final class HttpFront {
 
   private final Vertx vertx;
   private final NodeCore node;
-  private final int maxFrameBytes;
-  private final long maxBacklogBytes;
+  private final Limits limits;
+  private final ConnectionCap connectionCap;
   private final RequestGuard guard;
   private HttpServer server;
 
   /**
+   * The limits of the HTTP port.
+   *
+   * @param requestHeaderTimeoutMs ms a client has to send a request's head
+   * @param maxConnectionsPerAddress the most open connections of one client IP address
+   * @param socket the limits of WebSocket connections; its {@code maxFrameBytes} is also the
+   *     largest REST body accepted
+   */
+  public record Limits(long requestHeaderTimeoutMs, int maxConnectionsPerAddress,
+      SocketEndpoint.Limits socket) {
+  }
+
+  /**
    * @param vertx the Vert.x instance
    * @param node the node
-   * @param limits the node's limits: {@code maxFrameBytes} (the largest WebSocket message and REST
-   *     body accepted) and {@code maxBacklogBytes} (the most bytes waiting to be sent to one
-   *     connection) in bytes
+   * @param limits the limits of the port and its connections
    * @param listenHost the address the node listens on, for the {@code Host} check
    * @param allowedOrigins origins allowed besides the node's own ({@code *}: all)
    * @param allowedHosts host names allowed besides the loopback names ({@code *}: all)
@@ -54,18 +82,9 @@ public final class HttpFront {
       List<String> allowedOrigins, List<String> allowedHosts) {
     this.vertx = vertx;
     this.node = node;
-    this.maxFrameBytes = limits.maxFrameBytes();
-    this.maxBacklogBytes = limits.maxBacklogBytes();
+    this.limits = limits;
+    this.connectionCap = new ConnectionCap(limits.maxConnectionsPerAddress());
     this.guard = new RequestGuard(listenHost, allowedOrigins, allowedHosts);
-  }
-
-  /**
-   * The limits of the HTTP front.
-   *
-   * @param maxFrameBytes the largest WebSocket message and REST body accepted, in bytes
-   * @param maxBacklogBytes the most bytes waiting to be sent to one connection, in bytes
-   */
-  public record Limits(int maxFrameBytes, long maxBacklogBytes) {
   }
 
   /**
@@ -80,8 +99,6 @@ public final class HttpFront {
     HttpServerOptions serverOptions = new HttpServerOptions()
         .setHost(host)
         .setPort(port)
-        // Kora speaks HTTP/1.1; an h2c upgrade or prior-knowledge preface is not taken.
-        .setHttp2ClearTextEnabled(false)
         // SocketEndpoint negotiates no WebSocket extensions; Vert.x's extension handler would accept
         // per-message compression in the handshake response behind its back.
         .setPerMessageWebSocketCompressionSupported(false)
@@ -89,11 +106,17 @@ public final class HttpFront {
         // Every HTTP request and WebSocket of the node is served on the node's event loop, so Vert.x
         // may skip the thread-safe outbound queue of each HTTP connection (a 1,024-slot array per
         // connection, which an upgraded WebSocket connection keeps referenced).
-        .setStrictThreadMode(true);
+        .setStrictThreadMode(true)
+        // HTTP/1.1 only: with cleartext HTTP/2 on, Vert.x waits for a connection's first bytes
+        // before it makes the connection object, so a client that sends nothing would escape the
+        // connection cap and the request head timeout.
+        .setHttp2ClearTextEnabled(false);
     Router router = Router.router(vertx);
-    new RestApi(node, maxFrameBytes, maxBacklogBytes).mount(router);
-    SocketEndpoint socket = new SocketEndpoint(node, maxFrameBytes, maxBacklogBytes);
+    new RestApi(node, limits.socket().maxFrameBytes(), limits.socket().maxBacklogBytes())
+        .mount(router);
+    SocketEndpoint socket = new SocketEndpoint(node, limits.socket());
     server = vertx.createHttpServer(serverOptions)
+        .connectionHandler(this::accepted)
         .requestHandler(request -> {
           KoraException refusal = guard.refusal(request);
           if (refusal != null) {
@@ -121,7 +144,8 @@ public final class HttpFront {
    */
   private void serveInTurn(HttpServerRequest request, Router router) {
     HttpServerResponse response = request.response();
-    response.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, maxBacklogBytes));
+    response.setWriteQueueMaxSize(
+        (int) Math.min(Integer.MAX_VALUE, limits.socket().maxBacklogBytes()));
     if (!response.writeQueueFull()) {
       router.handle(request);
       return;
@@ -133,6 +157,41 @@ public final class HttpFront {
       request.resume();
     });
   }
+
+  /**
+   * A connection was accepted (before it sent anything): counts it against the cap of its address,
+   * or refuses it, and starts the clock of its first request's head.
+   */
+  private void accepted(HttpConnection connection) {
+    ChannelHandlerContext handler = VertxInternals.channelHandlerContext(connection);
+    if (handler == null) {
+      return;
+    }
+    String address = connection.remoteAddress().hostAddress();
+    if (!connectionCap.admit(address)) {
+      refuse(handler, address);
+      return;
+    }
+    handler.channel().closeFuture().addListener(closed -> connectionCap.release(address));
+    handler.pipeline().addBefore(handler.name(), RequestHeaderTimeout.NAME,
+        new RequestHeaderTimeout(limits.requestHeaderTimeoutMs()));
+  }
+
+  /** Answers a connection over the cap with 503 {@code too_many_connections} and closes it. */
+  private void refuse(ChannelHandlerContext handler, String address) {
+    handler.channel().config().setAutoRead(false);
+    String code = ErrorCode.TOO_MANY_CONNECTIONS;
+    byte[] body = Errors.toJson(new KoraException(code, address + " has "
+        + connectionCap.maxPerAddress() + " connections open, the most one address may have"))
+        .encode().getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+        HttpResponseStatus.valueOf(Errors.httpStatus(code)), Unpooled.wrappedBuffer(body));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    handler.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+  }
+
   /** @return the bound port, or -1 before {@link #listen} succeeded */
   public int actualPort() {
     return server == null ? -1 : server.actualPort();

@@ -1,30 +1,39 @@
 package dev.kora.node.impl.socket;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * The Netty handler of one {@code /socket} connection, after its handshake: hands whole text messages
- * to its {@link SocketConnection}, answers pings, and runs the closing handshake (RFC 6455, section
- * 5.5.1: a close frame is answered with a close frame, then the TCP connection is closed).
+ * to its {@link SocketConnection}, answers pings, runs the closing handshake (RFC 6455, section
+ * 5.5.1: a close frame is answered with a close frame, then the TCP connection is closed), and turns
+ * what goes wrong below it into a close with the right status: 1009 for a message over the limit,
+ * 1002 for a protocol violation, 1007 for text that is not UTF-8, 1008 for a fragmented message not
+ * finished in time, 1001 for an idle connection without subscriptions.
+ *
+ * <p>Backpressure: while the channel is not writable (more than its high water mark waits to be sent,
+ * see {@link SocketEndpoint#readPauseBytes}) nothing more is read from it; reading resumes once it
+ * has drained to the low water mark.
  */
 final class SocketChannelHandler extends ChannelInboundHandlerAdapter {
 
   /** Name of this handler in the channel pipeline. */
   static final String NAME = "kora-socket";
 
+  private static final System.Logger LOG = System.getLogger(SocketChannelHandler.class.getName());
+
   private final SocketEndpoint endpoint;
   private SocketConnection connection;
-  private boolean closeSent;
 
   /** @param endpoint the node's endpoint */
   SocketChannelHandler(SocketEndpoint endpoint) {
@@ -42,22 +51,44 @@ final class SocketChannelHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext context, Object message) {
     try {
+      if (connection.closeSent() && !(message instanceof CloseWebSocketFrame)) {
+        return;
+      }
       if (message instanceof TextWebSocketFrame) {
         connection.onText(((TextWebSocketFrame) message).text());
       } else if (message instanceof BinaryWebSocketFrame) {
         connection.onBinary();
       } else if (message instanceof PingWebSocketFrame) {
-        context.writeAndFlush(new PongWebSocketFrame(
-            ((PingWebSocketFrame) message).content().retain()));
+        connection.pong(((PingWebSocketFrame) message).content().retain());
       } else if (message instanceof CloseWebSocketFrame) {
         CloseWebSocketFrame close = (CloseWebSocketFrame) message;
         int status = close.statusCode();
-        close(context, status < 0 ? WebSocketCloseStatus.NORMAL_CLOSURE.code() : status, null);
+        connection.close(status < 0 ? WebSocketCloseStatus.NORMAL_CLOSURE.code() : status, null);
       }
       // Pong frames, and the end of the upgrade request Vert.x's decoder passed on, need nothing.
     } finally {
       ReferenceCountUtil.release(message);
     }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext context) {
+    if (!connection.closeSent()) {
+      context.channel().config().setAutoRead(context.channel().isWritable());
+    }
+    context.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext context, Object event) {
+    if (event instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE) {
+      if (!connection.hasSubscriptions()) {
+        connection.close(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), "idle for "
+            + endpoint.idleTimeoutMs() + " ms without a subscription");
+      }
+      return;
+    }
+    context.fireUserEventTriggered(event);
   }
 
   @Override
@@ -68,26 +99,18 @@ final class SocketChannelHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
-    if (cause instanceof TooLongFrameException) {
-      close(context, WebSocketCloseStatus.MESSAGE_TOO_BIG.code(),
-          "a message may have at most " + SocketConnection.transportLimit(endpoint.maxFrameBytes()) + " bytes");
+    if (cause instanceof CorruptedWebSocketFrameException corrupted) {
+      // From Netty's decoder (1002, or 1009 for a frame over the limit), its UTF-8 validator (1007)
+      // or the fragment timeout (1008).
+      connection.close(corrupted.closeStatus().code(), corrupted.getMessage());
+    } else if (cause instanceof TooLongFrameException) {
+      // From the aggregator: a message of several frames over the limit.
+      connection.close(WebSocketCloseStatus.MESSAGE_TOO_BIG.code(), "a message may have at most "
+          + SocketConnection.transportLimit(endpoint.maxFrameBytes()) + " bytes");
     } else {
-      // A protocol violation (the decoder has sent its close frame) or an I/O error.
-      System.getLogger(SocketChannelHandler.class.getName()).log(System.Logger.Level.DEBUG,
-          "closing a WebSocket connection after " + cause, cause);
+      // An I/O error: nothing can be sent any more.
+      LOG.log(System.Logger.Level.DEBUG, "closing a WebSocket connection after " + cause, cause);
       context.close();
     }
-  }
-
-  /** Sends a close frame (once) and closes the connection once it is written. */
-  private void close(ChannelHandlerContext context, int status, String reason) {
-    if (closeSent) {
-      context.close();
-      return;
-    }
-    closeSent = true;
-    connection.flush();
-    context.writeAndFlush(new CloseWebSocketFrame(status, reason == null ? "" : reason))
-        .addListener(ChannelFutureListener.CLOSE);
   }
 }

@@ -10,10 +10,17 @@ import dev.kora.protocol.FrameCodec;
 import dev.kora.protocol.FrameException;
 import dev.kora.tree.ErrorCode;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -21,12 +28,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * to the node's actions ({@link dev.kora.node.core.NodeCore#call}), answers calls with replies or error frames, and
  * writes the pushes of its subscriptions. The WebSocket transport only: what an action does is the
  * node's business. Runs on the node's context; a bad frame gets an error and never closes the
- * connection.
+ * connection. Every close the node decides on goes through {@link #close(int, String)}: a close
+ * frame with its status, then the TCP connection.
  */
 final class SocketConnection implements Subscriber {
 
   private static final System.Logger LOG = System.getLogger(SocketConnection.class.getName());
   private static final AtomicLong IDS = new AtomicLong();
+  /**
+   * How long a close frame the node sent may wait to be written before the TCP connection is closed
+   * anyway: a client that does not read would otherwise keep the connection and what waits for it.
+   */
+  static final long CLOSE_FRAME_TIMEOUT_MS = 5_000;
+  /** The most bytes of a close frame's reason (RFC 6455: a control frame's payload is 125 bytes). */
+  private static final int MAX_CLOSE_REASON_BYTES = 123;
 
   private final SocketEndpoint endpoint;
   /** Where frames are written: the connection's handler context, on the node's event loop. */
@@ -40,6 +55,7 @@ final class SocketConnection implements Subscriber {
   private final Connection connection;
   private boolean flushPending;
   private boolean closed;
+  private boolean closeSent;
 
   /**
    * @param endpoint the node's endpoint: the node, the limits, the flusher, the shared pushes
@@ -116,27 +132,107 @@ final class SocketConnection implements Subscriber {
         transportLimit(endpoint.maxFrameBytes())));
   }
 
+  /**
+   * Answers a ping (RFC 6455, section 5.5.2). The pong counts against the connection's backlog like
+   * every other frame: a client that pings without reading the pongs is closed past the limit (and is
+   * not read from once its output is not writable, see {@link SocketChannelHandler}).
+   *
+   * @param data the ping's application data; released here
+   */
+  void pong(ByteBuf data) {
+    if (closeSent || overBacklog()) {
+      data.release();
+      return;
+    }
+    channel.write(new PongWebSocketFrame(data), channel.voidPromise());
+    scheduleFlush();
+  }
+
   /** @param frame a whole WebSocket frame, header included; released once written */
   private void write(ByteBuf frame) {
-    ChannelOutboundBuffer backlog = channel.channel().unsafe().outboundBuffer();
-    long maxBacklogBytes = endpoint.maxBacklogBytes();
-    if (backlog != null && backlog.totalPendingWriteBytes() > maxBacklogBytes) {
-      // The client reads slower than it is sent to: drop it rather than buffer without bound.
+    if (overBacklog()) {
       frame.release();
-      LOG.log(System.Logger.Level.WARNING, "closing connection " + session().connectionId() + ": "
-          + backlog.totalPendingWriteBytes() + " bytes wait to be sent, over maxBacklogBytes "
-          + maxBacklogBytes);
-      channel.close();
-      closed();
       return;
     }
     frameOutput.write(frame, frameOutput.voidPromise());
+    scheduleFlush();
+  }
+
+  /**
+   * @return whether more than {@code maxBacklogBytes} wait to be sent; if so, the connection is being
+   *     closed: the client reads slower than it is sent to, and is dropped rather than buffered for
+   *     without bound
+   */
+  private boolean overBacklog() {
+    ChannelOutboundBuffer backlog = channel.channel().unsafe().outboundBuffer();
+    long maxBacklogBytes = endpoint.maxBacklogBytes();
+    if (backlog == null || backlog.totalPendingWriteBytes() <= maxBacklogBytes) {
+      return false;
+    }
+    LOG.log(System.Logger.Level.WARNING, "closing connection " + session().connectionId() + ": "
+        + backlog.totalPendingWriteBytes() + " bytes wait to be sent, over maxBacklogBytes "
+        + maxBacklogBytes);
+    close(WebSocketCloseStatus.POLICY_VIOLATION.code(),
+        "more than maxBacklogBytes (" + maxBacklogBytes + ") wait to be sent");
+    return true;
+  }
+
+  private void scheduleFlush() {
     if (!flushPending) {
       flushPending = true;
       endpoint.flusher().schedule(this);
     }
   }
 
+  /**
+   * Closes the connection as the node decided (RFC 6455, section 7.1.2): drops its subscriptions at
+   * once, stops reading from it, releases a message it was receiving in fragments, queues a close
+   * frame with the status behind what waits to be sent, and closes the TCP connection once that
+   * frame is written, or after {@value #CLOSE_FRAME_TIMEOUT_MS} ms if the client does not read it.
+   * Later calls close the TCP connection at once (e.g. when the client answers the close frame).
+   *
+   * @param status the close status, e.g. 1009 (message too big)
+   * @param reason why, in a few ASCII words (cut to fit a control frame)
+   */
+  void close(int status, String reason) {
+    Channel socket = channel.channel();
+    if (closeSent) {
+      socket.close();
+      return;
+    }
+    closeSent = true;
+    closed();
+    socket.config().setAutoRead(false);
+    if (channel.pipeline().get(SocketEndpoint.AGGREGATOR) != null) {
+      channel.pipeline().remove(SocketEndpoint.AGGREGATOR);
+    }
+    flush();
+    channel.writeAndFlush(new CloseWebSocketFrame(status, closeReason(reason)))
+        .addListener(ChannelFutureListener.CLOSE);
+    ScheduledFuture<?> timeout = socket.eventLoop().schedule(() -> socket.close(),
+        CLOSE_FRAME_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    socket.closeFuture().addListener(done -> timeout.cancel(false));
+  }
+
+  /** @return whether the node has sent (or queued) its close frame */
+  boolean closeSent() {
+    return closeSent;
+  }
+
+  /** @return whether the connection holds at least one subscription */
+  boolean hasSubscriptions() {
+    return connection.hasSubscriptions();
+  }
+
+  /** @return the reason as printable ASCII that fits a control frame, "..." marking a cut */
+  private static String closeReason(String reason) {
+    if (reason == null) {
+      return "";
+    }
+    String ascii = reason.replaceAll("[^\\x20-\\x7E]", "?");
+    return ascii.length() <= MAX_CLOSE_REASON_BYTES ? ascii
+        : ascii.substring(0, MAX_CLOSE_REASON_BYTES - 3) + "...";
+  }
   /** Flushes what was written since the last flush; called by the {@link SocketFlusher}. */
   void flush() {
     if (flushPending) {

@@ -18,6 +18,9 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -59,6 +62,30 @@ class VertxInternalsTest {
             .compose(request -> request.send()))
         .compose(response -> checked.future())
         .onComplete(test.succeedingThenComplete());
+  }
+
+  /**
+   * HttpFront counts connections and starts the request head timeout in the connection handler, and
+   * adds its handler after {@code httpEncoder}: with cleartext HTTP/2 off, Vert.x must call it as
+   * soon as a connection is accepted, before the client sends anything.
+   */
+  @Test
+  void anHttp1ConnectionIsHandedOverWhenAcceptedBeforeItSendsAnything(Vertx vertx)
+      throws Exception {
+    Promise<List<String>> pipeline = Promise.promise();
+    HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1")
+        .setPort(0).setStrictThreadMode(true).setHttp2ClearTextEnabled(false))
+        .connectionHandler(connection -> {
+          ChannelHandlerContext handler = VertxInternals.channelHandlerContext(connection);
+          pipeline.tryComplete(handler == null ? List.of() : handler.pipeline().names());
+        })
+        .requestHandler(request -> request.response().end());
+    int port = server.listen().await().actualPort();
+    try (Socket silent = new Socket("127.0.0.1", port)) {
+      List<String> names = pipeline.future().await(5, TimeUnit.SECONDS);
+      assertTrue(names.contains("httpDecoder") && names.contains("httpEncoder")
+          && names.contains("handler"), "Vert.x's HTTP/1 pipeline: " + names);
+    }
   }
 
   @Test

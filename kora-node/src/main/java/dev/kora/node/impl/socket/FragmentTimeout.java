@@ -1,0 +1,70 @@
+package dev.kora.node.impl.socket;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Bounds the time a client has to finish a fragmented message (RFC 6455, section 5.4: a text or
+ * binary frame without FIN, then continuation frames up to one with FIN). Netty's frame aggregator,
+ * after this handler, holds the fragments received so far; a client that never sends the last one
+ * would keep them for the connection's life. When the message is not finished in time, this handler
+ * raises a {@link CorruptedWebSocketFrameException} with status 1008 (policy violation: the message is
+ * not too big, it is too slow), which {@link SocketChannelHandler} answers by closing the connection
+ * with a close frame and releasing the fragments. Runs on the connection's event loop.
+ */
+final class FragmentTimeout extends ChannelInboundHandlerAdapter {
+
+  /** Name of this handler in the channel pipeline. */
+  static final String NAME = "kora-fragment-timeout";
+
+  private final long timeoutMs;
+  private ScheduledFuture<?> timer;
+
+  /** @param timeoutMs ms from a message's first fragment to its last */
+  FragmentTimeout(long timeoutMs) {
+    this.timeoutMs = timeoutMs;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext context, Object message) {
+    if ((message instanceof TextWebSocketFrame || message instanceof BinaryWebSocketFrame)
+        && !((WebSocketFrame) message).isFinalFragment()) {
+      if (timer == null) {
+        timer = context.executor().schedule(() -> expired(context), timeoutMs,
+            TimeUnit.MILLISECONDS);
+      }
+    } else if (message instanceof ContinuationWebSocketFrame continuation
+        && continuation.isFinalFragment()) {
+      cancel();
+    }
+    context.fireChannelRead(message);
+  }
+
+  private void expired(ChannelHandlerContext context) {
+    timer = null;
+    context.fireExceptionCaught(new CorruptedWebSocketFrameException(
+        WebSocketCloseStatus.POLICY_VIOLATION,
+        "a fragmented message was not finished within " + timeoutMs + " ms"));
+  }
+
+  private void cancel() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+
+  /** Also called for every handler when the channel is closed and its pipeline torn down. */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext context) {
+    cancel();
+  }
+}
