@@ -17,6 +17,7 @@ class ErrorsTest {
   void eachCodeHasItsHttpStatus() {
     assertEquals(403, Errors.httpStatus(ErrorCode.DENIED));
     assertEquals(413, Errors.httpStatus(ErrorCode.TOO_LARGE));
+    assertEquals(429, Errors.httpStatus(ErrorCode.TOO_MANY_READS));
     assertEquals(503, Errors.httpStatus(ErrorCode.STORE_UNAVAILABLE));
     assertEquals(503, Errors.httpStatus(ErrorCode.CLOSED));
     assertEquals(500, Errors.httpStatus(ErrorCode.INTERNAL));

@@ -28,6 +28,11 @@ public final class ErrorCode {
   public static final String INTERCEPTOR_FAILED = "interceptor_failed";
   /** The store could not be reached or did not answer in time; nothing was written. */
   public static final String STORE_UNAVAILABLE = "store_unavailable";
+  /**
+   * A client connection already has the most reads (queries, subscribes) in progress that the node
+   * allows it; the request was not run. Retry once an earlier read has answered.
+   */
+  public static final String TOO_MANY_READS = "too_many_reads";
   /** The node is shutting down and takes no more requests. */
   public static final String CLOSED = "closed";
   /** An unexpected failure inside the node; the message says more. Nothing was written. */
