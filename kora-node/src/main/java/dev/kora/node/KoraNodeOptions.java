@@ -25,6 +25,10 @@ public class KoraNodeOptions {
   public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
   /** Default most bytes waiting to be sent to one WebSocket connection: 64 MiB. */
   public static final long DEFAULT_MAX_BACKLOG_BYTES = 64L * 1024 * 1024;
+  /** Default most reads (queries, subscribes) one client connection may have in progress: 4. */
+  public static final int DEFAULT_MAX_READS_PER_CONNECTION = 4;
+  /** Default most paths one query or subscribe may name: 1,000. */
+  public static final int DEFAULT_MAX_QUERY_PATHS = 1_000;
   /** Default most mutations committed in one store transaction (group commit): 2,048. */
   public static final int DEFAULT_MAX_BATCH_MUTATIONS = 2_048;
   /** Default most mutations waiting for the store before new ones are refused: 100,000. */
@@ -41,6 +45,8 @@ public class KoraNodeOptions {
   private StoreOptions store = new StoreOptions();
   private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
   private long maxBacklogBytes = DEFAULT_MAX_BACKLOG_BYTES;
+  private int maxReadsPerConnection = DEFAULT_MAX_READS_PER_CONNECTION;
+  private int maxQueryPaths = DEFAULT_MAX_QUERY_PATHS;
   private int maxBatchMutations = DEFAULT_MAX_BATCH_MUTATIONS;
   private int maxPendingMutations = DEFAULT_MAX_PENDING_MUTATIONS;
   private int jobMaxAttempts = DEFAULT_JOB_MAX_ATTEMPTS;
@@ -59,6 +65,8 @@ public class KoraNodeOptions {
     this.store = new StoreOptions(other.store);
     this.maxFrameBytes = other.maxFrameBytes;
     this.maxBacklogBytes = other.maxBacklogBytes;
+    this.maxReadsPerConnection = other.maxReadsPerConnection;
+    this.maxQueryPaths = other.maxQueryPaths;
     this.maxBatchMutations = other.maxBatchMutations;
     this.maxPendingMutations = other.maxPendingMutations;
     this.jobMaxAttempts = other.jobMaxAttempts;
@@ -77,6 +85,9 @@ public class KoraNodeOptions {
     this.store = storeJson == null ? new StoreOptions() : new StoreOptions(storeJson);
     this.maxFrameBytes = json.getInteger("maxFrameBytes", DEFAULT_MAX_FRAME_BYTES);
     this.maxBacklogBytes = json.getLong("maxBacklogBytes", DEFAULT_MAX_BACKLOG_BYTES);
+    this.maxReadsPerConnection = json.getInteger("maxReadsPerConnection",
+        DEFAULT_MAX_READS_PER_CONNECTION);
+    this.maxQueryPaths = json.getInteger("maxQueryPaths", DEFAULT_MAX_QUERY_PATHS);
     this.maxBatchMutations = json.getInteger("maxBatchMutations", DEFAULT_MAX_BATCH_MUTATIONS);
     this.maxPendingMutations = json.getInteger("maxPendingMutations",
         DEFAULT_MAX_PENDING_MUTATIONS);
@@ -187,6 +198,50 @@ public class KoraNodeOptions {
     return this;
   }
 
+  /** @return the most reads one client connection may have in progress at once */
+  public int getMaxReadsPerConnection() {
+    return maxReadsPerConnection;
+  }
+
+  /**
+   * Bounds the store work one client connection (a WebSocket, an SSE stream, a REST request) can
+   * hold at once: a query or subscribe that would exceed it is refused at once with
+   * {@code too_many_reads} (HTTP 429) and nothing of it runs; the client may send it again once an
+   * earlier read has answered. Each read holds a store cursor (a read connection of the database
+   * stores) while its rows are pulled.
+   *
+   * @param maxReadsPerConnection reads, at least 1; default {@value #DEFAULT_MAX_READS_PER_CONNECTION}
+   * @return these options
+   */
+  public KoraNodeOptions setMaxReadsPerConnection(int maxReadsPerConnection) {
+    if (maxReadsPerConnection < 1) {
+      throw new IllegalArgumentException("maxReadsPerConnection must be at least 1");
+    }
+    this.maxReadsPerConnection = maxReadsPerConnection;
+    return this;
+  }
+
+  /** @return the most paths one query or subscribe may name */
+  public int getMaxQueryPaths() {
+    return maxQueryPaths;
+  }
+
+  /**
+   * Bounds the work of one query or subscribe: one naming more paths is refused with
+   * {@code too_large} (HTTP 413) and nothing of it runs. A subscribe registers its paths while
+   * writes wait, so this also bounds that pause.
+   *
+   * @param maxQueryPaths paths, at least 1; default {@value #DEFAULT_MAX_QUERY_PATHS}
+   * @return these options
+   */
+  public KoraNodeOptions setMaxQueryPaths(int maxQueryPaths) {
+    if (maxQueryPaths < 1) {
+      throw new IllegalArgumentException("maxQueryPaths must be at least 1");
+    }
+    this.maxQueryPaths = maxQueryPaths;
+    return this;
+  }
+
   /** @return the most mutations committed in one store transaction */
   public int getMaxBatchMutations() {
     return maxBatchMutations;
@@ -279,6 +334,7 @@ public class KoraNodeOptions {
     return new JsonObject().put("host", host).put("port", port).put("listen", listen)
         .put("store", store.toJson()).put("maxFrameBytes", maxFrameBytes)
         .put("maxBacklogBytes", maxBacklogBytes)
+        .put("maxReadsPerConnection", maxReadsPerConnection).put("maxQueryPaths", maxQueryPaths)
         .put("maxBatchMutations", maxBatchMutations)
         .put("maxPendingMutations", maxPendingMutations)
         .put("jobMaxAttempts", jobMaxAttempts).put("jobBackoffMs", jobBackoffMs);

@@ -33,4 +33,19 @@ class KoraNodeOptionsTest {
         () -> new KoraNodeOptions().setMaxBacklogBytes(1_000));
     assertEquals("maxBacklogBytes must be at least 65536", e.getMessage());
   }
+
+  @Test
+  void theReadLimitsHaveDefaultsAndAJsonForm() {
+    KoraNodeOptions defaults = new KoraNodeOptions(new JsonObject());
+    assertEquals(KoraNodeOptions.DEFAULT_MAX_READS_PER_CONNECTION,
+        defaults.getMaxReadsPerConnection());
+    assertEquals(KoraNodeOptions.DEFAULT_MAX_QUERY_PATHS, defaults.getMaxQueryPaths());
+    KoraNodeOptions back = new KoraNodeOptions(new KoraNodeOptions().setMaxReadsPerConnection(2)
+        .setMaxQueryPaths(50).toJson());
+    assertEquals(2, back.getMaxReadsPerConnection());
+    assertEquals(50, back.getMaxQueryPaths());
+    assertThrows(IllegalArgumentException.class,
+        () -> new KoraNodeOptions().setMaxReadsPerConnection(0));
+    assertThrows(IllegalArgumentException.class, () -> new KoraNodeOptions().setMaxQueryPaths(0));
+  }
 }

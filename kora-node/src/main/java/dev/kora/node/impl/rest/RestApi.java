@@ -95,7 +95,10 @@ public final class RestApi {
       stream(context, Query.of(path, options.withSubscribe(true)));
       return;
     }
-    respond(context, node.read(Query.of(path, options), session(context))
+    // A connection per request: a client that goes before the answer cancels the read.
+    Connection connection = new Connection(node, session(context), null);
+    context.response().closeHandler(v -> connection.close());
+    respond(context, connection.read(Query.of(path, options))
         .map(answer -> Tree.get(answer.getJsonObject("merge"), path)));
   }
 
@@ -133,9 +136,15 @@ public final class RestApi {
       }
     };
     Connection connection = new Connection(node, session, subscriber);
-    connection.subscribe(query, Dialect.KORA).onSuccess(answer -> response.write(event(0, answer)))
-        .onFailure(context::fail);
     response.closeHandler(v -> connection.close());
+    connection.subscribe(query, Dialect.KORA).onComplete(done -> {
+      if (done.succeeded()) {
+        response.write(event(0, done.result()));
+      } else {
+        context.fail(done.cause());
+      }
+      connection.replied();
+    });
   }
 
   private String event(CommittedPart part) {

@@ -92,8 +92,11 @@ final class SocketConnection implements Subscriber {
     }
     Frame.Call call = (Frame.Call) frame;
     Future<Object> result = endpoint.node().call(call.action(), call.body(), connection);
-    result.onComplete(done -> send(done.succeeded() ? new Frame.Reply(call.key(), done.result())
-        : Errors.frame(call.key(), done.cause())));
+    result.onComplete(done -> {
+      send(done.succeeded() ? new Frame.Reply(call.key(), done.result())
+          : Errors.frame(call.key(), done.cause()));
+      connection.replied();
+    });
   }
 
   @Override
