@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code poolSize} cursors open at once (the read connections of a pool; a further cursor waits for
  * one, in order, and fails with {@code store_unavailable} after the operation timeout), each batch
  * answered {@link #batchDelayMs} later (a big subtree read from a slow disk), and reads that fail on
- * demand ({@link #failReads}). Open it with the URL {@code throttled:NAME} and reach it in the test
- * with {@link #named(String)}.
+ * demand ({@link #failReads}). Open it with the URL {@code throttled:NAME} (or
+ * {@code throttled:NAME?batchDelayMs=N} to start with a delay) and reach it in the test with
+ * {@link #named(String)}.
  */
 public final class ThrottledStore implements Store {
 
@@ -163,7 +164,13 @@ public final class ThrottledStore implements Store {
     public Future<Store> open(Vertx vertx, StoreOptions options) {
       ThrottledStore store = new ThrottledStore(vertx, options.getPoolSize(),
           options.getOperationTimeoutMs());
-      OPEN.put(options.getUrl().substring("throttled:".length()), store);
+      String name = options.getUrl().substring("throttled:".length());
+      int query = name.indexOf("?batchDelayMs=");
+      if (query >= 0) {
+        store.batchDelayMs = Long.parseLong(name.substring(query + "?batchDelayMs=".length()));
+        name = name.substring(0, query);
+      }
+      OPEN.put(name, store);
       return Future.succeededFuture(store);
     }
   }
