@@ -196,4 +196,20 @@ class ReadPathHardeningTest {
     client.query(fourPaths).await();
     client.close().await();
   }
+
+  @Test
+  void aSubscribeSentAsACastStillGetsItsPushes() {
+    KoraNode node = TestNodes.start(vertx, ThrottledStore.options(name, 4, 5_000)).await();
+    TestSocket client = TestSocket.connect(vertx, node.actualPort()).await();
+    client.send(new JsonObject().put("type", "cast").put("action", "kora.subscribe")
+        .put("body", new JsonObject().put("c", new JsonObject())).encode()).await();
+    TestNodes.eventually(vertx, node, 5_000, () -> TestNodes.subscriptionCount(node) == 1,
+        "the cast subscribed").await();
+    TestNodes.eventually(vertx, node, 5_000, () -> ThrottledStore.named(name).openCursors.get() == 0,
+        "the cast's read is done").await();
+    node.merge(Path.of("c", "a"), 1).await();
+    JsonObject push = client.nextCast().await();
+    assertEquals(1, push.getJsonObject("body").getJsonObject("merge").getJsonObject("c")
+        .getInteger("a"), push.encode());
+  }
 }

@@ -87,7 +87,9 @@ final class SocketConnection implements Subscriber {
       return;
     }
     if (frame instanceof Frame.Cast cast) {
-      endpoint.node().call(cast.action(), cast.body(), connection);
+      // no reply to write: pushes held for a subscribing cast go out once it has answered
+      endpoint.node().call(cast.action(), cast.body(), connection)
+          .onComplete(done -> connection.replied());
       return;
     }
     Frame.Call call = (Frame.Call) frame;
