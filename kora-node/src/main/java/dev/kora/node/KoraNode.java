@@ -2,6 +2,7 @@ package dev.kora.node;
 
 import dev.kora.interceptors.Session;
 import dev.kora.node.core.CommittedPart;
+import dev.kora.node.core.Connection;
 import dev.kora.node.core.NodeCore;
 import dev.kora.node.core.Subscriber;
 import dev.kora.node.impl.DefaultNodeCore;
@@ -12,6 +13,7 @@ import dev.kora.node.impl.http.HttpFront;
 import dev.kora.node.impl.socket.SocketEndpoint;
 import dev.kora.node.impl.write.LocalCommitFeed;
 import dev.kora.node.impl.write.Sequencer;
+import dev.kora.protocol.Dialect;
 import dev.kora.storage.Store;
 import dev.kora.storage.Stores;
 import dev.kora.tree.ErrorCode;
@@ -26,8 +28,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A Kora node as a verticle: opens the store, orders and commits mutations, answers queries, pushes
@@ -86,7 +86,9 @@ public class KoraNode extends VerticleBase {
       store = opened;
       try {
         core = new DefaultNodeCore(vertx, context, store, plugins, this::localParts,
-            options.getJobMaxAttempts(), options.getJobBackoffMs());
+            options.getJobMaxAttempts(), options.getJobBackoffMs(),
+            new DefaultNodeCore.ReadLimits(options.getMaxReadsPerConnection(),
+                options.getMaxQueryPaths()));
       } catch (IllegalArgumentException e) {
         return store.close().transform(closed -> Future.failedFuture(e));
       }
@@ -222,27 +224,35 @@ public class KoraNode extends VerticleBase {
   public Future<Subscription> subscribe(Query query, Handler<Mutation> onPush) {
     Subscriber subscriber = (CommittedPart part) -> onPush.handle(part.mutation());
     Query subscribing = query.subscribing();
-    return core().compose(node -> node.subscribe(subscribing, subscriber)
-        .map(initial -> new Subscription() {
-          @Override
-          public JsonObject initial() {
-            return initial;
-          }
+    if (core == null) {
+      return core().mapEmpty();
+    }
+    DefaultNodeCore node = core;
+    return node.onContext(() -> {
+      Connection connection = new Connection(node, Session.internal(), subscriber);
+      return connection.subscribe(subscribing, Dialect.KORA).andThen(done -> connection.replied())
+          .map(initial -> subscription(node, connection, initial));
+    });
+  }
 
-          @Override
-          public Future<Void> close() {
-            List<Path> paths = new ArrayList<>();
-            for (Query.Entry entry : subscribing.entries()) {
-              paths.add(entry.path());
-            }
-            Promise<Void> closed = Promise.promise();
-            node.context().runOnContext(v -> {
-              node.unsubscribe(paths, subscriber);
-              closed.complete();
-            });
-            return closed.future();
-          }
-        }));
+  private static Subscription subscription(NodeCore node, Connection connection,
+      JsonObject initial) {
+    return new Subscription() {
+      @Override
+      public JsonObject initial() {
+        return initial;
+      }
+
+      @Override
+      public Future<Void> close() {
+        Promise<Void> closed = Promise.promise();
+        node.context().runOnContext(v -> {
+          connection.close();
+          closed.complete();
+        });
+        return closed.future();
+      }
+    };
   }
 
   /** @return the node core, for tests in this package; null before start */

@@ -34,6 +34,10 @@ public class KoraNodeOptions {
   public static final long DEFAULT_FRAGMENTED_MESSAGE_TIMEOUT_MS = 30_000;
   /** Default most open connections from one client IP address: 20,000. */
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 20_000;
+  /** Default most reads (queries, subscribes) one client connection may have in progress: 4. */
+  public static final int DEFAULT_MAX_READS_PER_CONNECTION = 4;
+  /** Default most paths one query or subscribe may name: 1,000. */
+  public static final int DEFAULT_MAX_QUERY_PATHS = 1_000;
   /** Default most mutations committed in one store transaction (group commit): 2,048. */
   public static final int DEFAULT_MAX_BATCH_MUTATIONS = 2_048;
   /** Default most mutations waiting for the store before new ones are refused: 100,000. */
@@ -65,6 +69,8 @@ public class KoraNodeOptions {
   private long webSocketIdleTimeoutMs = DEFAULT_WEB_SOCKET_IDLE_TIMEOUT_MS;
   private long fragmentedMessageTimeoutMs = DEFAULT_FRAGMENTED_MESSAGE_TIMEOUT_MS;
   private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+  private int maxReadsPerConnection = DEFAULT_MAX_READS_PER_CONNECTION;
+  private int maxQueryPaths = DEFAULT_MAX_QUERY_PATHS;
   private int maxBatchMutations = DEFAULT_MAX_BATCH_MUTATIONS;
   private int maxPendingMutations = DEFAULT_MAX_PENDING_MUTATIONS;
   private int jobMaxAttempts = DEFAULT_JOB_MAX_ATTEMPTS;
@@ -89,6 +95,8 @@ public class KoraNodeOptions {
     this.webSocketIdleTimeoutMs = other.webSocketIdleTimeoutMs;
     this.fragmentedMessageTimeoutMs = other.fragmentedMessageTimeoutMs;
     this.maxConnectionsPerAddress = other.maxConnectionsPerAddress;
+    this.maxReadsPerConnection = other.maxReadsPerConnection;
+    this.maxQueryPaths = other.maxQueryPaths;
     this.maxBatchMutations = other.maxBatchMutations;
     this.maxPendingMutations = other.maxPendingMutations;
     this.jobMaxAttempts = other.jobMaxAttempts;
@@ -117,6 +125,9 @@ public class KoraNodeOptions {
         DEFAULT_FRAGMENTED_MESSAGE_TIMEOUT_MS);
     this.maxConnectionsPerAddress = json.getInteger("maxConnectionsPerAddress",
         DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
+    this.maxReadsPerConnection = json.getInteger("maxReadsPerConnection",
+        DEFAULT_MAX_READS_PER_CONNECTION);
+    this.maxQueryPaths = json.getInteger("maxQueryPaths", DEFAULT_MAX_QUERY_PATHS);
     this.maxBatchMutations = json.getInteger("maxBatchMutations", DEFAULT_MAX_BATCH_MUTATIONS);
     this.maxPendingMutations = json.getInteger("maxPendingMutations",
         DEFAULT_MAX_PENDING_MUTATIONS);
@@ -347,6 +358,50 @@ public class KoraNodeOptions {
     return this;
   }
 
+  /** @return the most reads one client connection may have in progress at once */
+  public int getMaxReadsPerConnection() {
+    return maxReadsPerConnection;
+  }
+
+  /**
+   * Bounds the store work one client connection (a WebSocket, an SSE stream, a REST request) can
+   * hold at once: a query or subscribe that would exceed it is refused at once with
+   * {@code too_many_reads} (HTTP 429) and nothing of it runs; the client may send it again once an
+   * earlier read has answered. Each read holds a store cursor (a read connection of the database
+   * stores) while its rows are pulled.
+   *
+   * @param maxReadsPerConnection reads, at least 1; default {@value #DEFAULT_MAX_READS_PER_CONNECTION}
+   * @return these options
+   */
+  public KoraNodeOptions setMaxReadsPerConnection(int maxReadsPerConnection) {
+    if (maxReadsPerConnection < 1) {
+      throw new IllegalArgumentException("maxReadsPerConnection must be at least 1");
+    }
+    this.maxReadsPerConnection = maxReadsPerConnection;
+    return this;
+  }
+
+  /** @return the most paths one query or subscribe may name */
+  public int getMaxQueryPaths() {
+    return maxQueryPaths;
+  }
+
+  /**
+   * Bounds the work of one query or subscribe: one naming more paths is refused with
+   * {@code too_large} (HTTP 413) and nothing of it runs. A subscribe registers its paths while
+   * writes wait, so this also bounds that pause.
+   *
+   * @param maxQueryPaths paths, at least 1; default {@value #DEFAULT_MAX_QUERY_PATHS}
+   * @return these options
+   */
+  public KoraNodeOptions setMaxQueryPaths(int maxQueryPaths) {
+    if (maxQueryPaths < 1) {
+      throw new IllegalArgumentException("maxQueryPaths must be at least 1");
+    }
+    this.maxQueryPaths = maxQueryPaths;
+    return this;
+  }
+
   /** @return the most mutations committed in one store transaction */
   public int getMaxBatchMutations() {
     return maxBatchMutations;
@@ -490,6 +545,7 @@ public class KoraNodeOptions {
         .put("webSocketIdleTimeoutMs", webSocketIdleTimeoutMs)
         .put("fragmentedMessageTimeoutMs", fragmentedMessageTimeoutMs)
         .put("maxConnectionsPerAddress", maxConnectionsPerAddress)
+        .put("maxReadsPerConnection", maxReadsPerConnection).put("maxQueryPaths", maxQueryPaths)
         .put("maxBatchMutations", maxBatchMutations)
         .put("maxPendingMutations", maxPendingMutations)
         .put("jobMaxAttempts", jobMaxAttempts).put("jobBackoffMs", jobBackoffMs)

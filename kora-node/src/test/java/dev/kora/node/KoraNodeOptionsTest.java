@@ -70,4 +70,19 @@ class KoraNodeOptionsTest {
         () -> new KoraNodeOptions(new JsonObject().put("allowedOrigins", new JsonArray().add(1))));
     assertEquals("allowedOrigins must be a list of strings, got [1]", e.getMessage());
   }
+
+  @Test
+  void theReadLimitsHaveDefaultsAndAJsonForm() {
+    KoraNodeOptions defaults = new KoraNodeOptions(new JsonObject());
+    assertEquals(KoraNodeOptions.DEFAULT_MAX_READS_PER_CONNECTION,
+        defaults.getMaxReadsPerConnection());
+    assertEquals(KoraNodeOptions.DEFAULT_MAX_QUERY_PATHS, defaults.getMaxQueryPaths());
+    KoraNodeOptions back = new KoraNodeOptions(new KoraNodeOptions().setMaxReadsPerConnection(2)
+        .setMaxQueryPaths(50).toJson());
+    assertEquals(2, back.getMaxReadsPerConnection());
+    assertEquals(50, back.getMaxQueryPaths());
+    assertThrows(IllegalArgumentException.class,
+        () -> new KoraNodeOptions().setMaxReadsPerConnection(0));
+    assertThrows(IllegalArgumentException.class, () -> new KoraNodeOptions().setMaxQueryPaths(0));
+  }
 }

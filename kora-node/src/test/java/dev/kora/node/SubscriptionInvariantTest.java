@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -59,6 +60,19 @@ class SubscriptionInvariantTest {
   @Timeout(value = 40, timeUnit = TimeUnit.SECONDS)
   void chosenOrFreshSeed(Vertx vertx, VertxTestContext context) {
     run(vertx, context, Long.getLong("kora.invariant.seed", System.nanoTime()));
+  }
+
+  /**
+   * Subscribes while reads are slow: each batch of a subscribe's read is answered 30 ms late, so
+   * commits go on while its rows are pulled (the store's snapshot and the held pushes keep the
+   * answer and the pushes apart).
+   */
+  @Test
+  @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+  void slowReads(Vertx vertx, VertxTestContext context) {
+    run(vertx, context, Long.getLong("kora.invariant.seed", 7L),
+        new KoraNodeOptions(ThrottledStore.options(UUID.randomUUID() + "?batchDelayMs=30", 8,
+            30_000).toJson()));
   }
 
   /**
@@ -106,9 +120,13 @@ class SubscriptionInvariantTest {
   }
 
   private void run(Vertx vertx, VertxTestContext context, long seed) {
+    run(vertx, context, seed, TestNodes.memoryOptions());
+  }
+
+  private void run(Vertx vertx, VertxTestContext context, long seed, KoraNodeOptions options) {
     System.out.println("SubscriptionInvariantTest seed " + seed);
     Context scenarioContext = vertx.getOrCreateContext();
-    scenarioContext.runOnContext(v -> new Scenario(vertx, seed).run()
+    scenarioContext.runOnContext(v -> new Scenario(vertx, seed, options).run()
         .recover(e -> Future.failedFuture(new AssertionError("seed " + seed
             + " (rerun with -Dkora.invariant.seed=" + seed + "): " + e.getMessage(), e)))
         .onComplete(context.succeedingThenComplete()));
@@ -131,15 +149,18 @@ class SubscriptionInvariantTest {
     TestSocket checker;
     int okReplies;
 
-    Scenario(Vertx vertx, long seed) {
+    final KoraNodeOptions options;
+
+    Scenario(Vertx vertx, long seed, KoraNodeOptions options) {
       this.vertx = vertx;
       this.seed = seed;
+      this.options = options;
     }
 
     Future<Void> run() {
       vertx.eventBus().<CommittedChange>consumer(KoraAddresses.COMMITTED, message ->
           committed.add(message.body().toJson()));
-      return TestNodes.start(vertx)
+      return TestNodes.start(vertx, options)
           .compose(started -> {
             node = started;
             List<Future<TestSocket>> sockets = new ArrayList<>();

@@ -18,7 +18,8 @@ public final class Errors {
   /**
    * The HTTP status of an error code, as REST answers it and as the event bus's failure code:
    * {@code denied} 403, {@code not_found} 404, {@code method_not_allowed} 405, {@code too_large} 413,
-   * {@code store_unavailable}, {@code closed} and {@code too_many_connections} 503,
+   * {@code too_many_reads} 429, {@code store_unavailable}, {@code closed} and
+   * {@code too_many_connections} 503,
    * {@code internal} and {@code interceptor_failed} 500, every other code (bad input) 400.
    *
    * @param code an error code, e.g. {@code "invalid_key"}
@@ -34,6 +35,8 @@ public final class Errors {
         return 405;
       case ErrorCode.TOO_LARGE:
         return 413;
+      case ErrorCode.TOO_MANY_READS:
+        return 429;
       case ErrorCode.STORE_UNAVAILABLE:
       case ErrorCode.CLOSED:
       case ErrorCode.TOO_MANY_CONNECTIONS:

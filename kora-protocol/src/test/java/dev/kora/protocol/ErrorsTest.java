@@ -19,6 +19,7 @@ class ErrorsTest {
     assertEquals(404, Errors.httpStatus(ErrorCode.NOT_FOUND));
     assertEquals(405, Errors.httpStatus(ErrorCode.METHOD_NOT_ALLOWED));
     assertEquals(413, Errors.httpStatus(ErrorCode.TOO_LARGE));
+    assertEquals(429, Errors.httpStatus(ErrorCode.TOO_MANY_READS));
     assertEquals(503, Errors.httpStatus(ErrorCode.STORE_UNAVAILABLE));
     assertEquals(503, Errors.httpStatus(ErrorCode.CLOSED));
     assertEquals(500, Errors.httpStatus(ErrorCode.INTERNAL));

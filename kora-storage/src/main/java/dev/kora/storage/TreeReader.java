@@ -1,11 +1,15 @@
 package dev.kora.storage;
 
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
 import dev.kora.tree.LeafCodec;
 import dev.kora.tree.Path;
 import dev.kora.tree.QueryOptions;
 import dev.kora.tree.TreeBuilder;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.function.Function;
@@ -35,33 +39,92 @@ public final class TreeReader {
    *     nothing is there
    */
   public static Future<Object> read(Store store, Path path, QueryOptions options) {
+    return open(store, path, options).compose(OpenRead::value);
+  }
+
+  /**
+   * Starts a read in two steps, for callers that must know when its data is fixed: the returned
+   * future completes once the store's cursor is open (for the stores that read a snapshot, the data
+   * the read returns is then decided: SQLite, MySQL, PostgreSQL, memory), and the rows are pulled
+   * from then on without waiting for the caller. See {@link #read} for what the value is.
+   *
+   * @param store the store
+   * @param path the queried path
+   * @param options bounds on the children
+   * @return the open read; fails as {@link Store#read} does
+   */
+  public static Future<OpenRead> open(Store store, Path path, QueryOptions options) {
     if (options.limit() != null && options.limit() == 0) {
-      return Future.succeededFuture(null);
+      return Future.succeededFuture(new OpenRead(null, Future.succeededFuture(null)));
     }
-    TreeBuilder builder = new TreeBuilder();
-    Object[] leafAtPath = new Object[1];
-    int depth = path.size();
-    ChildCounter counter = new ChildCounter(options.limit());
-    ReadRange range = new ReadRange(path, options.min(), options.max());
-    return stream(store, range, BATCH_ROWS, rows -> {
-      for (StoredLeaf row : rows) {
-        if (row.path().size() == depth) {
-          leafAtPath[0] = LeafCodec.decode(row.valueJson());
-          continue;
-        }
-        if (!counter.admit(row.path().key(depth))) {
-          return Future.succeededFuture(false);
-        }
-        builder.add(row.path().suffix(depth), LeafCodec.decode(row.valueJson()));
-      }
-      return Future.succeededFuture(true);
-    }).map(count -> {
-      if (leafAtPath[0] != null) {
-        return leafAtPath[0];
-      }
-      JsonObject tree = builder.build();
-      return tree.isEmpty() ? null : tree;
+    return store.read(new ReadRange(path, options.min(), options.max())).map(cursor -> {
+      OpenRead read = new OpenRead(cursor, null);
+      read.start(path, options);
+      return read;
     });
+  }
+
+  /**
+   * A read whose cursor is open and whose rows are being pulled. {@link #cancel()} stops it between
+   * two batches and closes the cursor, freeing what the store holds for it (a read connection).
+   * Confined to the thread or context that opened it.
+   */
+  public static final class OpenRead {
+    private final LeafCursor cursor;
+    private Future<Object> value;
+    private boolean cancelled;
+
+    private OpenRead(LeafCursor cursor, Future<Object> value) {
+      this.cursor = cursor;
+      this.value = value;
+    }
+
+    /**
+     * @return the value read, as {@link TreeReader#read} answers it; fails with the store's error,
+     *     or {@code closed} after {@link #cancel()}
+     */
+    public Future<Object> value() {
+      return value;
+    }
+
+    /** Stops pulling rows and closes the cursor; the value then fails with {@code closed}. */
+    public void cancel() {
+      if (cursor != null && !cancelled) {
+        cancelled = true;
+        cursor.close();
+      }
+    }
+
+    private void start(Path path, QueryOptions options) {
+      TreeBuilder builder = new TreeBuilder();
+      Object[] leafAtPath = new Object[1];
+      int depth = path.size();
+      ChildCounter counter = new ChildCounter(options.limit());
+      Promise<Long> done = Promise.promise();
+      pump(cursor, BATCH_ROWS, rows -> {
+        if (cancelled) {
+          return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the read was cancelled"));
+        }
+        for (StoredLeaf row : rows) {
+          if (row.path().size() == depth) {
+            leafAtPath[0] = LeafCodec.decode(row.valueJson());
+            continue;
+          }
+          if (!counter.admit(row.path().key(depth))) {
+            return Future.succeededFuture(false);
+          }
+          builder.add(row.path().suffix(depth), LeafCodec.decode(row.valueJson()));
+        }
+        return Future.succeededFuture(true);
+      }, new long[1], done);
+      value = done.future().eventually(cursor::close).map(count -> {
+        if (leafAtPath[0] != null) {
+          return leafAtPath[0];
+        }
+        JsonObject tree = builder.build();
+        return tree.isEmpty() ? null : tree;
+      });
+    }
   }
 
   /**
@@ -84,9 +147,10 @@ public final class TreeReader {
   }
 
   /**
-   * Pulls batches until the consumer stops or the rows run out. Loops while the futures are already
-   * complete (a store that answers at once, like the memory store) instead of recursing, so a subtree
-   * of any number of batches never overflows the stack.
+   * Pulls batches until the consumer stops or the rows run out. When a store answers at once (the
+   * memory store) it goes on in a new task of the caller's Vert.x context after each batch, so a big
+   * read never holds an event loop for longer than a batch; without a context it loops instead of
+   * recursing, so a subtree of any number of batches never overflows the stack.
    */
   private static void pump(LeafCursor cursor, int batchRows,
       Function<List<StoredLeaf>, Future<Boolean>> consumer, long[] count, Promise<Long> done) {
@@ -116,6 +180,11 @@ public final class TreeReader {
       }
       if (!step.result()) {
         done.complete(count[0]);
+        return;
+      }
+      Context context = Vertx.currentContext();
+      if (context != null) {
+        context.runOnContext(v -> pump(cursor, batchRows, consumer, count, done));
         return;
       }
     }

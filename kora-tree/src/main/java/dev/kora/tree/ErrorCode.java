@@ -30,6 +30,11 @@ public final class ErrorCode {
   public static final String STORE_UNAVAILABLE = "store_unavailable";
   /** A client IP address already holds as many connections as the node allows one address. */
   public static final String TOO_MANY_CONNECTIONS = "too_many_connections";
+  /**
+   * A client connection already has the most reads (queries, subscribes) in progress that the node
+   * allows it; the request was not run. Retry once an earlier read has answered.
+   */
+  public static final String TOO_MANY_READS = "too_many_reads";
   /** The node is shutting down and takes no more requests. */
   public static final String CLOSED = "closed";
   /** An unexpected failure inside the node; the message says more. Nothing was written. */

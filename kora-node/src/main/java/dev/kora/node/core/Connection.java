@@ -2,41 +2,78 @@ package dev.kora.node.core;
 
 import dev.kora.interceptors.Session;
 import dev.kora.protocol.Dialect;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A client connection as the node sees it, whatever the transport: its {@link Session}, where its
- * pushes go, the dialect they are named in, and the subscriptions it holds, so that closing it
- * removes every one of them. A transport makes one per connection (a WebSocket, an SSE stream, an
- * event bus request) and calls {@link #close()} when it ends. Confined to the node's context.
+ * pushes go, the dialect they are named in, the subscriptions it holds and the reads it has in
+ * progress, so that closing it removes every subscription and cancels every read (a client that has
+ * gone holds no store cursor). A transport makes one per connection (a WebSocket, an SSE stream, a
+ * REST request) and calls {@link #close()} when it ends.
+ *
+ * <p>Limits: at most {@link NodeCore#maxReadsPerConnection()} reads (queries and subscribes) in
+ * progress at once; a further one fails at once with {@code too_many_reads}, and nothing of it runs.
+ *
+ * <p>Order of replies and pushes: a subscribe's data is read after its registration, while writes go
+ * on, so pushes of later commits may arrive before its answer. From a subscribe's call until the
+ * transport has written its reply, the connection holds its pushes and hands them over, in commit
+ * order, when the transport calls {@link #replied()}: the answer always comes before the pushes that
+ * follow it. Confined to the node's context.
  */
 public final class Connection {
 
   private final NodeCore node;
   private final Session session;
-  private final Subscriber subscriber;
+  /** The transport's receiver of pushes, or null when it cannot push. */
+  private final Subscriber transport;
+  /** What the node's registry holds for this connection: holds pushes while a subscribe runs. */
+  private final Subscriber pushes;
   /** Subscribed paths with how often each was subscribed. */
   private final Map<Path, Integer> subscriptions = new HashMap<>();
+  /** Paths of the subscribes in progress, with how often each is being subscribed. */
+  private final Map<Path, Integer> subscribing = new HashMap<>();
+  private final Set<Cancellation> reads = new HashSet<>();
+  /** Subscribes whose answer is not known yet. */
+  private int subscribesRunning;
+  /** Pushes held until the reply of a subscribe is written; null when none is held. */
+  private ArrayDeque<CommittedPart> held;
   private Dialect dialect = Dialect.RIPTIDE;
   private boolean closed;
 
   /**
    * @param node the node
    * @param session the connection's session
-   * @param subscriber where its pushes go, or null for a transport that cannot push (the event bus):
-   *     its queries then read without subscribing
+   * @param subscriber where its pushes go, or null for a transport that cannot push: its queries
+   *     then read without subscribing
    */
   public Connection(NodeCore node, Session session, Subscriber subscriber) {
     this.node = node;
     this.session = session;
-    this.subscriber = subscriber;
+    this.transport = subscriber;
+    this.pushes = subscriber == null ? null : new Subscriber() {
+      @Override
+      public void push(CommittedPart part) {
+        deliver(part);
+      }
+
+      @Override
+      public Session session() {
+        return session;
+      }
+    };
   }
 
   /** @return the connection's session */
@@ -51,7 +88,7 @@ public final class Connection {
 
   /** @return whether it can receive pushes */
   public boolean canSubscribe() {
-    return subscriber != null;
+    return transport != null;
   }
 
   /** @return the dialect of its latest subscribing call, {@code riptide} until one is made */
@@ -70,31 +107,85 @@ public final class Connection {
   }
 
   /**
+   * Answers a query without subscribing ({@link NodeCore#read(Query, Session, Cancellation)}),
+   * cancelled if the connection closes first.
+   *
+   * @param query the query
+   * @return the answer; fails with {@code too_many_reads} when the connection has the most reads in
+   *     progress already, {@code closed} once it is closed, or the node's codes
+   */
+  public Future<JsonObject> read(Query query) {
+    Cancellation cancellation = admit();
+    if (cancellation == null) {
+      return refused();
+    }
+    return node.read(query, session, cancellation)
+        .andThen(done -> reads.remove(cancellation));
+  }
+
+  /**
    * Subscribes the entries of a query that say {@code subscribe} and reads all of it
-   * ({@link NodeCore#subscribe}); its pushes will be named in {@code dialect}.
+   * ({@link NodeCore#subscribe(Query, Subscriber, Cancellation)}); its pushes will be named in
+   * {@code dialect}. A subscribe that fails leaves no subscription and delivers no push of its paths.
    *
    * @param query the query
    * @param dialect the dialect of the call
-   * @return the answer
+   * @return the answer; fails as {@link #read(Query)}
    * @throws IllegalStateException when the connection cannot receive pushes
    */
   public Future<JsonObject> subscribe(Query query, Dialect dialect) {
-    if (subscriber == null) {
+    if (transport == null) {
       throw new IllegalStateException("this connection cannot receive pushes");
     }
+    Cancellation cancellation = admit();
+    if (cancellation == null) {
+      return refused();
+    }
     this.dialect = dialect;
-    return node.subscribe(query, subscriber).map(answer -> {
-      for (Query.Entry entry : query.entries()) {
-        if (entry.options().subscribe()) {
-          subscriptions.merge(entry.path(), 1, Integer::sum);
-          if (closed) {
-            // closed while the read ran: undo what the node registered
-            node.unsubscribe(List.of(entry.path()), subscriber);
-          }
-        }
+    List<Path> paths = new ArrayList<>();
+    for (Query.Entry entry : query.entries()) {
+      if (entry.options().subscribe()) {
+        paths.add(entry.path());
+        subscribing.merge(entry.path(), 1, Integer::sum);
       }
-      return answer;
+    }
+    subscribesRunning++;
+    if (held == null) {
+      held = new ArrayDeque<>();
+    }
+    return node.subscribe(query, pushes, cancellation).andThen(done -> {
+      reads.remove(cancellation);
+      subscribesRunning--;
+      paths.forEach(path -> subtract(subscribing, path));
+      if (done.failed()) {
+        // the node undid the registration: drop what was held for these paths
+        restrictHeld();
+      } else if (closed) {
+        // closed just as the answer arrived: undo what the node registered
+        node.unsubscribe(paths, pushes);
+      } else {
+        paths.forEach(path -> subscriptions.merge(path, 1, Integer::sum));
+      }
     });
+  }
+
+  /**
+   * Tells the connection that the transport wrote the reply (or error) of a call: once no subscribe
+   * is in progress, the pushes held meanwhile go to the transport, in commit order. Transports that
+   * can push call it after writing each reply.
+   */
+  public void replied() {
+    if (held == null || subscribesRunning > 0) {
+      return;
+    }
+    ArrayDeque<CommittedPart> release = held;
+    held = null;
+    for (CommittedPart part : release) {
+      if (closed) {
+        return;
+      }
+      transport.push(part);
+    }
   }
 
   /**
@@ -106,28 +197,29 @@ public final class Connection {
   public void unsubscribe(Query query) {
     List<Path> removed = new ArrayList<>();
     for (Query.Entry entry : query.entries()) {
-      Integer count = subscriptions.get(entry.path());
-      if (count != null) {
-        if (count == 1) {
-          subscriptions.remove(entry.path());
-        } else {
-          subscriptions.put(entry.path(), count - 1);
-        }
+      if (subtract(subscriptions, entry.path())) {
         removed.add(entry.path());
       }
     }
     if (!removed.isEmpty()) {
-      node.unsubscribe(removed, subscriber);
+      node.unsubscribe(removed, pushes);
     }
   }
 
-  /** Drops every subscription of the connection; later pushes and calls are ignored. Idempotent. */
+  /**
+   * Cancels the reads in progress, drops every subscription of the connection and the pushes held;
+   * later pushes and calls are ignored. Idempotent.
+   */
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
-    if (subscriber == null || subscriptions.isEmpty()) {
+    held = null;
+    for (Cancellation read : new ArrayList<>(reads)) {
+      read.cancel();
+    }
+    if (pushes == null || subscriptions.isEmpty()) {
       return;
     }
     List<Path> all = new ArrayList<>();
@@ -137,6 +229,71 @@ public final class Connection {
       }
     });
     subscriptions.clear();
-    node.unsubscribe(all, subscriber);
+    node.unsubscribe(all, pushes);
+  }
+
+  private void deliver(CommittedPart part) {
+    if (closed) {
+      return;
+    }
+    if (held != null) {
+      held.add(part);
+    } else {
+      transport.push(part);
+    }
+  }
+
+  /** @return a new read's cancellation, or null when the connection may not start one now */
+  private Cancellation admit() {
+    if (closed || reads.size() >= node.maxReadsPerConnection()) {
+      return null;
+    }
+    Cancellation cancellation = new Cancellation();
+    reads.add(cancellation);
+    return cancellation;
+  }
+
+  private <T> Future<T> refused() {
+    if (closed) {
+      return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the connection is closed"));
+    }
+    return Future.failedFuture(new KoraException(ErrorCode.TOO_MANY_READS, "this connection has "
+        + reads.size() + " reads in progress, the most allowed (maxReadsPerConnection); wait for"
+        + " an answer before sending another query or subscribe"));
+  }
+
+  /** Restricts the held pushes to the paths still subscribed or being subscribed. */
+  private void restrictHeld() {
+    if (held == null || held.isEmpty()) {
+      return;
+    }
+    Set<Path> kept = new HashSet<>(subscriptions.keySet());
+    kept.addAll(subscribing.keySet());
+    ArrayDeque<CommittedPart> restricted = new ArrayDeque<>(held.size());
+    for (CommittedPart part : held) {
+      Mutation mutation = Mutation.empty();
+      for (Path path : kept) {
+        mutation = mutation.combine(part.mutation().restrictTo(path));
+      }
+      if (!mutation.isEmpty()) {
+        restricted.add(mutation.equals(part.mutation()) ? part
+            : new CommittedPart(mutation, part.version()));
+      }
+    }
+    held = restricted;
+  }
+
+  /** @return whether the path was counted; removes its entry when the count drops to 0 */
+  private static boolean subtract(Map<Path, Integer> counts, Path path) {
+    Integer count = counts.get(path);
+    if (count == null) {
+      return false;
+    }
+    if (count == 1) {
+      counts.remove(path);
+    } else {
+      counts.put(path, count - 1);
+    }
+    return true;
   }
 }

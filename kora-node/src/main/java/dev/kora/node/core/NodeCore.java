@@ -44,7 +44,21 @@ public interface NodeCore {
    * @return the data as a mutation in wire form: {@code {"merge": {...}, "delete": {...}}}, the merge
    *     from the root, a delete of {@code 1} at each whole queried path
    */
-  Future<JsonObject> read(Query query, Session session);
+  default Future<JsonObject> read(Query query, Session session) {
+    return read(query, session, new Cancellation());
+  }
+
+  /**
+   * Answers a query, as {@link #read(Query, Session)}, and stops reading when cancelled.
+   *
+   * @param query the query; more paths than the node's {@code maxQueryPaths} are refused with
+   *     {@code too_large}
+   * @param session who reads
+   * @param cancellation cancelling it closes the store cursors the read holds; the answer then
+   *     fails with {@code closed}
+   * @return the answer, as {@link #read(Query, Session)}
+   */
+  Future<JsonObject> read(Query query, Session session, Cancellation cancellation);
 
   /**
    * Subscribes to the paths of a query whose options say {@code subscribe} and reads every path of
@@ -55,7 +69,25 @@ public interface NodeCore {
    * @param subscriber who receives the pushes
    * @return the answer in wire form, as {@link #read}
    */
-  Future<JsonObject> subscribe(Query query, Subscriber subscriber);
+  default Future<JsonObject> subscribe(Query query, Subscriber subscriber) {
+    return subscribe(query, subscriber, new Cancellation());
+  }
+
+  /**
+   * Subscribes and reads, as {@link #subscribe(Query, Subscriber)}, and stops reading when
+   * cancelled. The subscriptions are registered between two commits and the data read is that of
+   * this point, but rows are pulled after it, while writes go on: pushes of later commits can reach
+   * the subscriber before the answer is ready ({@link Connection} holds them until its reply is
+   * written). A subscribe that fails (a store error, a cancellation) leaves no subscription behind.
+   *
+   * @param query the paths; more than the node's {@code maxQueryPaths} are refused with
+   *     {@code too_large}
+   * @param subscriber who receives the pushes
+   * @param cancellation cancelling it closes the read's cursors and undoes the subscriptions; the
+   *     answer then fails with {@code closed}
+   * @return the answer, as {@link #read(Query, Session)}
+   */
+  Future<JsonObject> subscribe(Query query, Subscriber subscriber, Cancellation cancellation);
 
   /**
    * Removes subscriptions, once per path given (a path subscribed twice needs two removals).
@@ -64,6 +96,12 @@ public interface NodeCore {
    * @param subscriber the subscriber
    */
   void unsubscribe(Iterable<Path> paths, Subscriber subscriber);
+
+  /**
+   * @return the most reads (queries and subscribes) one client {@link Connection} may have in
+   *     progress at once; further ones are refused with {@code too_many_reads}
+   */
+  int maxReadsPerConnection();
 
   /**
    * Runs an action by name: a built-in one ({@code kora.query}, {@code riptide.mutation}, ...) or an

@@ -4,6 +4,7 @@ import dev.kora.interceptors.InterceptorChain;
 import dev.kora.interceptors.KoraContext;
 import dev.kora.interceptors.KoraPlugin;
 import dev.kora.interceptors.Session;
+import dev.kora.node.core.Cancellation;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.NodeCore;
 import dev.kora.node.core.Subscriber;
@@ -47,6 +48,15 @@ public final class DefaultNodeCore implements NodeCore {
   public record Parts(WriteCoordinator coordinator, CommitFeed feed, JobLeases leases) {
   }
 
+  /**
+   * What one client may hold of the read path.
+   *
+   * @param maxReadsPerConnection the most reads one connection may have in progress at once
+   * @param maxQueryPaths the most paths one query or subscribe may name
+   */
+  public record ReadLimits(int maxReadsPerConnection, int maxQueryPaths) {
+  }
+
   private final Vertx vertx;
   private final Context context;
   private final Store store;
@@ -58,6 +68,7 @@ public final class DefaultNodeCore implements NodeCore {
   private final ReadPath reads;
   private final JobScheduler jobs;
   private final Plugins plugins;
+  private final ReadLimits readLimits;
 
   /**
    * Wires a node; call on the node's context.
@@ -70,14 +81,16 @@ public final class DefaultNodeCore implements NodeCore {
    *     coordinator must hand every commit to the feed
    * @param jobMaxAttempts most tries of an effect job
    * @param jobBackoffMs first retry delay of an effect job
+   * @param readLimits what one client may hold of the read path
    * @throws IllegalArgumentException when an action handler uses a reserved or taken name
    */
   public DefaultNodeCore(Vertx vertx, Context context, Store store, Plugins plugins,
-      Function<Store, Parts> parts, int jobMaxAttempts, long jobBackoffMs) {
+      Function<Store, Parts> parts, int jobMaxAttempts, long jobBackoffMs, ReadLimits readLimits) {
     this.vertx = vertx;
     this.context = context;
     this.store = store;
     this.plugins = plugins;
+    this.readLimits = readLimits;
     this.nodeThread = Thread.currentThread();
     InterceptorChain chain = new InterceptorChain(plugins.interceptors());
     BuiltInActions.register(actions);
@@ -87,7 +100,8 @@ public final class DefaultNodeCore implements NodeCore {
     this.jobs = new JobScheduler(vertx, plugins.effectHandlers(), this::mutateInternal,
         jobMaxAttempts, jobBackoffMs, this.parts.leases());
     this.writes = new WritePipeline(context, chain, jobs, this.parts.coordinator());
-    this.reads = new ReadPath(chain, new QueryEngine(store), this.parts.coordinator(), registry);
+    this.reads = new ReadPath(chain, new QueryEngine(store), this.parts.coordinator(), registry,
+        readLimits.maxQueryPaths());
   }
 
   /**
@@ -140,13 +154,19 @@ public final class DefaultNodeCore implements NodeCore {
   }
 
   @Override
-  public Future<JsonObject> read(Query query, Session session) {
-    return onContext(() -> reads.read(query, session));
+  public Future<JsonObject> read(Query query, Session session, Cancellation cancellation) {
+    return onContext(() -> reads.read(query, session, cancellation));
   }
 
   @Override
-  public Future<JsonObject> subscribe(Query query, Subscriber subscriber) {
-    return onContext(() -> reads.subscribe(query, subscriber));
+  public Future<JsonObject> subscribe(Query query, Subscriber subscriber,
+      Cancellation cancellation) {
+    return onContext(() -> reads.subscribe(query, subscriber, cancellation));
+  }
+
+  @Override
+  public int maxReadsPerConnection() {
+    return readLimits.maxReadsPerConnection();
   }
 
   @Override
@@ -195,8 +215,12 @@ public final class DefaultNodeCore implements NodeCore {
   /**
    * Runs an operation on the node's context: at once when called there, else after a hop, completing
    * on the caller's context (another verticle's) as Vert.x APIs do.
+   *
+   * @param operation what to run; a {@link KoraException} it throws fails the future with its code,
+   *     another exception with {@code internal}
+   * @return the operation's outcome
    */
-  private <T> Future<T> onContext(Supplier<Future<T>> operation) {
+  public <T> Future<T> onContext(Supplier<Future<T>> operation) {
     if (onNodeThread()) {
       return call(operation);
     }

@@ -14,21 +14,27 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * A store in the heap: an ordered map from encoded path to JSON text. Nothing survives the process;
  * for tests, benchmarks and throwaway nodes. Writes go through the group commit of {@link StoreBase}
  * like every store's, and a group is applied under one lock, with no I/O: it cannot fail halfway. A
- * cursor reads each batch under the lock but is not a snapshot across batches. Never blocks for long;
- * futures complete on the caller's context.
+ * cursor reads the snapshot taken when it opened, as the database stores do: it reads the live map
+ * while nothing is written, and a write first copies the rows that each open cursor has yet to read
+ * (so a write pays for the reads it overlaps, and reads that overlap no write copy nothing). Never
+ * blocks for long; futures complete on the caller's context.
  */
 public final class MemoryStore extends StoreBase<List<WritePlan>> {
 
   private final NavigableMap<String, String> rows = new TreeMap<>(Path::compareKeys);
+  /** The cursors that still read the live map; a write detaches them first. */
+  private final Set<Cursor> live = new HashSet<>();
 
   /**
    * @param vertx the Vert.x instance, for the write queue
@@ -55,6 +61,10 @@ public final class MemoryStore extends StoreBase<List<WritePlan>> {
 
   @Override
   protected synchronized Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group) {
+    for (Cursor cursor : live) {
+      cursor.detach();
+    }
+    live.clear();
     for (GroupCommit.Entry<List<WritePlan>> entry : group) {
       for (WritePlan plan : entry.work()) {
         for (WritePlan.Range range : plan.ranges()) {
@@ -72,13 +82,15 @@ public final class MemoryStore extends StoreBase<List<WritePlan>> {
   }
 
   @Override
-  protected Future<LeafCursor> openCursor(ReadRange range) {
-    return Future.succeededFuture(new Cursor(PathEncoding.lowerBound(range),
-        PathEncoding.upperBound(range)));
+  protected synchronized Future<LeafCursor> openCursor(ReadRange range) {
+    Cursor cursor = new Cursor(PathEncoding.lowerBound(range), PathEncoding.upperBound(range));
+    live.add(cursor);
+    return Future.succeededFuture(cursor);
   }
 
   @Override
   protected synchronized Future<Void> free() {
+    live.clear();
     rows.clear();
     return Future.succeededFuture();
   }
@@ -88,23 +100,31 @@ public final class MemoryStore extends StoreBase<List<WritePlan>> {
     return "memory";
   }
 
-  private synchronized List<StoredLeaf> batch(String from, boolean inclusive, String to, int max) {
+  private synchronized List<StoredLeaf> batch(Cursor cursor, int max) {
     if (isClosed()) {
       throw closedError();
     }
-    if (to != null && rows.comparator().compare(from, to) > 0) {
-      return new ArrayList<>();
-    }
-    NavigableMap<String, String> view = to == null ? rows.tailMap(from, inclusive)
-        : rows.subMap(from, inclusive, to, false);
+    NavigableMap<String, String> view = range(cursor.source, cursor.from, cursor.inclusive,
+        cursor.to);
     List<StoredLeaf> result = new ArrayList<>(Math.min(max, 256));
     for (Map.Entry<String, String> row : view.entrySet()) {
       if (result.size() >= max) {
         break;
       }
       result.add(new StoredLeaf(PathEncoding.decode(row.getKey()), row.getValue()));
+      cursor.from = row.getKey();
+      cursor.inclusive = false;
     }
     return result;
+  }
+
+  /** @return the rows from {@code from} (inclusive or not) to before {@code to} (null: the end) */
+  private static NavigableMap<String, String> range(NavigableMap<String, String> source,
+      String from, boolean inclusive, String to) {
+    if (to != null && source.comparator().compare(from, to) > 0) {
+      return Collections.emptyNavigableMap();
+    }
+    return to == null ? source.tailMap(from, inclusive) : source.subMap(from, inclusive, to, false);
   }
 
   private final class Cursor implements LeafCursor {
@@ -112,6 +132,8 @@ public final class MemoryStore extends StoreBase<List<WritePlan>> {
     private boolean inclusive = true;
     private final String to;
     private boolean done;
+    /** The live map until a write detaches the cursor, then its own copy of the unread rows. */
+    private NavigableMap<String, String> source = rows;
 
     Cursor(String from, String to) {
       this.from = from;
@@ -124,12 +146,9 @@ public final class MemoryStore extends StoreBase<List<WritePlan>> {
         return Future.succeededFuture(Collections.emptyList());
       }
       try {
-        List<StoredLeaf> rows = batch(from, inclusive, to, maxRows);
+        List<StoredLeaf> rows = batch(this, maxRows);
         if (rows.size() < maxRows) {
-          done = true;
-        } else {
-          from = PathEncoding.encode(rows.get(rows.size() - 1).path());
-          inclusive = false;
+          close();
         }
         return Future.succeededFuture(rows);
       } catch (KoraException e) {
@@ -139,8 +158,18 @@ public final class MemoryStore extends StoreBase<List<WritePlan>> {
 
     @Override
     public Future<Void> close() {
-      done = true;
+      synchronized (MemoryStore.this) {
+        done = true;
+        live.remove(this);
+      }
       return Future.succeededFuture();
+    }
+
+    /** Copies the rows not read yet, before a write changes the live map; under the store's lock. */
+    void detach() {
+      if (!done) {
+        source = new TreeMap<>(range(rows, from, inclusive, to));
+      }
     }
   }
 }

@@ -16,9 +16,9 @@ import java.util.Set;
  *
  * <p>Opt-outs: {@link StoreCapability#PERSISTENT} — the heap is gone at close;
  * {@link StoreCapability#FAILURE_INJECTION} — a write runs under one lock with no I/O and has no point
- * where it can fail halfway, so there is nothing real to inject into;
- * {@link StoreCapability#SNAPSHOT_CURSORS} — each cursor batch is read under the lock, but batches see
- * the writes made between them.
+ * where it can fail halfway, so there is nothing real to inject into. Its cursors are snapshots (a
+ * write first copies the rows the open cursors have yet to read), so {@link
+ * StoreCapability#SNAPSHOT_CURSORS} is claimed.
  */
 class MemoryStoreTest extends StoreTestBase {
 
@@ -29,6 +29,6 @@ class MemoryStoreTest extends StoreTestBase {
 
   @Override
   protected Set<StoreCapability> capabilities() {
-    return EnumSet.of(StoreCapability.FULL_LENGTH_PATHS);
+    return EnumSet.of(StoreCapability.FULL_LENGTH_PATHS, StoreCapability.SNAPSHOT_CURSORS);
   }
 }

@@ -63,7 +63,7 @@ public final class BuiltInActions {
         && query.entries().stream().anyMatch(entry -> entry.options().subscribe())) {
       return connection.subscribe(query, dialect).map(answer -> answer);
     }
-    return connection.node().read(query, connection.session()).map(answer -> answer);
+    return connection.read(query).map(answer -> answer);
   }
 
   /** A missing body reads as {@code {}}; any other body that is not an object is refused. */

@@ -1,8 +1,11 @@
 package dev.kora.node.impl.read;
 
 import dev.kora.interceptors.Resolution;
+import dev.kora.node.core.Cancellation;
 import dev.kora.storage.Store;
 import dev.kora.storage.TreeReader;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;
 import dev.kora.tree.QueryOptions;
@@ -43,17 +46,64 @@ public final class QueryEngine {
    */
   public Future<JsonObject> read(Query query,
       BiFunction<Path, QueryOptions, Resolution> resolver) {
-    List<Future<Object>> reads = new ArrayList<>();
+    return open(query, resolver, new Cancellation()).compose(Opened::answer);
+  }
+
+  /**
+   * A query whose store cursors are all open: the data it answers with is fixed (for the stores that
+   * read snapshots) and its rows are being pulled.
+   *
+   * @param answer the answer, {@code {"merge": {...}, "delete": {...}}}; fails with the store's
+   *     error, or {@code closed} when cancelled
+   */
+  public record Opened(Future<JsonObject> answer) {
+  }
+
+  /**
+   * Starts a query's reads and completes once every store cursor is open, so that a caller can fix
+   * the data inside a write barrier and wait for the rows outside it. The cursors are opened all at
+   * once and each is pulled as soon as it is open, so a query of more paths than the store has read
+   * connections still goes through.
+   *
+   * @param query the query
+   * @param resolver virtual paths: a value that replaces the store read, or none (called here)
+   * @param cancellation cancelling it closes every cursor of the query
+   * @return the open query; fails when a cursor cannot be opened (the others are then closed), or
+   *     with {@code closed} when already cancelled
+   */
+  public Future<Opened> open(Query query, BiFunction<Path, QueryOptions, Resolution> resolver,
+      Cancellation cancellation) {
+    if (cancellation.isCancelled()) {
+      return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the read was cancelled"));
+    }
+    List<TreeReader.OpenRead> opened = new ArrayList<>();
+    List<Future<Future<Object>>> opens = new ArrayList<>();
     for (Query.Entry entry : query.entries()) {
       Resolution resolution = resolver.apply(entry.path(), entry.options());
       if (resolution instanceof Resolution.Value value) {
-        reads.add(Future.succeededFuture(value.value()));
+        opens.add(Future.succeededFuture(Future.succeededFuture(value.value())));
       } else if (resolution instanceof Resolution.Later later) {
-        reads.add(later.future());
+        opens.add(Future.succeededFuture(later.future()));
       } else {
-        reads.add(TreeReader.read(store, entry.path(), entry.options()));
+        opens.add(TreeReader.open(store, entry.path(), entry.options()).map(read -> {
+          opened.add(read);
+          cancellation.onCancel(read::cancel);
+          return read.value();
+        }));
       }
     }
+    return Future.join(opens).transform(all -> {
+      if (all.failed()) {
+        opened.forEach(TreeReader.OpenRead::cancel);
+        return Future.failedFuture(all.cause());
+      }
+      List<Future<Object>> reads = new ArrayList<>(opens.size());
+      opens.forEach(open -> reads.add(open.result()));
+      return Future.succeededFuture(new Opened(answer(query, reads)));
+    });
+  }
+
+  private static Future<JsonObject> answer(Query query, List<Future<Object>> reads) {
     return Future.all(reads).map(all -> {
       JsonObject merge = new JsonObject();
       JsonObject delete = new JsonObject();

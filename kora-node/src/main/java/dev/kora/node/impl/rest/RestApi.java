@@ -129,7 +129,10 @@ public final class RestApi {
       stream(context, Query.of(path, options.withSubscribe(true)));
       return;
     }
-    respond(context, node.read(Query.of(path, options), session(context))
+    // A connection per request: a client that goes before the answer cancels the read.
+    Connection connection = new Connection(node, session(context), null);
+    context.response().closeHandler(v -> connection.close());
+    respond(context, connection.read(Query.of(path, options))
         .map(answer -> Tree.get(answer.getJsonObject("merge"), path)));
   }
 
@@ -154,10 +157,16 @@ public final class RestApi {
     context.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
         .putHeader("Cache-Control", "no-cache");
     EventStream stream = new EventStream(context);
-    stream.connection.subscribe(query, Dialect.KORA)
-        .onSuccess(answer -> stream.send(event(0, answer)))
-        .onFailure(context::fail);
     context.response().closeHandler(v -> stream.connection.close());
+    stream.connection.subscribe(query, Dialect.KORA).onComplete(done -> {
+      if (done.succeeded()) {
+        stream.send(event(0, done.result()));
+      } else {
+        context.fail(done.cause());
+      }
+      // pushes held while the answer was read may go now, behind it
+      stream.connection.replied();
+    });
   }
 
   /** One SSE stream: the subscriber of its own connection to the node. */

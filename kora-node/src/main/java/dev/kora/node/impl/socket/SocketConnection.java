@@ -103,13 +103,18 @@ final class SocketConnection implements Subscriber {
       return;
     }
     if (frame instanceof Frame.Cast cast) {
-      endpoint.node().call(cast.action(), cast.body(), connection);
+      // no reply to write: pushes held for a subscribing cast go out once it has answered
+      endpoint.node().call(cast.action(), cast.body(), connection)
+          .onComplete(done -> connection.replied());
       return;
     }
     Frame.Call call = (Frame.Call) frame;
     Future<Object> result = endpoint.node().call(call.action(), call.body(), connection);
-    result.onComplete(done -> send(done.succeeded() ? new Frame.Reply(call.key(), done.result())
-        : Errors.frame(call.key(), done.cause())));
+    result.onComplete(done -> {
+      send(done.succeeded() ? new Frame.Reply(call.key(), done.result())
+          : Errors.frame(call.key(), done.cause()));
+      connection.replied();
+    });
   }
 
   @Override
