@@ -4,6 +4,7 @@ import dev.kora.interceptors.Session;
 import dev.kora.node.core.CommittedPart;
 import dev.kora.node.core.NodeCore;
 import dev.kora.node.core.Subscriber;
+import dev.kora.node.core.RequestLimits;
 import dev.kora.node.impl.DefaultNodeCore;
 import dev.kora.node.impl.Plugins;
 import dev.kora.node.impl.effects.LocalJobLeases;
@@ -85,7 +86,9 @@ public class KoraNode extends VerticleBase {
       store = opened;
       try {
         core = new DefaultNodeCore(vertx, context, store, plugins, this::localParts,
-            options.getJobMaxAttempts(), options.getJobBackoffMs());
+            options.getJobMaxAttempts(), options.getJobBackoffMs(),
+            new RequestLimits(options.getMaxLeavesPerMutation(),
+                options.getMaxPendingWritesPerConnection(), options.getWorkerParseBytes()));
       } catch (IllegalArgumentException e) {
         return store.close().transform(closed -> Future.failedFuture(e));
       }

@@ -2,6 +2,7 @@ package dev.kora.node.core;
 
 import dev.kora.interceptors.Session;
 import dev.kora.protocol.Dialect;
+import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;
 import io.vertx.core.Future;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A client connection as the node sees it, whatever the transport: its {@link Session}, where its
@@ -26,6 +28,9 @@ public final class Connection {
   private final Map<Path, Integer> subscriptions = new HashMap<>();
   private Dialect dialect = Dialect.RIPTIDE;
   private boolean closed;
+  /** Mutations sent through {@link #mutate} and not answered yet. */
+  private int pendingWrites;
+  private Consumer<Boolean> writesFull = full -> { };
 
   /**
    * @param node the node
@@ -62,6 +67,47 @@ public final class Connection {
   /** @return whether {@link #close()} was called */
   public boolean isClosed() {
     return closed;
+  }
+
+  /**
+   * Writes a mutation on behalf of this connection ({@link NodeCore#mutate}), counting it among the
+   * connection's pending writes until it is answered.
+   *
+   * @param mutation the mutation
+   * @return as {@link NodeCore#mutate}
+   */
+  public Future<Long> mutate(Mutation mutation) {
+    Future<Long> result = node.mutate(mutation, session);
+    if (result.isComplete()) {
+      return result;
+    }
+    int max = node.limits().maxPendingWritesPerConnection();
+    if (++pendingWrites == max) {
+      writesFull.accept(true);
+    }
+    result.onComplete(done -> {
+      if (pendingWrites-- == max) {
+        writesFull.accept(false);
+      }
+    });
+    return result;
+  }
+
+  /**
+   * Lets the transport hold back the connection's requests while too many of its writes wait, so
+   * that one client cannot fill the node's shared write queue.
+   *
+   * @param handler called with {@code true} when {@link RequestLimits#maxPendingWritesPerConnection}
+   *     of the connection's mutations wait for their commit (stop reading the connection), and with
+   *     {@code false} once one of them is answered (read again)
+   */
+  public void onWritesFull(Consumer<Boolean> handler) {
+    this.writesFull = handler;
+  }
+
+  /** @return how many of the connection's mutations wait for their answer */
+  public int pendingWrites() {
+    return pendingWrites;
   }
 
   /**

@@ -31,7 +31,8 @@ public interface NodeCore {
    *
    * @param mutation the mutation, e.g. {@code {"merge": {"todos": {"t1": {"done": true}}}}}
    * @param session who writes
-   * @return the version once durable; fails with {@code denied}, an interceptor's code,
+   * @return the version once durable; fails with {@code too_large} (a client session's mutation
+   *     over {@link RequestLimits#maxLeavesPerMutation}), {@code denied}, an interceptor's code,
    *     {@code interceptor_failed}, {@code store_unavailable} or {@code closed}
    */
   Future<Long> mutate(Mutation mutation, Session session);
@@ -92,4 +93,7 @@ public interface NodeCore {
    * @param session its session
    */
   void disconnected(Session session);
+
+  /** @return the limits on clients' requests that transports apply ({@link RequestParsing}) */
+  RequestLimits limits();
 }

@@ -6,6 +6,7 @@ import dev.kora.interceptors.KoraPlugin;
 import dev.kora.interceptors.Session;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.NodeCore;
+import dev.kora.node.core.RequestLimits;
 import dev.kora.node.core.Subscriber;
 import dev.kora.node.impl.actions.ActionTable;
 import dev.kora.node.impl.actions.BuiltInActions;
@@ -58,6 +59,7 @@ public final class DefaultNodeCore implements NodeCore {
   private final ReadPath reads;
   private final JobScheduler jobs;
   private final Plugins plugins;
+  private final RequestLimits limits;
 
   /**
    * Wires a node; call on the node's context.
@@ -70,14 +72,16 @@ public final class DefaultNodeCore implements NodeCore {
    *     coordinator must hand every commit to the feed
    * @param jobMaxAttempts most tries of an effect job
    * @param jobBackoffMs first retry delay of an effect job
+   * @param limits the limits on clients' requests
    * @throws IllegalArgumentException when an action handler uses a reserved or taken name
    */
   public DefaultNodeCore(Vertx vertx, Context context, Store store, Plugins plugins,
-      Function<Store, Parts> parts, int jobMaxAttempts, long jobBackoffMs) {
+      Function<Store, Parts> parts, int jobMaxAttempts, long jobBackoffMs, RequestLimits limits) {
     this.vertx = vertx;
     this.context = context;
     this.store = store;
     this.plugins = plugins;
+    this.limits = limits;
     this.nodeThread = Thread.currentThread();
     InterceptorChain chain = new InterceptorChain(plugins.interceptors());
     BuiltInActions.register(actions);
@@ -86,7 +90,7 @@ public final class DefaultNodeCore implements NodeCore {
     this.parts.feed().listen(new Fanout(registry, chain));
     this.jobs = new JobScheduler(vertx, plugins.effectHandlers(), this::mutateInternal,
         jobMaxAttempts, jobBackoffMs, this.parts.leases());
-    this.writes = new WritePipeline(context, chain, jobs, this.parts.coordinator());
+    this.writes = new WritePipeline(context, chain, jobs, this.parts.coordinator(), limits);
     this.reads = new ReadPath(chain, new QueryEngine(store), this.parts.coordinator(), registry);
   }
 
@@ -161,6 +165,11 @@ public final class DefaultNodeCore implements NodeCore {
   @Override
   public Future<Object> call(String action, Object body, Connection connection) {
     return actions.call(action, body, connection);
+  }
+
+  @Override
+  public RequestLimits limits() {
+    return limits;
   }
 
   @Override
