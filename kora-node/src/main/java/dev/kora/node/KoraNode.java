@@ -5,6 +5,7 @@ import dev.kora.node.core.CommittedPart;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.NodeCore;
 import dev.kora.node.core.Subscriber;
+import dev.kora.node.core.RequestLimits;
 import dev.kora.node.impl.DefaultNodeCore;
 import dev.kora.node.impl.Plugins;
 import dev.kora.node.impl.effects.LocalJobLeases;
@@ -87,8 +88,9 @@ public class KoraNode extends VerticleBase {
       try {
         core = new DefaultNodeCore(vertx, context, store, plugins, this::localParts,
             options.getJobMaxAttempts(), options.getJobBackoffMs(),
-            new DefaultNodeCore.ReadLimits(options.getMaxReadsPerConnection(),
-                options.getMaxQueryPaths()));
+            new RequestLimits(options.getMaxLeavesPerMutation(),
+                options.getMaxPendingWritesPerConnection(), options.getWorkerParseBytes(),
+                options.getMaxReadsPerConnection(), options.getMaxQueryPaths()));
       } catch (IllegalArgumentException e) {
         return store.close().transform(closed -> Future.failedFuture(e));
       }

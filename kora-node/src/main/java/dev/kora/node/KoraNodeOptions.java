@@ -42,6 +42,12 @@ public class KoraNodeOptions {
   public static final int DEFAULT_MAX_BATCH_MUTATIONS = 2_048;
   /** Default most mutations waiting for the store before new ones are refused: 100,000. */
   public static final int DEFAULT_MAX_PENDING_MUTATIONS = 100_000;
+  /** Default most leaves and deleted paths in one mutation from a client: 100,000. */
+  public static final int DEFAULT_MAX_LEAVES_PER_MUTATION = 100_000;
+  /** Default most mutations of one client connection waiting for their commit: 1,000. */
+  public static final int DEFAULT_MAX_PENDING_WRITES_PER_CONNECTION = 1_000;
+  /** Default size from which a frame or request body is parsed on a worker thread: 64 KiB. */
+  public static final int DEFAULT_WORKER_PARSE_BYTES = 64 * 1024;
 
   /**
    * Default origins allowed besides the node's own: none (browsers may use the node only from pages
@@ -73,6 +79,9 @@ public class KoraNodeOptions {
   private int maxQueryPaths = DEFAULT_MAX_QUERY_PATHS;
   private int maxBatchMutations = DEFAULT_MAX_BATCH_MUTATIONS;
   private int maxPendingMutations = DEFAULT_MAX_PENDING_MUTATIONS;
+  private int maxLeavesPerMutation = DEFAULT_MAX_LEAVES_PER_MUTATION;
+  private int maxPendingWritesPerConnection = DEFAULT_MAX_PENDING_WRITES_PER_CONNECTION;
+  private int workerParseBytes = DEFAULT_WORKER_PARSE_BYTES;
   private int jobMaxAttempts = DEFAULT_JOB_MAX_ATTEMPTS;
   private long jobBackoffMs = DEFAULT_JOB_BACKOFF_MS;
   private List<String> allowedOrigins = DEFAULT_ALLOWED_ORIGINS;
@@ -99,6 +108,9 @@ public class KoraNodeOptions {
     this.maxQueryPaths = other.maxQueryPaths;
     this.maxBatchMutations = other.maxBatchMutations;
     this.maxPendingMutations = other.maxPendingMutations;
+    this.maxLeavesPerMutation = other.maxLeavesPerMutation;
+    this.maxPendingWritesPerConnection = other.maxPendingWritesPerConnection;
+    this.workerParseBytes = other.workerParseBytes;
     this.jobMaxAttempts = other.jobMaxAttempts;
     this.jobBackoffMs = other.jobBackoffMs;
     this.allowedOrigins = other.allowedOrigins;
@@ -131,6 +143,11 @@ public class KoraNodeOptions {
     this.maxBatchMutations = json.getInteger("maxBatchMutations", DEFAULT_MAX_BATCH_MUTATIONS);
     this.maxPendingMutations = json.getInteger("maxPendingMutations",
         DEFAULT_MAX_PENDING_MUTATIONS);
+    this.maxLeavesPerMutation = json.getInteger("maxLeavesPerMutation",
+        DEFAULT_MAX_LEAVES_PER_MUTATION);
+    this.maxPendingWritesPerConnection = json.getInteger("maxPendingWritesPerConnection",
+        DEFAULT_MAX_PENDING_WRITES_PER_CONNECTION);
+    this.workerParseBytes = json.getInteger("workerParseBytes", DEFAULT_WORKER_PARSE_BYTES);
     this.jobMaxAttempts = json.getInteger("jobMaxAttempts", DEFAULT_JOB_MAX_ATTEMPTS);
     this.jobBackoffMs = json.getLong("jobBackoffMs", DEFAULT_JOB_BACKOFF_MS);
     this.allowedOrigins = strings(json.getJsonArray("allowedOrigins"), "allowedOrigins");
@@ -438,6 +455,75 @@ public class KoraNodeOptions {
     return this;
   }
 
+  /** @return the most leaves and deleted paths in one mutation from a client */
+  public int getMaxLeavesPerMutation() {
+    return maxLeavesPerMutation;
+  }
+
+  /**
+   * Bounds the work and memory one client mutation can cost: a mutation from a client (WebSocket,
+   * REST) that writes more leaves plus deletes more paths than this is refused with
+   * {@code too_large} and nothing of it is written. An array counts as one leaf. Writes of the
+   * embedded API, the event bus and {@code kora import} (which batches) are not bounded.
+   *
+   * @param maxLeavesPerMutation at least 1; default {@value #DEFAULT_MAX_LEAVES_PER_MUTATION}
+   * @return these options
+   */
+  public KoraNodeOptions setMaxLeavesPerMutation(int maxLeavesPerMutation) {
+    if (maxLeavesPerMutation < 1) {
+      throw new IllegalArgumentException("maxLeavesPerMutation must be at least 1");
+    }
+    this.maxLeavesPerMutation = maxLeavesPerMutation;
+    return this;
+  }
+
+  /** @return the most mutations of one client connection waiting for their commit */
+  public int getMaxPendingWritesPerConnection() {
+    return maxPendingWritesPerConnection;
+  }
+
+  /**
+   * Bounds one connection's share of the node's write queue ({@link #getMaxPendingMutations()}), so
+   * that a client sending mutations faster than the store commits them (casts need no answer) cannot
+   * fill it and make other clients' writes fail: once this many of its mutations wait for their
+   * commit, the node stops reading the connection's WebSocket until some of them are committed.
+   * Nothing is refused; the client's sends slow down to the store's pace (TCP flow control).
+   *
+   * @param maxPendingWritesPerConnection mutations, at least 1; default
+   *     {@value #DEFAULT_MAX_PENDING_WRITES_PER_CONNECTION}
+   * @return these options
+   */
+  public KoraNodeOptions setMaxPendingWritesPerConnection(int maxPendingWritesPerConnection) {
+    if (maxPendingWritesPerConnection < 1) {
+      throw new IllegalArgumentException("maxPendingWritesPerConnection must be at least 1");
+    }
+    this.maxPendingWritesPerConnection = maxPendingWritesPerConnection;
+    return this;
+  }
+
+  /** @return the size from which a frame or request body is parsed on a worker thread */
+  public int getWorkerParseBytes() {
+    return workerParseBytes;
+  }
+
+  /**
+   * Keeps large requests from stalling the node's event loop, which serves every connection: a
+   * WebSocket frame of more characters than this (and a REST body of more bytes) is parsed and its
+   * mutation or query checked on a worker thread. Meanwhile the connection's later frames wait, so
+   * they are still handled in the order sent. Smaller ones are parsed on the event loop, where that
+   * costs less than the hand-off.
+   *
+   * @param workerParseBytes at least 1,024; default {@value #DEFAULT_WORKER_PARSE_BYTES}
+   * @return these options
+   */
+  public KoraNodeOptions setWorkerParseBytes(int workerParseBytes) {
+    if (workerParseBytes < 1024) {
+      throw new IllegalArgumentException("workerParseBytes must be at least 1024");
+    }
+    this.workerParseBytes = workerParseBytes;
+    return this;
+  }
+
   /** @return the most tries of an effect job */
   public int getJobMaxAttempts() {
     return jobMaxAttempts;
@@ -548,6 +634,9 @@ public class KoraNodeOptions {
         .put("maxReadsPerConnection", maxReadsPerConnection).put("maxQueryPaths", maxQueryPaths)
         .put("maxBatchMutations", maxBatchMutations)
         .put("maxPendingMutations", maxPendingMutations)
+        .put("maxLeavesPerMutation", maxLeavesPerMutation)
+        .put("maxPendingWritesPerConnection", maxPendingWritesPerConnection)
+        .put("workerParseBytes", workerParseBytes)
         .put("jobMaxAttempts", jobMaxAttempts).put("jobBackoffMs", jobBackoffMs)
         .put("allowedOrigins", new JsonArray(allowedOrigins))
         .put("allowedHosts", new JsonArray(allowedHosts));

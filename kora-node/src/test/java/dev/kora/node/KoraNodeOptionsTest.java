@@ -85,4 +85,21 @@ class KoraNodeOptionsTest {
         () -> new KoraNodeOptions().setMaxReadsPerConnection(0));
     assertThrows(IllegalArgumentException.class, () -> new KoraNodeOptions().setMaxQueryPaths(0));
   }
+
+  @Test
+  void theWriteLimitsHaveDefaultsAndAJsonForm() {
+    KoraNodeOptions defaults = new KoraNodeOptions(new JsonObject());
+    assertEquals(100_000, defaults.getMaxLeavesPerMutation());
+    assertEquals(1_000, defaults.getMaxPendingWritesPerConnection());
+    assertEquals(64 * 1024, defaults.getWorkerParseBytes());
+    KoraNodeOptions back = new KoraNodeOptions(new KoraNodeOptions().setMaxLeavesPerMutation(5)
+        .setMaxPendingWritesPerConnection(7).setWorkerParseBytes(2048).toJson());
+    assertEquals(5, back.getMaxLeavesPerMutation());
+    assertEquals(7, back.getMaxPendingWritesPerConnection());
+    assertEquals(2048, back.getWorkerParseBytes());
+    assertEquals(back.toJson(), new KoraNodeOptions(back).toJson());
+    assertThrows(IllegalArgumentException.class, () -> back.setMaxLeavesPerMutation(0));
+    assertThrows(IllegalArgumentException.class, () -> back.setMaxPendingWritesPerConnection(0));
+    assertThrows(IllegalArgumentException.class, () -> back.setWorkerParseBytes(100));
+  }
 }

@@ -30,8 +30,8 @@ import java.util.TreeSet;
  *
  * <p>Mutations are immutable values, normalized when built (nulls moved to deletes, empty objects
  * dropped), safe to share between threads. Building one validates every key ({@link Path} rules) and
- * throws {@link KoraException} with code {@code invalid_key}, {@code too_deep} or
- * {@code invalid_mutation}.
+ * every value ({@link LeafValues}: finite numbers, valid Unicode) and throws {@link KoraException} with
+ * code {@code invalid_key}, {@code too_deep} or {@code invalid_mutation}.
  */
 public final class Mutation {
 
@@ -58,7 +58,9 @@ public final class Mutation {
    * @param json {@code {"merge": {...}, "delete": {...}}}; either part may be missing or empty
    * @return the normalized mutation
    * @throws KoraException {@code invalid_mutation} for a wrong shape (unknown field, a part that is not
-   *     an object, a delete leaf other than 1), {@code invalid_key} or {@code too_deep} for bad paths
+   *     an object, a delete leaf other than 1) or a value breaking the {@link LeafValues} rules (a
+   *     number outside a double's range, a lone surrogate), {@code invalid_key} or {@code too_deep}
+   *     for bad paths
    */
   public static Mutation fromJson(JsonObject json) {
     for (String field : json.fieldNames()) {
@@ -187,8 +189,10 @@ public final class Mutation {
           target.put(entry.getKey(), child);
         }
       } else if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+        LeafValues.check(path, value);
         target.put(entry.getKey(), value);
       } else if (value instanceof JsonArray) {
+        LeafValues.check(path, value);
         target.put(entry.getKey(), ((JsonArray) value).copy());
       } else {
         throw new KoraException(ErrorCode.INVALID_MUTATION, "value at '" + path

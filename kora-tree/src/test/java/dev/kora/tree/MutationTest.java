@@ -378,4 +378,37 @@ class MutationTest {
     assertEquals(to, diff.apply(from));
     assertNotSame(to, diff.apply(from));
   }
+  @Test
+  void numbersThatJsonCannotCarryBackAreRefusedHoweverTheyArrive() {
+    for (Object value : new Object[] {Double.NaN, Double.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+        new java.math.BigDecimal("1e400"), new JsonArray().add(Double.NaN)}) {
+      KoraException e = assertThrows(KoraException.class,
+          () -> Mutation.merge(Path.of("a", "b"), value), String.valueOf(value));
+      assertEquals(ErrorCode.INVALID_MUTATION, e.code(), e.getMessage());
+      assertTrue(e.getMessage().contains("a/b"), e.getMessage());
+    }
+  }
+
+  @Test
+  void exactNumbersAreKept() {
+    java.math.BigInteger big = new java.math.BigInteger("123456789012345678901234567890");
+    java.math.BigDecimal decimal = new java.math.BigDecimal("0.1000000000000000000001");
+    Mutation mutation = Mutation.merge(Path.of("a"), new JsonObject().put("b", big).put("c", decimal));
+    assertEquals(big, LeafCodec.decode(mutation.writes().get(0).valueJson()));
+    assertEquals(List.of("123456789012345678901234567890", "0.1000000000000000000001"),
+        mutation.writes().stream().map(LeafWrite::valueJson).toList());
+  }
+
+  @Test
+  void loneSurrogatesAreRefusedInValuesAndKeys() {
+    assertEquals(ErrorCode.INVALID_MUTATION, assertThrows(KoraException.class,
+        () -> Mutation.merge(Path.of("a"), "\ud800")).code());
+    assertEquals(ErrorCode.INVALID_MUTATION, assertThrows(KoraException.class,
+        () -> Mutation.merge(Path.of("a"), new JsonArray().add(new JsonObject().put("k\udfff", 1))))
+        .code());
+    assertEquals(ErrorCode.INVALID_KEY, assertThrows(KoraException.class,
+        () -> Mutation.merge(Path.ROOT, new JsonObject().put("\udfff", 1))).code());
+    assertFalse(LeafValues.hasLoneSurrogate("\ud83d\ude00 ok"));
+    assertTrue(LeafValues.hasLoneSurrogate("\ude00\ud83d"));
+  }
 }

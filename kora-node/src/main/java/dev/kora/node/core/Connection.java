@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * A client connection as the node sees it, whatever the transport: its {@link Session}, where its
@@ -24,7 +25,7 @@ import java.util.Set;
  * gone holds no store cursor). A transport makes one per connection (a WebSocket, an SSE stream, a
  * REST request) and calls {@link #close()} when it ends.
  *
- * <p>Limits: at most {@link NodeCore#maxReadsPerConnection()} reads (queries and subscribes) in
+ * <p>Limits: at most {@link RequestLimits#maxReadsPerConnection()} reads (queries and subscribes) in
  * progress at once; a further one fails at once with {@code too_many_reads}, and nothing of it runs.
  *
  * <p>Order of replies and pushes: a subscribe's data is read after its registration, while writes go
@@ -52,6 +53,9 @@ public final class Connection {
   private ArrayDeque<CommittedPart> held;
   private Dialect dialect = Dialect.RIPTIDE;
   private boolean closed;
+  /** Mutations sent through {@link #mutate} and not answered yet. */
+  private int pendingWrites;
+  private Consumer<Boolean> writesFull = full -> { };
 
   /**
    * @param node the node
@@ -121,6 +125,47 @@ public final class Connection {
     }
     return node.read(query, session, cancellation)
         .andThen(done -> reads.remove(cancellation));
+  }
+
+  /**
+   * Writes a mutation on behalf of this connection ({@link NodeCore#mutate}), counting it among the
+   * connection's pending writes until it is answered.
+   *
+   * @param mutation the mutation
+   * @return as {@link NodeCore#mutate}
+   */
+  public Future<Long> mutate(Mutation mutation) {
+    Future<Long> result = node.mutate(mutation, session);
+    if (result.isComplete()) {
+      return result;
+    }
+    int max = node.limits().maxPendingWritesPerConnection();
+    if (++pendingWrites == max) {
+      writesFull.accept(true);
+    }
+    result.onComplete(done -> {
+      if (pendingWrites-- == max) {
+        writesFull.accept(false);
+      }
+    });
+    return result;
+  }
+
+  /**
+   * Lets the transport hold back the connection's requests while too many of its writes wait, so
+   * that one client cannot fill the node's shared write queue.
+   *
+   * @param handler called with {@code true} when {@link RequestLimits#maxPendingWritesPerConnection}
+   *     of the connection's mutations wait for their commit (stop reading the connection), and with
+   *     {@code false} once one of them is answered (read again)
+   */
+  public void onWritesFull(Consumer<Boolean> handler) {
+    this.writesFull = handler;
+  }
+
+  /** @return how many of the connection's mutations wait for their answer */
+  public int pendingWrites() {
+    return pendingWrites;
   }
 
   /**
@@ -245,7 +290,7 @@ public final class Connection {
 
   /** @return a new read's cancellation, or null when the connection may not start one now */
   private Cancellation admit() {
-    if (closed || reads.size() >= node.maxReadsPerConnection()) {
+    if (closed || reads.size() >= node.limits().maxReadsPerConnection()) {
       return null;
     }
     Cancellation cancellation = new Cancellation();

@@ -31,7 +31,8 @@ public interface NodeCore {
    *
    * @param mutation the mutation, e.g. {@code {"merge": {"todos": {"t1": {"done": true}}}}}
    * @param session who writes
-   * @return the version once durable; fails with {@code denied}, an interceptor's code,
+   * @return the version once durable; fails with {@code too_large} (a client session's mutation
+   *     over {@link RequestLimits#maxLeavesPerMutation}), {@code denied}, an interceptor's code,
    *     {@code interceptor_failed}, {@code store_unavailable} or {@code closed}
    */
   Future<Long> mutate(Mutation mutation, Session session);
@@ -98,12 +99,6 @@ public interface NodeCore {
   void unsubscribe(Iterable<Path> paths, Subscriber subscriber);
 
   /**
-   * @return the most reads (queries and subscribes) one client {@link Connection} may have in
-   *     progress at once; further ones are refused with {@code too_many_reads}
-   */
-  int maxReadsPerConnection();
-
-  /**
    * Runs an action by name: a built-in one ({@code kora.query}, {@code riptide.mutation}, ...) or an
    * application's ({@code todo.login}). Call on the node's context.
    *
@@ -130,4 +125,7 @@ public interface NodeCore {
    * @param session its session
    */
   void disconnected(Session session);
+
+  /** @return the limits on clients' requests that transports apply ({@link RequestParsing}) */
+  RequestLimits limits();
 }

@@ -7,6 +7,7 @@ import dev.kora.interceptors.Session;
 import dev.kora.node.core.Cancellation;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.NodeCore;
+import dev.kora.node.core.RequestLimits;
 import dev.kora.node.core.Subscriber;
 import dev.kora.node.impl.actions.ActionTable;
 import dev.kora.node.impl.actions.BuiltInActions;
@@ -48,15 +49,6 @@ public final class DefaultNodeCore implements NodeCore {
   public record Parts(WriteCoordinator coordinator, CommitFeed feed, JobLeases leases) {
   }
 
-  /**
-   * What one client may hold of the read path.
-   *
-   * @param maxReadsPerConnection the most reads one connection may have in progress at once
-   * @param maxQueryPaths the most paths one query or subscribe may name
-   */
-  public record ReadLimits(int maxReadsPerConnection, int maxQueryPaths) {
-  }
-
   private final Vertx vertx;
   private final Context context;
   private final Store store;
@@ -68,7 +60,7 @@ public final class DefaultNodeCore implements NodeCore {
   private final ReadPath reads;
   private final JobScheduler jobs;
   private final Plugins plugins;
-  private final ReadLimits readLimits;
+  private final RequestLimits limits;
 
   /**
    * Wires a node; call on the node's context.
@@ -81,16 +73,16 @@ public final class DefaultNodeCore implements NodeCore {
    *     coordinator must hand every commit to the feed
    * @param jobMaxAttempts most tries of an effect job
    * @param jobBackoffMs first retry delay of an effect job
-   * @param readLimits what one client may hold of the read path
+   * @param limits the limits on clients' requests
    * @throws IllegalArgumentException when an action handler uses a reserved or taken name
    */
   public DefaultNodeCore(Vertx vertx, Context context, Store store, Plugins plugins,
-      Function<Store, Parts> parts, int jobMaxAttempts, long jobBackoffMs, ReadLimits readLimits) {
+      Function<Store, Parts> parts, int jobMaxAttempts, long jobBackoffMs, RequestLimits limits) {
     this.vertx = vertx;
     this.context = context;
     this.store = store;
     this.plugins = plugins;
-    this.readLimits = readLimits;
+    this.limits = limits;
     this.nodeThread = Thread.currentThread();
     InterceptorChain chain = new InterceptorChain(plugins.interceptors());
     BuiltInActions.register(actions);
@@ -99,9 +91,9 @@ public final class DefaultNodeCore implements NodeCore {
     this.parts.feed().listen(new Fanout(registry, chain));
     this.jobs = new JobScheduler(vertx, plugins.effectHandlers(), this::mutateInternal,
         jobMaxAttempts, jobBackoffMs, this.parts.leases());
-    this.writes = new WritePipeline(context, chain, jobs, this.parts.coordinator());
+    this.writes = new WritePipeline(context, chain, jobs, this.parts.coordinator(), limits);
     this.reads = new ReadPath(chain, new QueryEngine(store), this.parts.coordinator(), registry,
-        readLimits.maxQueryPaths());
+        limits.maxQueryPaths());
   }
 
   /**
@@ -165,11 +157,6 @@ public final class DefaultNodeCore implements NodeCore {
   }
 
   @Override
-  public int maxReadsPerConnection() {
-    return readLimits.maxReadsPerConnection();
-  }
-
-  @Override
   public void unsubscribe(Iterable<Path> paths, Subscriber subscriber) {
     if (onNodeThread()) {
       reads.unsubscribe(paths, subscriber);
@@ -181,6 +168,11 @@ public final class DefaultNodeCore implements NodeCore {
   @Override
   public Future<Object> call(String action, Object body, Connection connection) {
     return actions.call(action, body, connection);
+  }
+
+  @Override
+  public RequestLimits limits() {
+    return limits;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.kora.node.impl.actions;
 
 import dev.kora.node.core.Connection;
+import dev.kora.node.core.PreparedMutation;
 import dev.kora.protocol.Action;
 import dev.kora.protocol.Dialect;
 import dev.kora.tree.ErrorCode;
@@ -16,8 +17,9 @@ import io.vertx.core.json.JsonObject;
  *
  * <ul>
  *   <li>{@code ping}: answers the node's clock, ms since the epoch;</li>
- *   <li>{@code mutation}: body {@code {"merge": {...}, "delete": {...}}}; answers {@code "ok"} once
- *       durable;</li>
+ *   <li>{@code mutation}: body {@code {"merge": {...}, "delete": {...}}} (or a
+ *       {@link PreparedMutation}); answers {@code "ok"} once durable; counted among the connection's
+ *       pending writes ({@link Connection#mutate});</li>
  *   <li>{@code query}: body {@code {"todos": {"limit": 10, "subscribe": true}}}; answers the data and
  *       subscribes the entries that say so (where the transport can push);</li>
  *   <li>{@code subscribe}: reads and subscribes every entry;</li>
@@ -37,10 +39,8 @@ public final class BuiltInActions {
     for (Dialect dialect : Dialect.values()) {
       table.builtIn(Action.PING.wireName(dialect),
           (body, connection) -> Future.succeededFuture(System.currentTimeMillis()));
-      table.builtIn(Action.MUTATION.wireName(dialect), (body, connection) -> connection.node()
-          .mutate(Mutation.fromJson(object(body, ErrorCode.INVALID_MUTATION, "mutation")),
-              connection.session())
-          .map("ok"));
+      table.builtIn(Action.MUTATION.wireName(dialect),
+          (body, connection) -> connection.mutate(mutation(body)).map("ok"));
       table.builtIn(Action.QUERY.wireName(dialect),
           (body, connection) -> query(body, connection, dialect));
       table.builtIn(Action.SUBSCRIBE.wireName(dialect), (body, connection) -> {
@@ -64,6 +64,14 @@ public final class BuiltInActions {
       return connection.subscribe(query, dialect).map(answer -> answer);
     }
     return connection.read(query).map(answer -> answer);
+  }
+
+  /** The body of a mutation: its JSON form, or built already on a worker thread. */
+  private static Mutation mutation(Object body) {
+    if (body instanceof PreparedMutation prepared) {
+      return prepared.get();
+    }
+    return Mutation.fromJson(object(body, ErrorCode.INVALID_MUTATION, "mutation"));
   }
 
   /** A missing body reads as {@code {}}; any other body that is not an object is refused. */

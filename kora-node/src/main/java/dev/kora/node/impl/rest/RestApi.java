@@ -4,6 +4,7 @@ import dev.kora.interceptors.Session;
 import dev.kora.node.core.CommittedPart;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.NodeCore;
+import dev.kora.node.core.RequestParsing;
 import dev.kora.node.core.Subscriber;
 import dev.kora.protocol.Dialect;
 import dev.kora.protocol.Errors;
@@ -138,9 +139,15 @@ public final class RestApi {
 
   private void write(RoutingContext context, boolean replace) {
     Path path = path(context);
+    // A large body is parsed and its mutation built on a worker thread (RequestParsing).
+    respond(context, RequestParsing.parse(node, context.body().length(),
+            () -> mutation(path, context.body().asString(), replace))
+        .compose(mutation -> node.mutate(mutation, session(context))).map(version -> "ok"));
+  }
+
+  private Mutation mutation(Path path, String body, boolean replace) {
     Object value;
     try {
-      String body = context.body().asString();
       if (body == null || body.isBlank()) {
         throw new KoraException(ErrorCode.INVALID_JSON, "the request needs a JSON body; send null"
             + " to delete, or use DELETE");
@@ -149,8 +156,8 @@ public final class RestApi {
     } catch (DecodeException e) {
       throw new KoraException(ErrorCode.INVALID_JSON, "body is not valid JSON: " + e.getMessage());
     }
-    Mutation mutation = replace ? Mutation.replace(path, value) : Mutation.merge(path, value);
-    respond(context, node.mutate(mutation, session(context)).map(version -> "ok"));
+    return node.limits().checkLeaves(replace ? Mutation.replace(path, value)
+        : Mutation.merge(path, value));
   }
 
   private void stream(RoutingContext context, Query query) {

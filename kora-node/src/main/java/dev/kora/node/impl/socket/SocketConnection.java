@@ -3,6 +3,7 @@ package dev.kora.node.impl.socket;
 import dev.kora.interceptors.Session;
 import dev.kora.node.core.CommittedPart;
 import dev.kora.node.core.Connection;
+import dev.kora.node.core.RequestParsing;
 import dev.kora.node.core.Subscriber;
 import dev.kora.protocol.Errors;
 import dev.kora.protocol.Frame;
@@ -53,6 +54,8 @@ final class SocketConnection implements Subscriber {
    */
   private final ChannelHandlerContext frameOutput;
   private final Connection connection;
+  /** Holds frames back while a large one is parsed or too many writes wait. */
+  private final InboundGate inbound;
   private boolean flushPending;
   private boolean closed;
   private boolean closeSent;
@@ -69,6 +72,8 @@ final class SocketConnection implements Subscriber {
     this.frameOutput = encoder == null ? channel : encoder;
     this.connection = new Connection(endpoint.node(), Session.client("c" + IDS.incrementAndGet()),
         this);
+    this.inbound = new InboundGate(channel, this::onText);
+    connection.onWritesFull(inbound::writesFull);
     endpoint.node().connected(connection.session());
   }
 
@@ -95,6 +100,13 @@ final class SocketConnection implements Subscriber {
 
   /** Handles one whole text message (a frame of the protocol). */
   void onText(String text) {
+    if (inbound.hold(text)) {
+      return;
+    }
+    if (RequestParsing.onWorker(endpoint.node(), text.length())) {
+      onTextOnWorker(text);
+      return;
+    }
     Frame frame;
     try {
       frame = FrameCodec.decodeRequest(text, endpoint.maxFrameBytes());
@@ -102,6 +114,27 @@ final class SocketConnection implements Subscriber {
       send(e.toFrame());
       return;
     }
+    handle(frame);
+  }
+
+  /** Parses a large frame on a worker thread; the connection's later frames wait for it. */
+  private void onTextOnWorker(String text) {
+    inbound.parsing();
+    RequestParsing.decodeRequest(endpoint.node(), text, endpoint.maxFrameBytes())
+        .onComplete(done -> {
+          if (!closed) {
+            if (done.succeeded()) {
+              handle(done.result());
+            } else {
+              send(done.cause() instanceof FrameException e ? e.toFrame()
+                  : Errors.frame(null, done.cause()));
+            }
+          }
+          inbound.parsed();
+        });
+  }
+
+  private void handle(Frame frame) {
     if (frame instanceof Frame.Cast cast) {
       // no reply to write: pushes held for a subscribing cast go out once it has answered
       endpoint.node().call(cast.action(), cast.body(), connection)
@@ -252,6 +285,7 @@ final class SocketConnection implements Subscriber {
       return;
     }
     closed = true;
+    inbound.clear();
     connection.close();
     endpoint.node().disconnected(connection.session());
   }

@@ -2,6 +2,7 @@ package dev.kora.node.impl.write;
 
 import dev.kora.interceptors.InterceptorChain;
 import dev.kora.interceptors.Session;
+import dev.kora.node.core.RequestLimits;
 import dev.kora.node.core.ReservedPaths;
 import dev.kora.node.impl.effects.JobScheduler;
 import dev.kora.node.spi.WriteCoordinator;
@@ -18,6 +19,7 @@ import java.util.Map;
  * The write path of a node, from a mutation to its commit, in order:
  *
  * <ol>
+ *   <li>a client's mutation may not be larger than {@link RequestLimits#maxLeavesPerMutation};</li>
  *   <li>the reserved-path rule ({@link ReservedPaths}): a client may not write {@code kora:*};</li>
  *   <li>the interceptors ({@link InterceptorChain#prepare}): validate, before (additions), effects;</li>
  *   <li>effect jobs are added under {@code kora:jobs} to the same mutation;</li>
@@ -35,6 +37,7 @@ public final class WritePipeline {
   private final InterceptorChain chain;
   private final JobScheduler jobs;
   private final WriteCoordinator coordinator;
+  private final RequestLimits limits;
   /** Per client session: completes once its latest mutation is queued for the store. */
   private final Map<Session, Future<Void>> queuedBefore = new HashMap<>();
 
@@ -43,24 +46,30 @@ public final class WritePipeline {
    * @param chain the interceptors
    * @param jobs the durable effect jobs
    * @param coordinator commits
+   * @param limits the limits on clients' mutations
    */
   public WritePipeline(Context context, InterceptorChain chain, JobScheduler jobs,
-      WriteCoordinator coordinator) {
+      WriteCoordinator coordinator, RequestLimits limits) {
     this.context = context;
     this.chain = chain;
     this.jobs = jobs;
     this.coordinator = coordinator;
+    this.limits = limits;
   }
 
   /**
    * @param mutation the mutation
    * @param session who writes
    * @return the version once durable; an empty final mutation commits nothing and answers the current
-   *     version; fails with {@code denied}, an interceptor's code, {@code interceptor_failed},
+   *     version; fails with {@code too_large} (a client's mutation over the leaf limit),
+   *     {@code denied}, an interceptor's code, {@code interceptor_failed},
    *     {@code store_unavailable} or {@code closed}
    */
   public Future<Long> mutate(Mutation mutation, Session session) {
     try {
+      if (!session.isInternal()) {
+        limits.checkLeaves(mutation);
+      }
       ReservedPaths.checkWrite(mutation, session);
     } catch (KoraException e) {
       return Future.failedFuture(e);
