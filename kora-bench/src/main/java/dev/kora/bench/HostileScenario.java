@@ -2,6 +2,7 @@ package dev.kora.bench;
 
 import dev.kora.protocol.Action;
 import dev.kora.protocol.Dialect;
+import dev.kora.testkit.RawWebSocket;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import java.nio.charset.StandardCharsets;
@@ -145,14 +146,14 @@ final class HostileScenario implements Callable<Integer> {
       case "ping-flood":
         return new Abuse(name, 1, () -> {
           byte[] payload = new byte[125];
-          try (RawWebSocket socket = RawWebSocket.connect(host, port, "/socket")) {
-            return abuseLoop(socket, () -> socket.frame(RawWebSocket.PING, payload));
+          try (RawWebSocket socket = RawWebSocket.connect(port)) {
+            return abuseLoop(socket, () -> socket.writeFrame(true, RawWebSocket.PING, payload));
           }
         });
       case "sse-no-read":
         return new Abuse(name, 1, () -> {
-          try (RawWebSocket stream = RawWebSocket.open(host, port)) {
-            stream.write("GET /tree/hostile/sse HTTP/1.1\r\nHost: " + host + ":" + port
+          try (RawWebSocket stream = RawWebSocket.open(port)) {
+            raw(stream, "GET /tree/hostile/sse HTTP/1.1\r\nHost: " + host + ":" + port
                 + "\r\nAccept: text/event-stream\r\n\r\n");
             Rpc feeder = new Rpc(sockets.connect(node).await());
             String value = "x".repeat(64 * 1024);
@@ -167,9 +168,9 @@ final class HostileScenario implements Callable<Integer> {
           List<RawWebSocket> open = new ArrayList<>();
           try {
             for (int i = 0; i < halfOpen && !Thread.currentThread().isInterrupted(); i++) {
-              RawWebSocket socket = RawWebSocket.open(host, port);
+              RawWebSocket socket = RawWebSocket.open(port);
               open.add(socket);
-              socket.write("GET /socket HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\n");
+              raw(socket, "GET /socket HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\n");
             }
             while (!Thread.currentThread().isInterrupted()) {
               Thread.sleep(100);
@@ -183,9 +184,9 @@ final class HostileScenario implements Callable<Integer> {
         });
       case "big-subscribe":
         return new Abuse(name, 1, () -> {
-          try (RawWebSocket socket = RawWebSocket.connect(host, port, "/socket")) {
+          try (RawWebSocket socket = RawWebSocket.connect(port)) {
             for (int i = 1; i <= 8; i++) {
-              socket.text("{\"type\":\"call\",\"key\":" + i + ",\"action\":\"" + SUBSCRIBE
+              text(socket, "{\"type\":\"call\",\"key\":" + i + ",\"action\":\"" + SUBSCRIBE
                   + "\",\"body\":{\"hostile\":{\"big\":{}}}}");
             }
             return abuseLoop(socket, () -> Thread.sleep(100));
@@ -200,10 +201,10 @@ final class HostileScenario implements Callable<Integer> {
           }
           byte[] bytes = frame.append("}}}}}").toString().getBytes(StandardCharsets.UTF_8);
           AtomicLong sent = new AtomicLong();
-          try (RawWebSocket socket = RawWebSocket.connect(host, port, "/socket")) {
+          try (RawWebSocket socket = RawWebSocket.connect(port)) {
             return abuseLoop(socket, () -> {
               if (sent.incrementAndGet() <= 2) {
-                socket.frame(RawWebSocket.TEXT, bytes);
+                socket.writeFrame(true, RawWebSocket.TEXT, bytes);
               } else {
                 Thread.sleep(100);
               }
@@ -212,9 +213,9 @@ final class HostileScenario implements Callable<Integer> {
         });
       case "cast-flood":
         return new Abuse(name, 1, () -> {
-          try (RawWebSocket socket = RawWebSocket.connect(host, port, "/socket")) {
+          try (RawWebSocket socket = RawWebSocket.connect(port)) {
             AtomicLong n = new AtomicLong();
-            return abuseLoop(socket, () -> socket.text("{\"type\":\"cast\",\"action\":\"" + MUTATION
+            return abuseLoop(socket, () -> text(socket, "{\"type\":\"cast\",\"action\":\"" + MUTATION
                 + "\",\"body\":{\"merge\":{\"hostile\":{\"cast\":{\"k" + (n.incrementAndGet() % 100_000)
                 + "\":1}}}}}"));
           }
@@ -222,6 +223,14 @@ final class HostileScenario implements Callable<Integer> {
       default:
         throw new IllegalArgumentException("unknown abuse '" + name + "'; see --help");
     }
+  }
+
+  private static void raw(RawWebSocket socket, String text) throws java.io.IOException {
+    socket.writeRaw(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void text(RawWebSocket socket, String message) throws java.io.IOException {
+    socket.writeFrame(true, RawWebSocket.TEXT, message.getBytes(StandardCharsets.UTF_8));
   }
 
   /** One step of an abuse; may block (a write the node does not read). */
