@@ -382,9 +382,9 @@ public class KoraNodeOptions {
 
   /**
    * Bounds the store work one client connection (a WebSocket, an SSE stream, a REST request) can
-   * hold at once: a query or subscribe that would exceed it is refused at once with
-   * {@code too_many_reads} (HTTP 429) and nothing of it runs; the client may send it again once an
-   * earlier read has answered. Each read holds a store cursor (a read connection of the database
+   * hold at once: a further query or subscribe waits, in order, until one of them has answered; only
+   * beyond {@value dev.kora.node.core.Connection#MAX_WAITING_READS} waiting ones is it refused with
+   * {@code too_many_reads} (HTTP 429), nothing of it run. Each read holds a store cursor (a read connection of the database
    * stores) while its rows are pulled.
    *
    * @param maxReadsPerConnection reads, at least 1; default {@value #DEFAULT_MAX_READS_PER_CONNECTION}

@@ -1,5 +1,7 @@
 package dev.kora.node;
 
+import dev.kora.node.core.Connection;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -173,7 +175,7 @@ class ReadPathHardeningTest {
   }
 
   @Test
-  void aConnectionHasAtMostMaxReadsInProgressAndAQueryAtMostMaxQueryPaths() {
+  void aConnectionRunsAtMostMaxReadsAtOnceQueuesTheRestAndAQueryNamesAtMostMaxQueryPaths() {
     KoraNode node = TestNodes.start(vertx, ThrottledStore.options(name, 4, 10_000)
         .setMaxReadsPerConnection(2).setMaxQueryPaths(3)).await();
     ThrottledStore store = ThrottledStore.named(name);
@@ -183,11 +185,22 @@ class ReadPathHardeningTest {
     Future<JsonObject> first = client.call("kora.query", new JsonObject().put("a", new JsonObject()));
     Future<JsonObject> second = client.call("kora.subscribe",
         new JsonObject().put("a", new JsonObject()));
+    List<Future<JsonObject>> queued = new ArrayList<>();
+    for (int i = 0; i < Connection.MAX_WAITING_READS; i++) {
+      queued.add(client.call("kora.query", new JsonObject().put("a", new JsonObject())));
+    }
     String refused = client.refused("kora.query", new JsonObject().put("a", new JsonObject()),
         "too_many_reads").await();
     assertTrue(refused.contains("maxReadsPerConnection"), refused);
+    assertTrue(store.openCursors.get() <= 2, "at most 2 reads of the connection run at once, "
+        + store.openCursors.get() + " cursors open");
+    assertTrue(queued.stream().noneMatch(Future::isComplete), "the others wait, in order");
     assertEquals("reply", first.await().getString("type"));
     assertEquals("reply", second.await().getString("type"));
+    store.batchDelayMs = 0;
+    for (Future<JsonObject> waited : queued) {
+      assertEquals("reply", waited.await().getString("type"), "a waiting read answers in turn");
+    }
     store.batchDelayMs = 0;
     client.query(new JsonObject().put("a", new JsonObject())).await();
 

@@ -8,6 +8,7 @@ import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A client connection as the node sees it, whatever the transport: its {@link Session}, where its
@@ -36,6 +38,10 @@ import java.util.function.Consumer;
  */
 public final class Connection {
 
+  /** Most reads of one connection waiting for one of its running reads to end. */
+  public static final int MAX_WAITING_READS = 1_024;
+
+
   private final NodeCore node;
   private final Session session;
   /** The transport's receiver of pushes, or null when it cannot push. */
@@ -47,6 +53,8 @@ public final class Connection {
   /** Paths of the subscribes in progress, with how often each is being subscribed. */
   private final Map<Path, Integer> subscribing = new HashMap<>();
   private final Set<Cancellation> reads = new HashSet<>();
+  /** Reads waiting for one of the running ones to end, in arrival order. */
+  private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
   /** Subscribes whose answer is not known yet. */
   private int subscribesRunning;
   /** Pushes held until the reply of a subscribe is written; null when none is held. */
@@ -115,16 +123,13 @@ public final class Connection {
    * cancelled if the connection closes first.
    *
    * @param query the query
-   * @return the answer; fails with {@code too_many_reads} when the connection has the most reads in
-   *     progress already, {@code closed} once it is closed, or the node's codes
+   * @return the answer; waits while the connection has {@code maxReadsPerConnection} reads in
+   *     progress; fails with {@code too_many_reads} when {@value #MAX_WAITING_READS} more wait
+   *     already, {@code closed} once it is closed, or the node's codes
    */
   public Future<JsonObject> read(Query query) {
-    Cancellation cancellation = admit();
-    if (cancellation == null) {
-      return refused();
-    }
-    return node.read(query, session, cancellation)
-        .andThen(done -> reads.remove(cancellation));
+    return whenAdmitted(cancellation -> node.read(query, session, cancellation)
+        .andThen(done -> finished(cancellation)));
   }
 
   /**
@@ -182,10 +187,11 @@ public final class Connection {
     if (transport == null) {
       throw new IllegalStateException("this connection cannot receive pushes");
     }
-    Cancellation cancellation = admit();
-    if (cancellation == null) {
-      return refused();
-    }
+    return whenAdmitted(cancellation -> startSubscribe(query, dialect, cancellation));
+  }
+
+  private Future<JsonObject> startSubscribe(Query query, Dialect dialect,
+      Cancellation cancellation) {
     this.dialect = dialect;
     List<Path> paths = new ArrayList<>();
     for (Query.Entry entry : query.entries()) {
@@ -199,7 +205,7 @@ public final class Connection {
       held = new ArrayDeque<>();
     }
     return node.subscribe(query, pushes, cancellation).andThen(done -> {
-      reads.remove(cancellation);
+      finished(cancellation);
       subscribesRunning--;
       paths.forEach(path -> subtract(subscribing, path));
       if (done.failed()) {
@@ -264,6 +270,10 @@ public final class Connection {
     for (Cancellation read : new ArrayList<>(reads)) {
       read.cancel();
     }
+    // waiting reads start, find the connection closed and fail with closed
+    List<Runnable> queued = new ArrayList<>(waiting);
+    waiting.clear();
+    queued.forEach(Runnable::run);
     if (pushes == null || subscriptions.isEmpty()) {
       return;
     }
@@ -288,23 +298,38 @@ public final class Connection {
     }
   }
 
-  /** @return a new read's cancellation, or null when the connection may not start one now */
-  private Cancellation admit() {
-    if (closed || reads.size() >= node.limits().maxReadsPerConnection()) {
-      return null;
-    }
-    Cancellation cancellation = new Cancellation();
-    reads.add(cancellation);
-    return cancellation;
-  }
-
-  private <T> Future<T> refused() {
+  /**
+   * Starts a read now when fewer than {@code maxReadsPerConnection} run, else queues it behind the
+   * others of this connection (in order); beyond {@value #MAX_WAITING_READS} waiting ones it is
+   * refused with {@code too_many_reads}.
+   */
+  private <T> Future<T> whenAdmitted(Function<Cancellation, Future<T>> read) {
     if (closed) {
       return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the connection is closed"));
     }
-    return Future.failedFuture(new KoraException(ErrorCode.TOO_MANY_READS, "this connection has "
-        + reads.size() + " reads in progress, the most allowed (maxReadsPerConnection); wait for"
-        + " an answer before sending another query or subscribe"));
+    if (reads.size() < node.limits().maxReadsPerConnection()) {
+      Cancellation cancellation = new Cancellation();
+      reads.add(cancellation);
+      return read.apply(cancellation);
+    }
+    if (waiting.size() >= MAX_WAITING_READS) {
+      return Future.failedFuture(new KoraException(ErrorCode.TOO_MANY_READS, "this connection"
+          + " has " + reads.size() + " reads in progress (maxReadsPerConnection) and "
+          + waiting.size() + " waiting, the most allowed; wait for an answer before sending"
+          + " another query or subscribe"));
+    }
+    Promise<T> started = Promise.promise();
+    waiting.add(() -> whenAdmitted(read).onComplete(started));
+    return started.future();
+  }
+
+  /** A read ended: the next waiting one may start. */
+  private void finished(Cancellation cancellation) {
+    reads.remove(cancellation);
+    Runnable next = waiting.poll();
+    if (next != null) {
+      next.run();
+    }
   }
 
   /** Restricts the held pushes to the paths still subscribed or being subscribed. */
