@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ScenarioSmokeTest {
 
-  private static final String[] SHORT = {"--json", "--quiet", "--warmup", "0", "--duration", "0.5"};
+  private static final String[] SHORT = {"--json", "--quiet", "--warmup", "1", "--duration", "0.5"};
 
   private static JsonObject run(String... args) {
     PrintStream original = System.out;
