@@ -12,6 +12,7 @@ import dev.kora.node.impl.effects.LocalJobLeases;
 import dev.kora.node.impl.eventbus.EventBusApi;
 import dev.kora.node.impl.http.HttpFront;
 import dev.kora.node.impl.socket.SocketEndpoint;
+import dev.kora.node.impl.write.ChangeLogRetention;
 import dev.kora.node.impl.write.LocalCommitFeed;
 import dev.kora.node.impl.write.Sequencer;
 import dev.kora.protocol.Dialect;
@@ -83,14 +84,21 @@ public class KoraNode extends VerticleBase {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
+    ChangeLogRetention.Policy changeLog = new ChangeLogRetention.Policy(options.isChangeLog(),
+        options.getChangeLogMaxEntries(), options.getChangeLogMaxAgeMs(),
+        options.getChangeLogTrimIntervalMs());
     return Stores.open(vertx, options.getStore()).compose(opened -> {
       store = opened;
+      return ChangeLogRetention.recover(store, changeLog.on())
+          .recover(failure -> store.close().transform(closed -> Future.failedFuture(failure)));
+    }).compose(lastVersion -> {
       try {
-        core = new DefaultNodeCore(vertx, context, store, plugins, this::localParts,
+        core = new DefaultNodeCore(vertx, context, store, plugins,
+            opened -> localParts(opened, lastVersion, changeLog.on()),
             options.getJobMaxAttempts(), options.getJobBackoffMs(),
             new RequestLimits(options.getMaxLeavesPerMutation(),
                 options.getMaxPendingWritesPerConnection(), options.getWorkerParseBytes(),
-                options.getMaxReadsPerConnection(), options.getMaxQueryPaths()));
+                options.getMaxReadsPerConnection(), options.getMaxQueryPaths()), changeLog);
       } catch (IllegalArgumentException e) {
         return store.close().transform(closed -> Future.failedFuture(e));
       }
@@ -113,11 +121,14 @@ public class KoraNode extends VerticleBase {
     });
   }
 
-  /** The parts of a node alone on its store: its own sequencer, commit feed and job leases. */
-  private DefaultNodeCore.Parts localParts(Store opened) {
+  /**
+   * The parts of a node alone on its store: its own sequencer (going on from the last version the
+   * store keeps), commit feed and job leases.
+   */
+  private DefaultNodeCore.Parts localParts(Store opened, long lastVersion, boolean logged) {
     LocalCommitFeed feed = new LocalCommitFeed();
     Sequencer sequencer = new Sequencer(context, opened, feed, options.getMaxBatchMutations(),
-        options.getMaxPendingMutations());
+        options.getMaxPendingMutations(), lastVersion, logged);
     return new DefaultNodeCore.Parts(sequencer, feed, new LocalJobLeases());
   }
 
@@ -212,7 +223,7 @@ public class KoraNode extends VerticleBase {
    */
   public Future<Mutation> query(Query query) {
     return core().compose(node -> node.read(query, Session.internal()))
-        .map(answer -> Mutation.fromJson(answer));
+        .map(answer -> Mutation.of(answer.getJsonObject("merge"), answer.getJsonObject("delete")));
   }
 
   /**
@@ -221,7 +232,8 @@ public class KoraNode extends VerticleBase {
    * @param query the paths to watch
    * @param onPush receives, on the node's context, the part of each later committed mutation that
    *     touches them (paths from the root)
-   * @return the subscription with its initial answer
+   * @return the subscription with its initial answer ({@code {"merge": ..., "delete": ...,
+   *     "version": V}}: the pushes that follow are the commits after V)
    */
   public Future<Subscription> subscribe(Query query, Handler<Mutation> onPush) {
     Subscriber subscriber = (CommittedPart part) -> onPush.handle(part.mutation());

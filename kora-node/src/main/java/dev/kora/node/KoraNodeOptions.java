@@ -60,6 +60,16 @@ public class KoraNodeOptions {
    */
   public static final List<String> DEFAULT_ALLOWED_HOSTS = List.of();
 
+  /**
+   * Default most entries the change log keeps: 1,000,000 (a day of 11 commits/s; each entry holds
+   * its mutation, so the log's size is about the data written in that time).
+   */
+  public static final long DEFAULT_CHANGE_LOG_MAX_ENTRIES = 1_000_000;
+  /** Default longest time the change log keeps an entry: 24 hours. */
+  public static final long DEFAULT_CHANGE_LOG_MAX_AGE_MS = 24 * 60 * 60_000L;
+  /** Default time between two trims of the change log: 10 s. */
+  public static final long DEFAULT_CHANGE_LOG_TRIM_INTERVAL_MS = 10_000;
+
   /** Default most tries of an effect job before it is kept as failed: 8. */
   public static final int DEFAULT_JOB_MAX_ATTEMPTS = 8;
   /** Default wait before the first retry of a failed job, doubled each time: 1,000 ms. */
@@ -82,6 +92,10 @@ public class KoraNodeOptions {
   private int maxLeavesPerMutation = DEFAULT_MAX_LEAVES_PER_MUTATION;
   private int maxPendingWritesPerConnection = DEFAULT_MAX_PENDING_WRITES_PER_CONNECTION;
   private int workerParseBytes = DEFAULT_WORKER_PARSE_BYTES;
+  private boolean changeLog = true;
+  private long changeLogMaxEntries = DEFAULT_CHANGE_LOG_MAX_ENTRIES;
+  private long changeLogMaxAgeMs = DEFAULT_CHANGE_LOG_MAX_AGE_MS;
+  private long changeLogTrimIntervalMs = DEFAULT_CHANGE_LOG_TRIM_INTERVAL_MS;
   private int jobMaxAttempts = DEFAULT_JOB_MAX_ATTEMPTS;
   private long jobBackoffMs = DEFAULT_JOB_BACKOFF_MS;
   private List<String> allowedOrigins = DEFAULT_ALLOWED_ORIGINS;
@@ -111,6 +125,10 @@ public class KoraNodeOptions {
     this.maxLeavesPerMutation = other.maxLeavesPerMutation;
     this.maxPendingWritesPerConnection = other.maxPendingWritesPerConnection;
     this.workerParseBytes = other.workerParseBytes;
+    this.changeLog = other.changeLog;
+    this.changeLogMaxEntries = other.changeLogMaxEntries;
+    this.changeLogMaxAgeMs = other.changeLogMaxAgeMs;
+    this.changeLogTrimIntervalMs = other.changeLogTrimIntervalMs;
     this.jobMaxAttempts = other.jobMaxAttempts;
     this.jobBackoffMs = other.jobBackoffMs;
     this.allowedOrigins = other.allowedOrigins;
@@ -148,6 +166,11 @@ public class KoraNodeOptions {
     this.maxPendingWritesPerConnection = json.getInteger("maxPendingWritesPerConnection",
         DEFAULT_MAX_PENDING_WRITES_PER_CONNECTION);
     this.workerParseBytes = json.getInteger("workerParseBytes", DEFAULT_WORKER_PARSE_BYTES);
+    this.changeLog = json.getBoolean("changeLog", true);
+    this.changeLogMaxEntries = json.getLong("changeLogMaxEntries", DEFAULT_CHANGE_LOG_MAX_ENTRIES);
+    this.changeLogMaxAgeMs = json.getLong("changeLogMaxAgeMs", DEFAULT_CHANGE_LOG_MAX_AGE_MS);
+    this.changeLogTrimIntervalMs = json.getLong("changeLogTrimIntervalMs",
+        DEFAULT_CHANGE_LOG_TRIM_INTERVAL_MS);
     this.jobMaxAttempts = json.getInteger("jobMaxAttempts", DEFAULT_JOB_MAX_ATTEMPTS);
     this.jobBackoffMs = json.getLong("jobBackoffMs", DEFAULT_JOB_BACKOFF_MS);
     this.allowedOrigins = strings(json.getJsonArray("allowedOrigins"), "allowedOrigins");
@@ -419,6 +442,87 @@ public class KoraNodeOptions {
     return this;
   }
 
+  /** @return whether committed mutations are kept in the change log */
+  public boolean isChangeLog() {
+    return changeLog;
+  }
+
+  /**
+   * Turns the change log on or off. On (the default), every committed mutation is kept, with its
+   * version, in the store, in the same transaction as the data: a query with {@code since} then
+   * answers only what changed, and mutation ids make resends exactly-once. Off, versions still
+   * last (the counter is still written with every commit), every {@code since} older than the
+   * current version is answered with the full data and {@code "reset": true}, and a mutation that
+   * carries an {@code id} is refused with {@code invalid_mutation} (exactly-once needs the log).
+   * Off is meant for measuring the log's cost; entries left from a run with the log on are trimmed.
+   *
+   * @param changeLog whether to keep the log
+   * @return these options
+   */
+  public KoraNodeOptions setChangeLog(boolean changeLog) {
+    this.changeLog = changeLog;
+    return this;
+  }
+
+  /** @return the most entries the change log keeps */
+  public long getChangeLogMaxEntries() {
+    return changeLogMaxEntries;
+  }
+
+  /**
+   * Bounds the change log by count: older entries (and the ids they carry) are trimmed in the
+   * background, and a {@code since} older than the log is answered in full ({@code "reset": true}).
+   *
+   * @param changeLogMaxEntries entries, at least 1; default
+   *     {@value #DEFAULT_CHANGE_LOG_MAX_ENTRIES}
+   * @return these options
+   */
+  public KoraNodeOptions setChangeLogMaxEntries(long changeLogMaxEntries) {
+    if (changeLogMaxEntries < 1) {
+      throw new IllegalArgumentException("changeLogMaxEntries must be at least 1;"
+          + " use setChangeLog(false) to turn the log off");
+    }
+    this.changeLogMaxEntries = changeLogMaxEntries;
+    return this;
+  }
+
+  /** @return the longest time the change log keeps an entry, ms */
+  public long getChangeLogMaxAgeMs() {
+    return changeLogMaxAgeMs;
+  }
+
+  /**
+   * Bounds the change log by age: entries committed longer ago are trimmed in the background.
+   *
+   * @param changeLogMaxAgeMs ms, at least 1; default {@value #DEFAULT_CHANGE_LOG_MAX_AGE_MS}
+   * @return these options
+   */
+  public KoraNodeOptions setChangeLogMaxAgeMs(long changeLogMaxAgeMs) {
+    if (changeLogMaxAgeMs < 1) {
+      throw new IllegalArgumentException("changeLogMaxAgeMs must be at least 1");
+    }
+    this.changeLogMaxAgeMs = changeLogMaxAgeMs;
+    return this;
+  }
+
+  /** @return the time between two trims of the change log, ms */
+  public long getChangeLogTrimIntervalMs() {
+    return changeLogTrimIntervalMs;
+  }
+
+  /**
+   * @param changeLogTrimIntervalMs ms between two trims, at least 1; default
+   *     {@value #DEFAULT_CHANGE_LOG_TRIM_INTERVAL_MS}
+   * @return these options
+   */
+  public KoraNodeOptions setChangeLogTrimIntervalMs(long changeLogTrimIntervalMs) {
+    if (changeLogTrimIntervalMs < 1) {
+      throw new IllegalArgumentException("changeLogTrimIntervalMs must be at least 1");
+    }
+    this.changeLogTrimIntervalMs = changeLogTrimIntervalMs;
+    return this;
+  }
+
   /** @return the most mutations committed in one store transaction */
   public int getMaxBatchMutations() {
     return maxBatchMutations;
@@ -637,6 +741,9 @@ public class KoraNodeOptions {
         .put("maxLeavesPerMutation", maxLeavesPerMutation)
         .put("maxPendingWritesPerConnection", maxPendingWritesPerConnection)
         .put("workerParseBytes", workerParseBytes)
+        .put("changeLog", changeLog).put("changeLogMaxEntries", changeLogMaxEntries)
+        .put("changeLogMaxAgeMs", changeLogMaxAgeMs)
+        .put("changeLogTrimIntervalMs", changeLogTrimIntervalMs)
         .put("jobMaxAttempts", jobMaxAttempts).put("jobBackoffMs", jobBackoffMs)
         .put("allowedOrigins", new JsonArray(allowedOrigins))
         .put("allowedHosts", new JsonArray(allowedHosts));

@@ -26,6 +26,8 @@ public final class FrameCodec {
       Pattern.compile("\"key\"\\s*:\\s*(-?\\d{1,18}|\"(?:[^\"\\\\]|\\\\.)*\")");
 
   private static final JsonFactory PARSERS = parsers();
+  /** Encodes with Jackson's generator directly, not through jackson-databind (see LeafCodec). */
+  private static final JacksonCodec STREAMING = new JacksonCodec();
 
   private FrameCodec() {
   }
@@ -49,7 +51,7 @@ public final class FrameCodec {
       json.put("type", "error").put("key", error.key()).put("body",
           new JsonObject().put("code", error.code()).put("message", error.message()));
     }
-    return json.encode();
+    return STREAMING.toString(json, false);
   }
 
   /**

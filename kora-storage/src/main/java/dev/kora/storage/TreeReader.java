@@ -54,14 +54,30 @@ public final class TreeReader {
    * @return the open read; fails as {@link Store#read} does
    */
   public static Future<OpenRead> open(Store store, Path path, QueryOptions options) {
-    if (options.limit() != null && options.limit() == 0) {
-      return Future.succeededFuture(new OpenRead(null, Future.succeededFuture(null)));
-    }
-    return store.read(new ReadRange(path, options.min(), options.max())).map(cursor -> {
-      OpenRead read = new OpenRead(cursor, null);
-      read.start(path, options);
+    return openPaused(store, path, options).map(read -> {
+      read.pull();
       return read;
     });
+  }
+
+  /**
+   * Opens a read without pulling its rows: its data is fixed as {@link #open} fixes it, and nothing
+   * is read until {@link OpenRead#pull()} — or {@link OpenRead#cancel()} frees it unread. For a
+   * caller that decides after the fix whether it needs the data (a resume, which needs it only when
+   * the change log does not serve it).
+   *
+   * @param store the store
+   * @param path the queried path
+   * @param options bounds on the children
+   * @return the open read, paused; fails as {@link Store#read} does
+   */
+  public static Future<OpenRead> openPaused(Store store, Path path, QueryOptions options) {
+    if (options.limit() != null && options.limit() == 0) {
+      return Future.succeededFuture(new OpenRead(null, path, options,
+          Future.succeededFuture(null)));
+    }
+    return store.read(new ReadRange(path, options.min(), options.max()))
+        .map(cursor -> new OpenRead(cursor, path, options, null));
   }
 
   /**
@@ -71,19 +87,44 @@ public final class TreeReader {
    */
   public static final class OpenRead {
     private final LeafCursor cursor;
+    private final Path path;
+    private final QueryOptions options;
     private Future<Object> value;
     private boolean cancelled;
 
-    private OpenRead(LeafCursor cursor, Future<Object> value) {
+    private OpenRead(LeafCursor cursor, Path path, QueryOptions options, Future<Object> value) {
       this.cursor = cursor;
+      this.path = path;
+      this.options = options;
       this.value = value;
     }
 
     /**
      * @return the value read, as {@link TreeReader#read} answers it; fails with the store's error,
      *     or {@code closed} after {@link #cancel()}
+     * @throws IllegalStateException when a paused read was not {@link #pull() pulled}
      */
     public Future<Object> value() {
+      if (value == null) {
+        throw new IllegalStateException("the read is paused; pull() it first");
+      }
+      return value;
+    }
+
+    /**
+     * Starts pulling the rows of a paused read (once; later calls return the same value).
+     *
+     * @return the value, as {@link #value()}
+     */
+    public Future<Object> pull() {
+      if (value == null) {
+        if (cancelled) {
+          value = Future.failedFuture(new KoraException(ErrorCode.CLOSED,
+              "the read was cancelled"));
+        } else {
+          start(path, options);
+        }
+      }
       return value;
     }
 

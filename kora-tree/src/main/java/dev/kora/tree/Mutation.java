@@ -4,14 +4,12 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.NavigableSet;
 import java.util.Objects;
-import java.util.TreeMap;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -239,6 +237,50 @@ public final class Mutation {
     return new JsonObject().put("merge", merge.copy()).put("delete", delete.copy());
   }
 
+  /**
+   * @return the wire form as JSON text, {@code {"merge":{...},"delete":{...}}}, without copying the
+   *     trees (what {@code toJson().encode()} gives)
+   */
+  public String encode() {
+    return wire().encode();
+  }
+
+  /**
+   * @return the wire form {@code {"merge": {...}, "delete": {...}}} sharing this mutation's trees, for
+   *     encoding without a copy (the change log stores it so); read-only: changing it would change
+   *     this mutation, which must stay immutable. {@link #toJson()} gives a copy to change.
+   */
+  public JsonObject wire() {
+    return new JsonObject().put("merge", merge).put("delete", delete);
+  }
+
+  /**
+   * This mutation with more leaves written under top-level keys it does not touch, sharing its trees
+   * instead of copying them: how the node adds its own rows (the change log, the version) to a
+   * committed mutation. The leaves are taken as they are: they must satisfy the key and value rules.
+   *
+   * @param leaves leaves at paths of at least two keys, e.g. {@code kora:log/00000000000000000042};
+   *     several may share a top-level key
+   * @return the extended mutation
+   * @throws IllegalArgumentException when this mutation writes or deletes under a top-level key of
+   *     {@code leaves}
+   */
+  public Mutation plusLeaves(List<LeafWrite> leaves) {
+    JsonObject extended = new JsonObject(new LinkedHashMap<>(merge.getMap()));
+    Set<String> added = new HashSet<>();
+    for (LeafWrite leaf : leaves) {
+      String top = leaf.path().key(0);
+      if (added.add(top)) {
+        if (merge.containsKey(top) || delete.containsKey(top)) {
+          throw new IllegalArgumentException("the mutation already changes '" + top + "'");
+        }
+        extended.put(top, new JsonObject());
+      }
+      Tree.put(extended, leaf.path(), leaf.value());
+    }
+    return new Mutation(extended, delete);
+  }
+
   /** @return every leaf this mutation writes, as flat path/value pairs in the merge tree's order */
   public List<LeafWrite> writes() {
     List<LeafWrite> result = writes;
@@ -304,62 +346,7 @@ public final class Mutation {
     if (isEmpty()) {
       return next;
     }
-    NavigableSet<Path> deleteSet = new TreeSet<>(deletes());
-    NavigableMap<Path, Object> writeMap = new TreeMap<>();
-    for (LeafWrite write : writes()) {
-      writeMap.put(write.path(), write.value());
-    }
-    for (Path path : next.deletes()) {
-      removeContained(writeMap.navigableKeySet(), path);
-      deleteSet.add(path);
-    }
-    for (LeafWrite write : next.writes()) {
-      Path path = write.path();
-      removeContained(writeMap.navigableKeySet(), path);
-      for (int length = path.size() - 1; length > 0; length--) {
-        Path ancestor = path.prefix(length);
-        if (writeMap.remove(ancestor) != null) {
-          // The earlier leaf at the ancestor erased its subtree before next wrote under it.
-          deleteSet.add(ancestor);
-        }
-      }
-      writeMap.put(path, write.value());
-    }
-    List<Path> keptDeletes = new ArrayList<>();
-    Path lastKept = null;
-    for (Path path : deleteSet) {
-      if (lastKept != null && lastKept.contains(path)) {
-        continue;
-      }
-      if (writtenAtOrAbove(writeMap, path)) {
-        continue;
-      }
-      keptDeletes.add(path);
-      lastKept = path;
-    }
-    List<LeafWrite> keptWrites = new ArrayList<>(writeMap.size());
-    writeMap.forEach((path, value) -> keptWrites.add(new LeafWrite(path, value)));
-    return fromFlat(keptDeletes, keptWrites);
-  }
-
-  /** Removes every path in {@code paths} that {@code prefix} contains (itself included). */
-  private static void removeContained(NavigableSet<Path> paths, Path prefix) {
-    Iterator<Path> tail = paths.tailSet(prefix, true).iterator();
-    while (tail.hasNext()) {
-      if (!prefix.contains(tail.next())) {
-        break;
-      }
-      tail.remove();
-    }
-  }
-
-  private static boolean writtenAtOrAbove(Map<Path, Object> writes, Path path) {
-    for (int length = path.size(); length > 0; length--) {
-      if (writes.containsKey(path.prefix(length))) {
-        return true;
-      }
-    }
-    return false;
+    return new MutationCombiner().add(this).add(next).result();
   }
 
   /**

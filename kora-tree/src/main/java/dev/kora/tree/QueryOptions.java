@@ -11,20 +11,51 @@ import java.util.Map;
  * @param max child key to stop before (exclusive), or null for no upper bound
  * @param limit at most this many children counted from {@code min}, or null for all
  * @param subscribe whether the connection also subscribes to the path
+ * @param since resume from this version: the client holds the path's data as of it and wants what
+ *     changed after it (docs/protocol.md, "Versions and resume"); null for the whole data. Only on a
+ *     whole path (no min, max or limit).
  */
-public record QueryOptions(String min, String max, Integer limit, boolean subscribe) {
+public record QueryOptions(String min, String max, Integer limit, boolean subscribe, Long since) {
 
   /** The whole subtree, no subscription: {@code {}}. */
-  public static final QueryOptions WHOLE = new QueryOptions(null, null, null, false);
+  public static final QueryOptions WHOLE = new QueryOptions(null, null, null, false, null);
 
-  /** @return whether no bound is set, so the whole subtree is asked for */
+  /**
+   * Options without {@code since}.
+   *
+   * @param min first child key to include, or null
+   * @param max child key to stop before, or null
+   * @param limit most children, or null
+   * @param subscribe whether to subscribe
+   */
+  public QueryOptions(String min, String max, Integer limit, boolean subscribe) {
+    this(min, max, limit, subscribe, null);
+  }
+
+  public QueryOptions {
+    if (since != null && (since < 0 || min != null || max != null || limit != null)) {
+      throw new KoraException(ErrorCode.INVALID_QUERY, since < 0
+          ? "'since' must be a version, a whole number of at least 0"
+          : "'since' resumes a whole path; it cannot go with min, max or limit");
+    }
+  }
+
+  /** @return whether no bound is set, so the whole subtree is asked for (also with {@code since}) */
   public boolean isWhole() {
     return min == null && max == null && limit == null;
   }
 
   /** @return these options with {@code subscribe} set as given */
   public QueryOptions withSubscribe(boolean value) {
-    return new QueryOptions(min, max, limit, value);
+    return new QueryOptions(min, max, limit, value, since);
+  }
+
+  /**
+   * @param version the version to resume from, or null
+   * @return these options with {@code since} set as given
+   */
+  public QueryOptions withSince(Long version) {
+    return new QueryOptions(min, max, limit, subscribe, version);
   }
 
   /**
@@ -41,6 +72,7 @@ public record QueryOptions(String min, String max, Integer limit, boolean subscr
     String max = null;
     Integer limit = null;
     boolean subscribe = false;
+    Long since = null;
     for (Map.Entry<String, Object> entry : json) {
       Object value = entry.getValue();
       switch (entry.getKey()) {
@@ -53,11 +85,16 @@ public record QueryOptions(String min, String max, Integer limit, boolean subscr
           }
           subscribe = Boolean.TRUE.equals(value);
         }
+        case "since" -> since = since(value, path);
         default -> throw invalid(path, "unknown query option '" + entry.getKey()
-            + "'; the options are min, max, limit and subscribe");
+            + "'; the options are min, max, limit, subscribe and since");
       }
     }
-    return new QueryOptions(min, max, limit, subscribe);
+    try {
+      return new QueryOptions(min, max, limit, subscribe, since);
+    } catch (KoraException e) {
+      throw invalid(path, e.getMessage());
+    }
   }
 
   private static String key(Object value, String option, Path path) {
@@ -88,6 +125,25 @@ public record QueryOptions(String min, String max, Integer limit, boolean subscr
     return (int) number;
   }
 
+  private static Long since(Object value, Path path) {
+    if (value == null) {
+      return null;
+    }
+    long version;
+    if (value instanceof Integer || value instanceof Long || value instanceof Short) {
+      version = ((Number) value).longValue();
+    } else if (value instanceof Number number && number.doubleValue() == Math.rint(
+        number.doubleValue()) && Math.abs(number.doubleValue()) <= 0x1p53) {
+      version = (long) number.doubleValue(); // 42.0, as some JSON encoders write whole numbers
+    } else {
+      throw invalid(path, "'since' must be a version, a whole number of at least 0, got " + value);
+    }
+    if (version < 0) {
+      throw invalid(path, "'since' must be a version, a whole number of at least 0, got " + value);
+    }
+    return version;
+  }
+
   private static KoraException invalid(Path path, String message) {
     return new KoraException(ErrorCode.INVALID_QUERY, "query at '" + path + "': " + message);
   }
@@ -106,6 +162,9 @@ public record QueryOptions(String min, String max, Integer limit, boolean subscr
     }
     if (subscribe) {
       json.put("subscribe", true);
+    }
+    if (since != null) {
+      json.put("since", since);
     }
     return json;
   }

@@ -136,11 +136,11 @@ public final class Connection {
    * Writes a mutation on behalf of this connection ({@link NodeCore#mutate}), counting it among the
    * connection's pending writes until it is answered.
    *
-   * @param mutation the mutation
-   * @return as {@link NodeCore#mutate}
+   * @param request the mutation and its id (or null)
+   * @return as {@link NodeCore#mutate(Mutation, String, Session)}
    */
-  public Future<Long> mutate(Mutation mutation) {
-    Future<Long> result = node.mutate(mutation, session);
+  public Future<Long> mutate(MutationRequest request) {
+    Future<Long> result = node.mutate(request.mutation(), request.id(), session);
     if (result.isComplete()) {
       return result;
     }

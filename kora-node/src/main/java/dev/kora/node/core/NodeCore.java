@@ -35,7 +35,24 @@ public interface NodeCore {
    *     over {@link RequestLimits#maxLeavesPerMutation}), {@code denied}, an interceptor's code,
    *     {@code interceptor_failed}, {@code store_unavailable} or {@code closed}
    */
-  Future<Long> mutate(Mutation mutation, Session session);
+  default Future<Long> mutate(Mutation mutation, Session session) {
+    return mutate(mutation, null, session);
+  }
+
+  /**
+   * Writes a mutation that may carry a client's id, as {@link #mutate(Mutation, Session)}; a
+   * mutation whose id was committed before is not applied, intercepted or effected again and
+   * answers the version it was committed with (a resend of one whose first send is still in
+   * progress answers as that one does).
+   *
+   * @param mutation the mutation
+   * @param id the client's id for it, e.g. {@code "phone-1:17"} (checked by
+   *     {@link MutationRequest#fromBody}), or null
+   * @param session who writes
+   * @return the version once durable, as {@link #mutate(Mutation, Session)}; fails with
+   *     {@code invalid_mutation} for an id when the node keeps no change log
+   */
+  Future<Long> mutate(Mutation mutation, String id, Session session);
 
   /**
    * Answers a query; entries with {@code subscribe} are read but not subscribed.

@@ -1,7 +1,6 @@
 package dev.kora.node.core;
 
 import dev.kora.tree.KoraException;
-import dev.kora.tree.Mutation;
 
 /**
  * The body of a mutation action ({@code kora.mutation}, {@code riptide.mutation}) whose frame was
@@ -9,19 +8,19 @@ import dev.kora.tree.Mutation;
  * already built and checked there, or the reason it was refused, to be answered under the call's
  * key. Transports pass it to {@link NodeCore#call} in place of the JSON body.
  *
- * @param mutation the mutation, or null when refused
+ * @param request the mutation and its id, or null when refused
  * @param refusal why the body is not a mutation a client may write, or null
  */
-public record PreparedMutation(Mutation mutation, KoraException refusal) {
+public record PreparedMutation(MutationRequest request, KoraException refusal) {
 
   /**
-   * @return the mutation
+   * @return the mutation and its id
    * @throws KoraException the refusal, when the body was refused
    */
-  public Mutation get() {
+  public MutationRequest get() {
     if (refusal != null) {
       throw refusal;
     }
-    return mutation;
+    return request;
   }
 }

@@ -4,7 +4,6 @@ import dev.kora.protocol.Action;
 import dev.kora.protocol.Frame;
 import dev.kora.protocol.FrameCodec;
 import dev.kora.tree.KoraException;
-import dev.kora.tree.Mutation;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.Callable;
@@ -80,7 +79,9 @@ public final class RequestParsing {
       return body; // refused by the action itself, as any other body that is not an object
     }
     try {
-      return new PreparedMutation(limits.checkLeaves(Mutation.fromJson(json)), null);
+      MutationRequest request = MutationRequest.fromBody(json);
+      limits.checkLeaves(request.mutation());
+      return new PreparedMutation(request, null);
     } catch (KoraException e) {
       return new PreparedMutation(null, e);
     }

@@ -1,6 +1,7 @@
 package dev.kora.node.core;
 
 import dev.kora.interceptors.Session;
+import dev.kora.storage.changelog.ChangeLog;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.LeafWrite;
@@ -35,10 +36,16 @@ public final class ReservedPaths {
   /**
    * @param mutation a mutation
    * @param session who writes
-   * @throws KoraException {@code denied} when a client session touches a reserved path
+   * @throws KoraException {@code denied} when a client session touches a reserved path, or any
+   *     session the change log or the mutation ids ({@link ChangeLog}), which only commits write
    */
   public static void checkWrite(Mutation mutation, Session session) {
     if (session.isInternal()) {
+      String kept = keptByTheNode(mutation);
+      if (kept != null) {
+        throw new KoraException(ErrorCode.DENIED, "'" + kept + "' is kept by the node itself (the"
+            + " change log and mutation ids); no mutation may write it");
+      }
       return;
     }
     String reserved = reservedKey(mutation);
@@ -98,6 +105,24 @@ public final class ReservedPaths {
 
   private static boolean isReserved(String topLevelKey) {
     return topLevelKey.startsWith(PREFIX);
+  }
+
+  /** @return the first top-level key of the change log layout the mutation touches, or null */
+  private static String keptByTheNode(Mutation mutation) {
+    String log = ChangeLog.LOG.key(0);
+    String ids = ChangeLog.IDS.key(0);
+    for (Path path : mutation.deletes()) {
+      if (path.key(0).equals(log) || path.key(0).equals(ids)) {
+        return path.key(0);
+      }
+    }
+    for (LeafWrite write : mutation.writes()) {
+      String top = write.path().key(0);
+      if (top.equals(log) || top.equals(ids)) {
+        return top;
+      }
+    }
+    return null;
   }
 
   private static String reservedKey(Mutation mutation) {

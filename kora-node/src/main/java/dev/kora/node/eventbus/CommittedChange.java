@@ -9,7 +9,7 @@ import java.util.Objects;
  * order. Immutable: delivered to local consumers as the same object (no copy), and as its JSON form
  * {@code {"version": 42, "mutation": {"merge": {...}, "delete": {...}}}} across a cluster.
  *
- * @param version the commit's version, one more than the previous commit's
+ * @param version the commit's durable version, greater than the previous commit's
  * @param mutation what was committed
  */
 public record CommittedChange(long version, Mutation mutation) {

@@ -16,6 +16,7 @@ import dev.kora.node.impl.read.QueryEngine;
 import dev.kora.node.impl.read.ReadPath;
 import dev.kora.node.impl.subscription.Fanout;
 import dev.kora.node.impl.subscription.SubscriptionRegistry;
+import dev.kora.node.impl.write.ChangeLogRetention;
 import dev.kora.node.impl.write.WritePipeline;
 import dev.kora.node.spi.CommitFeed;
 import dev.kora.node.spi.JobLeases;
@@ -61,6 +62,7 @@ public final class DefaultNodeCore implements NodeCore {
   private final JobScheduler jobs;
   private final Plugins plugins;
   private final RequestLimits limits;
+  private final ChangeLogRetention retention;
 
   /**
    * Wires a node; call on the node's context.
@@ -74,10 +76,12 @@ public final class DefaultNodeCore implements NodeCore {
    * @param jobMaxAttempts most tries of an effect job
    * @param jobBackoffMs first retry delay of an effect job
    * @param limits the limits on clients' requests
+   * @param changeLog the change log's settings
    * @throws IllegalArgumentException when an action handler uses a reserved or taken name
    */
   public DefaultNodeCore(Vertx vertx, Context context, Store store, Plugins plugins,
-      Function<Store, Parts> parts, int jobMaxAttempts, long jobBackoffMs, RequestLimits limits) {
+      Function<Store, Parts> parts, int jobMaxAttempts, long jobBackoffMs, RequestLimits limits,
+      ChangeLogRetention.Policy changeLog) {
     this.vertx = vertx;
     this.context = context;
     this.store = store;
@@ -91,8 +95,11 @@ public final class DefaultNodeCore implements NodeCore {
     this.parts.feed().listen(new Fanout(registry, chain));
     this.jobs = new JobScheduler(vertx, plugins.effectHandlers(), this::mutateInternal,
         jobMaxAttempts, jobBackoffMs, this.parts.leases());
-    this.writes = new WritePipeline(context, chain, jobs, this.parts.coordinator(), limits);
-    this.reads = new ReadPath(chain, new QueryEngine(store), this.parts.coordinator(), registry,
+    this.writes = new WritePipeline(context, chain, jobs, this.parts.coordinator(), limits, store,
+        changeLog.on());
+    this.retention = new ChangeLogRetention(vertx, store, changeLog,
+        this.parts.coordinator()::version);
+    this.reads = new ReadPath(chain, store, this.parts.coordinator(), registry,
         limits.maxQueryPaths());
   }
 
@@ -106,6 +113,7 @@ public final class DefaultNodeCore implements NodeCore {
     for (KoraPlugin plugin : plugins.plugins()) {
       plugin.start(pluginContext);
     }
+    retention.start();
     return TreeReader.read(store, JobScheduler.JOBS, QueryOptions.WHOLE).map(jobs::recover);
   }
 
@@ -117,6 +125,7 @@ public final class DefaultNodeCore implements NodeCore {
    */
   public Future<Void> stop() {
     jobs.stop();
+    retention.stop();
     parts.coordinator().close();
     return parts.coordinator().drain();
   }
@@ -137,8 +146,8 @@ public final class DefaultNodeCore implements NodeCore {
   }
 
   @Override
-  public Future<Long> mutate(Mutation mutation, Session session) {
-    return onContext(() -> writes.mutate(mutation, session));
+  public Future<Long> mutate(Mutation mutation, String id, Session session) {
+    return onContext(() -> writes.mutate(mutation, id, session));
   }
 
   private Future<Long> mutateInternal(Mutation mutation) {

@@ -18,7 +18,8 @@ public interface CommitFeed {
 
     /**
      * @param mutation what was committed, as written (interceptor additions and effect jobs included)
-     * @param version its version, one more than the previous one's
+     * @param version its version, greater than the previous one's (a mutation that failed leaves
+     *     its number unused)
      */
     void committed(Mutation mutation, long version);
   }

@@ -18,14 +18,17 @@ public interface WriteCoordinator {
   long version();
 
   /**
-   * Queues a mutation that passed validation and the interceptors.
+   * Queues a mutation that passed validation and the interceptors. Its version is written with it,
+   * in the same transaction, with its change log entry and its id.
    *
    * @param mutation the mutation to commit, not empty
-   * @return its version once durable; fails with {@code store_unavailable} when the store fails or too
+   * @param id the client's id of the mutation ({@code "<client id>:<sequence>"}, checked), or null;
+   *     the caller has made sure it was not committed before
+   * @return its version once durable (versions only increase, across restarts too); fails with {@code store_unavailable} when the store fails or too
    *     many mutations wait, {@code closed} after {@link #close()}, or the store's code for a mutation
    *     that fails on its own (e.g. {@code too_large}); a failed mutation has written nothing
    */
-  Future<Long> submit(Mutation mutation);
+  Future<Long> submit(Mutation mutation, String id);
 
   /**
    * Runs an operation while no write is in flight and none starts until it completes: when it starts,

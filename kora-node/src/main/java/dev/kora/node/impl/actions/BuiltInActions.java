@@ -1,12 +1,12 @@
 package dev.kora.node.impl.actions;
 
 import dev.kora.node.core.Connection;
+import dev.kora.node.core.MutationRequest;
 import dev.kora.node.core.PreparedMutation;
 import dev.kora.protocol.Action;
 import dev.kora.protocol.Dialect;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
-import dev.kora.tree.Mutation;
 import dev.kora.tree.Query;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -17,11 +17,15 @@ import io.vertx.core.json.JsonObject;
  *
  * <ul>
  *   <li>{@code ping}: answers the node's clock, ms since the epoch;</li>
- *   <li>{@code mutation}: body {@code {"merge": {...}, "delete": {...}}} (or a
- *       {@link PreparedMutation}); answers {@code "ok"} once durable; counted among the connection's
- *       pending writes ({@link Connection#mutate});</li>
- *   <li>{@code query}: body {@code {"todos": {"limit": 10, "subscribe": true}}}; answers the data and
- *       subscribes the entries that say so (where the transport can push);</li>
+ *   <li>{@code mutation}: body {@code {"merge": {...}, "delete": {...}, "id": "phone-1:17"}} (the
+ *       id optional; or a {@link PreparedMutation}); answers once durable, {@code kora.mutation}
+ *       with {@code {"version": 42}}, {@code riptide.mutation} with {@code "ok"}; counted among the
+ *       connection's pending writes ({@link Connection#mutate}); a missing body is
+ *       {@code invalid_mutation};</li>
+ *   <li>{@code query}: body {@code {"todos": {"limit": 10, "subscribe": true}}} (or
+ *       {@code {"todos": {"subscribe": true, "since": 41}}} to resume); answers the data —
+ *       {@code kora.query} with {@code "version"} (and {@code "reset"}) — and subscribes the entries
+ *       that say so (where the transport can push);</li>
  *   <li>{@code subscribe}: reads and subscribes every entry;</li>
  *   <li>{@code unsubscribe}: removes the connection's subscriptions to the paths; answers {@code "ok"}.</li>
  * </ul>
@@ -39,8 +43,9 @@ public final class BuiltInActions {
     for (Dialect dialect : Dialect.values()) {
       table.builtIn(Action.PING.wireName(dialect),
           (body, connection) -> Future.succeededFuture(System.currentTimeMillis()));
-      table.builtIn(Action.MUTATION.wireName(dialect),
-          (body, connection) -> connection.mutate(mutation(body)).map("ok"));
+      table.builtIn(Action.MUTATION.wireName(dialect), (body, connection) -> connection
+          .mutate(mutation(body)).map(version -> dialect == Dialect.KORA
+              ? new JsonObject().put("version", version) : "ok"));
       table.builtIn(Action.QUERY.wireName(dialect),
           (body, connection) -> query(body, connection, dialect));
       table.builtIn(Action.SUBSCRIBE.wireName(dialect), (body, connection) -> {
@@ -48,7 +53,7 @@ public final class BuiltInActions {
         if (!connection.canSubscribe()) {
           throw new KoraException(ErrorCode.INVALID_MESSAGE, "this transport cannot receive pushes");
         }
-        return connection.subscribe(query, dialect).map(answer -> answer);
+        return connection.subscribe(query, dialect).map(answer -> answer(answer, dialect));
       });
       table.builtIn(Action.UNSUBSCRIBE.wireName(dialect), (body, connection) -> {
         connection.unsubscribe(Query.fromJson(object(body, ErrorCode.INVALID_QUERY, "query")));
@@ -61,17 +66,30 @@ public final class BuiltInActions {
     Query query = Query.fromJson(object(body, ErrorCode.INVALID_QUERY, "query"));
     if (connection.canSubscribe()
         && query.entries().stream().anyMatch(entry -> entry.options().subscribe())) {
-      return connection.subscribe(query, dialect).map(answer -> answer);
+      return connection.subscribe(query, dialect).map(answer -> answer(answer, dialect));
     }
-    return connection.read(query).map(answer -> answer);
+    return connection.read(query).map(answer -> answer(answer, dialect));
   }
 
-  /** The body of a mutation: its JSON form, or built already on a worker thread. */
-  private static Mutation mutation(Object body) {
+  /**
+   * A read's answer as the dialect has it: {@code kora.} answers carry {@code version} (and
+   * {@code reset}); {@code riptide.} ones stay {@code {"merge": ..., "delete": ...}}, as the Riptide
+   * client expects.
+   */
+  private static Object answer(JsonObject answer, Dialect dialect) {
+    if (dialect == Dialect.RIPTIDE) {
+      answer.remove("version");
+      answer.remove("reset");
+    }
+    return answer;
+  }
+
+  /** The body of a mutation: its JSON form (a missing body is refused), or built on a worker. */
+  private static MutationRequest mutation(Object body) {
     if (body instanceof PreparedMutation prepared) {
       return prepared.get();
     }
-    return Mutation.fromJson(object(body, ErrorCode.INVALID_MUTATION, "mutation"));
+    return MutationRequest.fromBody(body);
   }
 
   /** A missing body reads as {@code {}}; any other body that is not an object is refused. */

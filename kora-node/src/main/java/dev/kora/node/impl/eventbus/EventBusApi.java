@@ -1,6 +1,7 @@
 package dev.kora.node.impl.eventbus;
 
 import dev.kora.interceptors.Session;
+import dev.kora.node.core.MutationRequest;
 import dev.kora.node.core.NodeCore;
 import dev.kora.node.eventbus.CommittedChange;
 import dev.kora.node.eventbus.KoraAddresses;
@@ -56,8 +57,11 @@ public final class EventBusApi {
       // another node in this Vert.x instance registered it
     }
     consumers.add(eventBus.consumer(KoraAddresses.MUTATE, message -> answer(message,
-        body -> node.mutate(Mutation.fromJson(body), Session.internal())
-            .map(version -> new JsonObject().put("version", version)),
+        body -> {
+          MutationRequest request = MutationRequest.fromBody(body);
+          return node.mutate(request.mutation(), request.id(), Session.internal())
+              .map(version -> new JsonObject().put("version", version));
+        },
         ErrorCode.INVALID_MUTATION)));
     consumers.add(eventBus.consumer(KoraAddresses.QUERY, message -> answer(message,
         body -> node.read(Query.fromJson(body), Session.internal()), ErrorCode.INVALID_QUERY)));

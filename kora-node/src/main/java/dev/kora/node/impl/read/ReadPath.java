@@ -1,20 +1,25 @@
 package dev.kora.node.impl.read;
 
 import dev.kora.interceptors.InterceptorChain;
+import dev.kora.interceptors.Resolution;
 import dev.kora.interceptors.Session;
 import dev.kora.node.core.Cancellation;
 import dev.kora.node.core.ReservedPaths;
 import dev.kora.node.core.Subscriber;
 import dev.kora.node.impl.subscription.SubscriptionRegistry;
 import dev.kora.node.spi.WriteCoordinator;
+import dev.kora.storage.Store;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
+import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The read path of a node: the reserved-path rule, the interceptors' {@code beforeQuery}, virtual
@@ -31,18 +36,20 @@ public final class ReadPath {
   private final WriteCoordinator coordinator;
   private final SubscriptionRegistry registry;
   private final int maxQueryPaths;
+  private final Store store;
 
   /**
    * @param chain the interceptors
-   * @param queries reads the store
-   * @param coordinator for the barrier of subscribing reads
+   * @param store the store, read through {@link QueryEngine} and by resumes ({@link Resume})
+   * @param coordinator for the barrier of subscribing reads and the current version
    * @param registry the node's subscriptions
    * @param maxQueryPaths the most paths one query may name
    */
-  public ReadPath(InterceptorChain chain, QueryEngine queries, WriteCoordinator coordinator,
+  public ReadPath(InterceptorChain chain, Store store, WriteCoordinator coordinator,
       SubscriptionRegistry registry, int maxQueryPaths) {
     this.chain = chain;
-    this.queries = queries;
+    this.store = store;
+    this.queries = new QueryEngine(store);
     this.coordinator = coordinator;
     this.registry = registry;
     this.maxQueryPaths = maxQueryPaths;
@@ -52,13 +59,17 @@ public final class ReadPath {
    * @param query the query; entries with {@code subscribe} are read, not subscribed
    * @param session who reads
    * @param cancellation closes the read's cursors when cancelled
-   * @return {@code {"merge": ..., "delete": ...}}; fails with {@code too_large} (too many paths),
-   *     {@code denied}, an interceptor's code, {@code store_unavailable}, or {@code closed} when
-   *     cancelled
+   * @return {@code {"merge": ..., "delete": ..., "version": V}} (and {@code "reset": true} when a
+   *     {@code since} was answered in full), V at most the version the data reflects (a plain read
+   *     does not wait for the commits in flight, so its data may be a little newer); fails with
+   *     {@code too_large} (too many paths), {@code invalid_query} (a {@code since} ahead of the
+   *     current version), {@code denied}, an interceptor's code, {@code store_unavailable}, or
+   *     {@code closed} when cancelled
    */
   public Future<JsonObject> read(Query query, Session session, Cancellation cancellation) {
+    long version = coordinator.version();
     return check(query, session)
-        .compose(v -> open(query, session, cancellation))
+        .compose(v -> open(query, session, cancellation, version))
         .compose(QueryEngine.Opened::answer);
   }
 
@@ -66,8 +77,9 @@ public final class ReadPath {
    * @param query the paths; those whose options say {@code subscribe} are subscribed
    * @param subscriber who receives the pushes
    * @param cancellation closes the read's cursors and undoes the subscriptions when cancelled
-   * @return the answer, as {@link #read}; a client may not subscribe to the root. When it fails, no
-   *     subscription of it is left.
+   * @return the answer, as {@link #read}, its version exactly the one the data reflects: every
+   *     later commit reaches the subscriber as a push; a client may not subscribe to the root. When
+   *     it fails, no subscription of it is left.
    */
   public Future<JsonObject> subscribe(Query query, Subscriber subscriber,
       Cancellation cancellation) {
@@ -88,7 +100,7 @@ public final class ReadPath {
           registered.add(entry.path());
         }
       }
-      return open(query, session, cancellation);
+      return open(query, session, cancellation, coordinator.version());
     })).compose(QueryEngine.Opened::answer).andThen(done -> {
       if (done.failed()) {
         unsubscribe(registered, subscriber);
@@ -106,11 +118,61 @@ public final class ReadPath {
     }
   }
 
+  /**
+   * Opens the store reads of a query: plain entries through the {@link QueryEngine}, entries with
+   * {@code since} through {@link Resume} (unless a {@code resolveQuery} interceptor answers them:
+   * virtual data is answered whole). The answer carries {@code version}.
+   */
   private Future<QueryEngine.Opened> open(Query query, Session session,
-      Cancellation cancellation) {
-    return queries.open(query, (path, options) -> chain.resolve(path, options, session),
-        cancellation).map(opened -> new QueryEngine.Opened(opened.answer()
-            .map(answer -> ReservedPaths.hide(answer, session))));
+      Cancellation cancellation, long version) {
+    Map<Query.Entry, Resolution> resolved = new IdentityHashMap<>();
+    List<Query.Entry> plain = new ArrayList<>();
+    List<Query.Entry> resumed = new ArrayList<>();
+    for (Query.Entry entry : query.entries()) {
+      if (entry.options().since() == null) {
+        plain.add(entry);
+        continue;
+      }
+      Resolution resolution = chain.resolve(entry.path(), entry.options(), session);
+      if (resolution instanceof Resolution.None) {
+        resumed.add(entry);
+      } else {
+        plain.add(entry);
+        resolved.put(entry, resolution);
+      }
+    }
+    Future<QueryEngine.Opened> plainOpened = queries.open(Query.of(plain), (path, options) -> {
+      for (Map.Entry<Query.Entry, Resolution> known : resolved.entrySet()) {
+        if (known.getKey().path().equals(path) && known.getKey().options().equals(options)) {
+          return known.getValue();
+        }
+      }
+      return chain.resolve(path, options, session);
+    }, cancellation);
+    Future<Future<Resume.Part>> resumeOpened = resumed.isEmpty()
+        ? Future.succeededFuture(Future.succeededFuture(null))
+        : Resume.open(store, resumed, version, cancellation);
+    return Future.join(plainOpened, resumeOpened).transform(opened -> {
+      if (opened.failed()) {
+        cancellation.cancel();
+        return Future.failedFuture(opened.cause());
+      }
+      Future<JsonObject> answer = Future.all(plainOpened.result().answer(), resumeOpened.result())
+          .map(all -> {
+            JsonObject body = plainOpened.result().answer().result();
+            Resume.Part part = resumeOpened.result().result();
+            if (part != null) {
+              Resume.put(Mutation.of(part.merge(), part.delete()), body.getJsonObject("merge"),
+                  body.getJsonObject("delete"));
+              if (part.reset()) {
+                body.put("reset", true);
+              }
+            }
+            body.put("version", version);
+            return ReservedPaths.hide(body, session);
+          });
+      return Future.succeededFuture(new QueryEngine.Opened(answer));
+    });
   }
 
   private Future<Void> check(Query query, Session session) {
@@ -120,6 +182,11 @@ public final class ReadPath {
     }
     try {
       ReservedPaths.checkRead(query, session);
+      for (Query.Entry entry : query.entries()) {
+        if (entry.options().since() != null) {
+          Resume.checkSince(entry.options().since(), coordinator.version(), entry.path());
+        }
+      }
     } catch (KoraException e) {
       return Future.failedFuture(e);
     }

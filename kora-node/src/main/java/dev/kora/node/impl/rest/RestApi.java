@@ -120,21 +120,46 @@ public final class RestApi {
 
   private void get(RoutingContext context) {
     Path path = path(context);
+    String accept = context.request().getHeader("Accept");
+    boolean eventStream = accept != null && accept.contains("text/event-stream")
+        && context.request().method() == HttpMethod.GET;
     QueryOptions options = QueryOptions.fromJson(new JsonObject()
         .put("min", context.request().getParam("min"))
         .put("max", context.request().getParam("max"))
-        .put("limit", context.request().getParam("limit")), path);
-    String accept = context.request().getHeader("Accept");
-    if (accept != null && accept.contains("text/event-stream")
-        && context.request().method() == HttpMethod.GET) {
+        .put("limit", context.request().getParam("limit"))
+        .put("since", eventStream ? since(context, path) : null), path);
+    if (eventStream) {
       stream(context, Query.of(path, options.withSubscribe(true)));
       return;
+    }
+    if (context.request().getParam("since") != null) {
+      throw new KoraException(ErrorCode.INVALID_QUERY, "'since' resumes an event stream"
+          + " (Accept: text/event-stream) or a kora.query; a plain GET answers the whole data");
     }
     // A connection per request: a client that goes before the answer cancels the read.
     Connection connection = new Connection(node, session(context), null);
     context.response().closeHandler(v -> connection.close());
     respond(context, connection.read(Query.of(path, options))
         .map(answer -> Tree.get(answer.getJsonObject("merge"), path)));
+  }
+
+  /**
+   * The version an event stream resumes from: its {@code Last-Event-ID} (what a browser's
+   * EventSource sends when it reconnects), else the {@code since} parameter, else none.
+   */
+  private static Long since(RoutingContext context, Path path) {
+    String since = context.request().getHeader("Last-Event-ID");
+    if (since == null) {
+      since = context.request().getParam("since");
+    }
+    if (since == null || since.isEmpty()) {
+      return null;
+    }
+    if (!since.matches("[0-9]{1,18}")) {
+      throw new KoraException(ErrorCode.INVALID_QUERY, "query at '" + path + "': 'since' (or"
+          + " Last-Event-ID) must be a version, a whole number of at least 0, got " + since);
+    }
+    return Long.parseLong(since);
   }
 
   private void write(RoutingContext context, boolean replace) {
@@ -167,7 +192,7 @@ public final class RestApi {
     context.response().closeHandler(v -> stream.connection.close());
     stream.connection.subscribe(query, Dialect.KORA).onComplete(done -> {
       if (done.succeeded()) {
-        stream.send(event(0, done.result()));
+        stream.send(event(done.result().getLong("version"), done.result()));
       } else {
         context.fail(done.cause());
       }
@@ -221,7 +246,7 @@ public final class RestApi {
   private String event(CommittedPart part) {
     if (part != lastPart) {
       lastPart = part;
-      lastEvent = event(part.version(), part.mutation().toJson());
+      lastEvent = event(part.version(), part.mutation().wire().put("version", part.version()));
     }
     return lastEvent;
   }

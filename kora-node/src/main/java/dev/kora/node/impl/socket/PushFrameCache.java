@@ -40,7 +40,7 @@ final class PushFrameCache {
       if (frames.isEmpty()) {
         eventLoop.execute(clear);
       }
-      frame = new PushFrame(part.mutation(), maxFrameBytes);
+      frame = new PushFrame(part, maxFrameBytes);
       frames.put(part, frame);
     }
     return frame.webSocketFrame(dialect).retainedDuplicate();

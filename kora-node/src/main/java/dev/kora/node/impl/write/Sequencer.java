@@ -3,6 +3,7 @@ package dev.kora.node.impl.write;
 import dev.kora.node.spi.CommitFeed;
 import dev.kora.node.spi.WriteCoordinator;
 import dev.kora.storage.Store;
+import dev.kora.storage.changelog.ChangeLog;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
@@ -23,8 +24,11 @@ import java.util.function.Supplier;
  *   <li>all waiting mutations, up to the batch limit, go to the store together
  *       ({@link Store#writeEach}: the store commits them in as few transactions as it can — group
  *       commit — and isolates a mutation that fails on its own);</li>
- *   <li>once settled, each committed one gets the next version and its caller's future succeeds
- *       ("ok"); a failed one fails alone and takes no version;</li>
+ *   <li>each takes the next version before it goes: the version is written with it, in the same
+ *       transaction — the counter {@code kora:log/version}, the change log entry and the mutation's
+ *       id ({@link ChangeLog}), so versions survive restarts and crashes;</li>
+ *   <li>once settled, each committed one's caller's future succeeds with its version; a failed one
+ *       fails alone, and its version is never used (versions increase, with a gap there);</li>
  *   <li>each committed mutation is handed, in version order, to the commit listener, which pushes it to
  *       subscribers.</li>
  * </ol>
@@ -36,7 +40,7 @@ import java.util.function.Supplier;
  */
 public final class Sequencer implements WriteCoordinator {
 
-  private record PendingWrite(Mutation mutation, Promise<Long> promise) {
+  private record PendingWrite(Mutation mutation, String id, Promise<Long> promise) {
   }
 
   private final Context context;
@@ -44,10 +48,14 @@ public final class Sequencer implements WriteCoordinator {
   private final CommitFeed.Listener listener;
   private final int maxBatch;
   private final int maxPending;
+  private final boolean logged;
   private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
   private final ArrayDeque<Supplier<Future<?>>> barriers = new ArrayDeque<>();
   private boolean running;
   private boolean closed;
+  /** The last version handed out: committed, failed, or being written. */
+  private long assigned;
+  /** The last version committed and handed to the listener. */
   private long version;
 
   /**
@@ -56,14 +64,20 @@ public final class Sequencer implements WriteCoordinator {
    * @param listener receives committed mutations
    * @param maxBatch most mutations per store transaction
    * @param maxPending most mutations waiting before new ones are refused
+   * @param lastVersion the last version committed before, as the store keeps it
+   *     ({@link ChangeLog#counters}); versions go on from it
+   * @param logged whether each commit also writes its change log entry (and id)
    */
   public Sequencer(Context context, Store store, CommitFeed.Listener listener, int maxBatch,
-      int maxPending) {
+      int maxPending, long lastVersion, boolean logged) {
     this.context = context;
     this.store = store;
     this.listener = listener;
     this.maxBatch = maxBatch;
     this.maxPending = maxPending;
+    this.assigned = lastVersion;
+    this.version = lastVersion;
+    this.logged = logged;
   }
 
   @Override
@@ -72,7 +86,7 @@ public final class Sequencer implements WriteCoordinator {
   }
 
   @Override
-  public Future<Long> submit(Mutation mutation) {
+  public Future<Long> submit(Mutation mutation, String id) {
     if (closed) {
       return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the node is closing"));
     }
@@ -81,7 +95,7 @@ public final class Sequencer implements WriteCoordinator {
           "too many mutations are waiting for the store (" + maxPending + ")"));
     }
     Promise<Long> promise = Promise.promise();
-    writes.add(new PendingWrite(mutation, promise));
+    writes.add(new PendingWrite(mutation, id, promise));
     schedule();
     return promise.future();
   }
@@ -174,8 +188,15 @@ public final class Sequencer implements WriteCoordinator {
    */
   private Future<Boolean> write(List<PendingWrite> batch) {
     List<Mutation> mutations = new ArrayList<>(batch.size());
-    for (PendingWrite pending : batch) {
-      mutations.add(pending.mutation());
+    long[] versions = new long[batch.size()];
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < batch.size(); i++) {
+      PendingWrite pending = batch.get(i);
+      // The version is written with the data (the counter, the log entry), so it is chosen now; a
+      // mutation that then fails leaves its number unused: versions increase, with rare gaps.
+      versions[i] = ++assigned;
+      mutations.add(pending.mutation().plusLeaves(ChangeLog.commitRows(versions[i],
+          pending.mutation(), pending.id(), now, logged)));
     }
     List<Future<Void>> stored;
     try {
@@ -194,7 +215,8 @@ public final class Sequencer implements WriteCoordinator {
         PendingWrite pending = batch.get(i);
         Future<Void> outcome = outcomes.get(i);
         if (outcome.succeeded()) {
-          long committed = ++version;
+          long committed = versions[i];
+          version = committed;
           pending.promise().complete(committed);
           listener.committed(pending.mutation(), committed);
         } else {

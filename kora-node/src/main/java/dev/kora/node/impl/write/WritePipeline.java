@@ -6,6 +6,8 @@ import dev.kora.node.core.RequestLimits;
 import dev.kora.node.core.ReservedPaths;
 import dev.kora.node.impl.effects.JobScheduler;
 import dev.kora.node.spi.WriteCoordinator;
+import dev.kora.storage.Store;
+import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
 import io.vertx.core.Context;
@@ -29,7 +31,10 @@ import java.util.Map;
  * </ol>
  *
  * <p>A client session's mutations are queued for commit in the order it sent them, even when an
- * interceptor answers later for an earlier one. Confined to the node's context.
+ * interceptor answers later for an earlier one (or an id is looked up in the store). A mutation with
+ * an id ({@link MutationIds}) is written at most once: a resend while the first send is in progress
+ * gets its outcome, a resend after it committed gets its version, without interceptors or effects.
+ * Confined to the node's context.
  */
 public final class WritePipeline {
 
@@ -38,6 +43,8 @@ public final class WritePipeline {
   private final JobScheduler jobs;
   private final WriteCoordinator coordinator;
   private final RequestLimits limits;
+  private final MutationIds ids;
+  private final boolean logged;
   /** Per client session: completes once its latest mutation is queued for the store. */
   private final Map<Session, Future<Void>> queuedBefore = new HashMap<>();
 
@@ -47,37 +54,64 @@ public final class WritePipeline {
    * @param jobs the durable effect jobs
    * @param coordinator commits
    * @param limits the limits on clients' mutations
+   * @param store where mutation ids are looked up
+   * @param logged whether the node keeps a change log (without it, ids are refused)
    */
   public WritePipeline(Context context, InterceptorChain chain, JobScheduler jobs,
-      WriteCoordinator coordinator, RequestLimits limits) {
+      WriteCoordinator coordinator, RequestLimits limits, Store store, boolean logged) {
     this.context = context;
     this.chain = chain;
     this.jobs = jobs;
     this.coordinator = coordinator;
     this.limits = limits;
+    this.ids = new MutationIds(store);
+    this.logged = logged;
   }
 
   /**
    * @param mutation the mutation
+   * @param id the client's id of the mutation, or null; a mutation whose id was committed before
+   *     is not written again and answers its first version
    * @param session who writes
    * @return the version once durable; an empty final mutation commits nothing and answers the current
    *     version; fails with {@code too_large} (a client's mutation over the leaf limit),
    *     {@code denied}, an interceptor's code, {@code interceptor_failed},
-   *     {@code store_unavailable} or {@code closed}
+   *     {@code store_unavailable}, {@code closed}, or {@code invalid_mutation} for an id while the
+   *     node keeps no change log
    */
-  public Future<Long> mutate(Mutation mutation, Session session) {
+  public Future<Long> mutate(Mutation mutation, String id, Session session) {
     try {
       if (!session.isInternal()) {
         limits.checkLeaves(mutation);
       }
       ReservedPaths.checkWrite(mutation, session);
+      if (id != null && !logged) {
+        throw new KoraException(ErrorCode.INVALID_MUTATION, "this node keeps no change log"
+            + " (changeLog is off), so it cannot make mutations with an 'id' exactly-once");
+      }
     } catch (KoraException e) {
       return Future.failedFuture(e);
     }
-    if (session.isInternal() || !chain.preparesMutations()) {
-      // Internal writes are not ordered per session; without interceptors, prepare answers at once,
-      // so every mutation is queued for the store in arrival order anyway.
-      return prepareAndSubmit(mutation, session, Promise.promise());
+    if (id == null) {
+      return ordered(mutation, null, session);
+    }
+    Future<Long> first = ids.inFlight(id);
+    if (first != null) {
+      return first; // a resend while the first send is still in progress: the same outcome
+    }
+    Promise<Long> outcome = Promise.promise();
+    ids.track(id, outcome.future());
+    ordered(mutation, id, session).onComplete(outcome);
+    return outcome.future();
+  }
+
+  /** Prepares and submits in the session's order (see the class comment). */
+  private Future<Long> ordered(Mutation mutation, String id, Session session) {
+    if (session.isInternal()
+        || (!chain.preparesMutations() && id == null && !queuedBefore.containsKey(session))) {
+      // Internal writes are not ordered per session; without interceptors or id look-ups, prepare
+      // answers at once, so every mutation is queued for the store in arrival order anyway.
+      return prepareAndSubmit(mutation, id, session, Promise.promise());
     }
     // A client's mutations commit in the order it sent them, even when an interceptor answers later
     // for an earlier one: each waits until the one before is queued for the store.
@@ -86,9 +120,9 @@ public final class WritePipeline {
     queuedBefore.put(session, queued.future());
     queued.future().onComplete(v -> queuedBefore.remove(session, queued.future()));
     if (previous == null || previous.isComplete()) {
-      return prepareAndSubmit(mutation, session, queued);
+      return prepareAndSubmit(mutation, id, session, queued);
     }
-    return previous.transform(ignored -> prepareAndSubmit(mutation, session, queued));
+    return previous.transform(ignored -> prepareAndSubmit(mutation, id, session, queued));
   }
 
   /**
@@ -96,7 +130,26 @@ public final class WritePipeline {
    * failure), and after the commit — once the reply and the pushes are out — runs
    * {@code afterMutation} and starts the effect jobs.
    */
-  private Future<Long> prepareAndSubmit(Mutation mutation, Session session, Promise<Void> queued) {
+  private Future<Long> prepareAndSubmit(Mutation mutation, String id, Session session,
+      Promise<Void> queued) {
+    if (id == null) {
+      return prepareAndSubmitNew(mutation, null, session, queued);
+    }
+    return ids.committed(id).compose(version -> {
+      if (version != null) {
+        // Committed before: answered with its version, not applied, intercepted or effected again.
+        queued.tryComplete();
+        return Future.succeededFuture(version);
+      }
+      return prepareAndSubmitNew(mutation, id, session, queued);
+    }, failure -> {
+      queued.tryComplete();
+      return Future.failedFuture(failure);
+    });
+  }
+
+  private Future<Long> prepareAndSubmitNew(Mutation mutation, String id, Session session,
+      Promise<Void> queued) {
     Future<Long> result = chain.prepare(mutation, session).compose(prepared -> {
       Mutation toWrite = prepared.mutation();
       List<JobScheduler.Job> newJobs = jobs.jobs(prepared.effects());
@@ -108,7 +161,7 @@ public final class WritePipeline {
         return Future.succeededFuture(coordinator.version());
       }
       Mutation written = toWrite;
-      Future<Long> committed = coordinator.submit(written);
+      Future<Long> committed = coordinator.submit(written, id);
       queued.tryComplete();
       if (!chain.reactsAfterMutation() && newJobs.isEmpty()) {
         return committed;

@@ -1,0 +1,42 @@
+package dev.kora.node.core;
+
+import dev.kora.storage.changelog.ChangeLog;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.Mutation;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The body of a mutation action as a client sends it: the mutation and, optionally, its id, e.g.
+ * {@code {"merge": {"todos": {"t1": {"done": true}}}, "id": "phone-1:17"}}. A mutation whose id was
+ * committed before is answered with its first version and not applied again (docs/protocol.md,
+ * "Exactly-once writes").
+ *
+ * @param mutation the mutation
+ * @param id its id (1 to 128 UTF-8 bytes), or null
+ */
+public record MutationRequest(Mutation mutation, String id) {
+
+  /**
+   * @param body the action's body
+   * @return the request
+   * @throws KoraException {@code invalid_mutation} when the body is missing or not an object, or
+   *     its id is not a string of 1 to 128 UTF-8 bytes; the codes of {@link Mutation#fromJson}
+   */
+  public static MutationRequest fromBody(Object body) {
+    if (!(body instanceof JsonObject json)) {
+      throw new KoraException(ErrorCode.INVALID_MUTATION, body == null
+          ? "a mutation needs a body: {\"merge\": {...}, \"delete\": {...}}"
+          : "the body of a mutation must be a JSON object");
+    }
+    if (!json.containsKey("id")) {
+      return new MutationRequest(Mutation.fromJson(json), null);
+    }
+    String id = ChangeLog.checkId(json.getValue("id"));
+    Map<String, Object> rest = new LinkedHashMap<>(json.getMap());
+    rest.remove("id");
+    return new MutationRequest(Mutation.fromJson(new JsonObject(rest)), id);
+  }
+}
