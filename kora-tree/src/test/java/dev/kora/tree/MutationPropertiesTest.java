@@ -381,6 +381,67 @@ class MutationPropertiesTest {
     TreeChecks.assertWellFormed(after);
   }
 
+  /**
+   * What a resume relies on (PROTOCOL.md, {@code since}): a client holding the subtree at a path
+   * converges by applying the combination of the later mutations restricted to the path, and then
+   * the current value of each path the combiner calls unsettled (a delete of it and its data); with
+   * none unsettled, the combination alone is exact.
+   */
+  @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
+  void aCombinationPlusTheUnsettledPathsConverges(@ForAll("trees") JsonObject tree,
+      @ForAll("paths") Path path, @ForAll("mutations") Mutation a,
+      @ForAll("mutations") Mutation b, @ForAll("mutations") Mutation c,
+      @ForAll("mutations") Mutation d) {
+    JsonObject server = tree.copy();
+    MutationCombiner combiner = new MutationCombiner();
+    for (Mutation m : List.of(a, b, c, d)) {
+      m.applyTo(server);
+      combiner.add(m.restrictTo(path));
+    }
+    JsonObject client = combiner.result().apply(subtreeCopy(tree, path));
+    List<Path> unsettled = combiner.unsettled();
+    for (Path stale : unsettled) {
+      if (!path.contains(stale) && !stale.contains(path)) {
+        continue;
+      }
+      Path reread = path.contains(stale) ? stale : path;
+      Mutation.delete(reread).applyTo(client);
+      Object current = Tree.get(server, reread);
+      if (current != null) {
+        Mutation.merge(reread, current).applyTo(client);
+      }
+    }
+    assertEquals(subtreeCopy(server, path), client, () -> "unsettled " + unsettled + " for "
+        + List.of(a, b, c, d) + " on " + tree.encode() + " at " + path);
+  }
+
+  @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
+  void withNothingUnsettledTheCombinationIsExact(@ForAll("trees") JsonObject tree,
+      @ForAll("mutations") Mutation a, @ForAll("mutations") Mutation b,
+      @ForAll("mutations") Mutation c) {
+    MutationCombiner combiner = new MutationCombiner().add(a).add(b).add(c);
+    if (combiner.unsettled().isEmpty()) {
+      assertEquals(c.apply(b.apply(a.apply(tree))), combiner.result().apply(tree),
+          () -> List.of(a, b, c) + " on " + tree.encode());
+    }
+    assertEquals(a.combine(b).combine(c).apply(tree), combiner.result().apply(tree),
+        "combining at once or pairwise has one effect");
+  }
+
+  @Test
+  void theLeafUnderWhichSomethingWasWrittenThenDeletedIsUnsettled() {
+    // PROTOCOL.md's example: on {"x": 1}, x/y written then deleted leaves {}; the combination,
+    // "delete x/y", would keep x = 1, so x must be re-read.
+    MutationCombiner combiner = new MutationCombiner()
+        .add(Mutation.merge(Path.of("x", "y"), 2)).add(Mutation.delete(Path.of("x", "y")));
+    assertEquals(List.of(Path.of("x")), combiner.unsettled());
+    assertEquals(Mutation.delete(Path.of("x", "y")), combiner.result());
+    MutationCombiner settled = new MutationCombiner()
+        .add(Mutation.merge(Path.of("x", "y"), 2)).add(Mutation.delete(Path.of("x", "y")))
+        .add(Mutation.merge(Path.of("x", "z"), 3));
+    assertEquals(List.of(), settled.unsettled(), "a later write under x clears the leaf again");
+  }
+
   @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
   void restrictedMutationsKeepASubscribedCopyEqual(@ForAll("trees") JsonObject tree,
       @ForAll("paths") Path path, @ForAll("mutations") Mutation a,
