@@ -1,11 +1,13 @@
 package dev.kora.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.kora.storage.changelog.ChangeLog;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.LeafCodec;
@@ -730,6 +732,102 @@ public abstract class StoreTestBase {
     sorted.sort((x, y) -> Arrays.compareUnsigned(x.getBytes(StandardCharsets.UTF_8),
         y.getBytes(StandardCharsets.UTF_8)));
     return sorted;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The change log layout (ChangeLog): versions, entries and ids are rows written with the data
+
+  /** A commit as the node's sequencer writes it: the mutation plus its version, entry and id. */
+  private static Mutation commit(long version, Mutation mutation, String id) {
+    return mutation.plusLeaves(ChangeLog.commitRows(version, mutation, id, 1_000L * version,
+        true));
+  }
+
+  /** @return every entry after {@code after} and the counters, read with one cursor */
+  private Future<Map.Entry<List<ChangeLog.Entry>, ChangeLog.Counters>> logAfter(long after) {
+    List<ChangeLog.Entry> entries = new ArrayList<>();
+    return ChangeLog.open(store, after).compose(cursor -> pullLog(cursor, entries)
+        .compose(v -> cursor.finish()))
+        .map(counters -> Map.entry(entries, counters));
+  }
+
+  private Future<Void> pullLog(ChangeLog.Cursor cursor, List<ChangeLog.Entry> into) {
+    return cursor.next(2).compose(batch -> {
+      into.addAll(batch);
+      return batch.isEmpty() ? Future.succeededFuture() : pullLog(cursor, into);
+    });
+  }
+
+  @Test
+  void changeLogEntriesVersionsAndIdsAreWrittenWithTheirCommit(VertxTestContext ctx) {
+    Mutation first = merge("{\"todos\": {\"t1\": {\"title\": \"milk\", \"n\": [1, 2.5]}}}");
+    Mutation second = mutation("{\"delete\": {\"todos\": {\"t1\": 1}},"
+        + " \"merge\": {\"x\": \"\u00e9\\u0000\"}}");
+    Mutation third = merge("{\"y\": true}");
+    // an id with the characters a key may not hold, and the longest one
+    String slashed = "phone/1%:\u0001:7";
+    String longest = "c".repeat(ChangeLog.MAX_ID_BYTES - 2) + ":9";
+    store.writeEach(List.of(commit(1, first, slashed), commit(2, second, null)))
+        .get(1)
+        .compose(v -> write(commit(5, third, longest)))
+        .compose(v -> logAfter(0))
+        .compose(log -> check(() -> {
+          List<ChangeLog.Entry> entries = log.getKey();
+          assertEquals(List.of(1L, 2L, 5L), entries.stream().map(ChangeLog.Entry::version)
+              .toList());
+          assertEquals(first, entries.get(0).mutation());
+          assertEquals(second, entries.get(1).mutation());
+          assertEquals(slashed, entries.get(0).id());
+          assertNull(entries.get(1).id());
+          assertEquals(5_000L, entries.get(2).atMs());
+          assertEquals(new ChangeLog.Counters(5, 0), log.getValue());
+        }))
+        .compose(v -> logAfter(2))
+        .compose(log -> check(() -> assertEquals(List.of(5L), log.getKey().stream()
+            .map(ChangeLog.Entry::version).toList(), "entries after 2")))
+        .compose(v -> read(ChangeLog.idPath(slashed)))
+        .compose(version -> check(() -> assertEquals(1, ((Number) version).intValue())))
+        .compose(v -> read(ChangeLog.idPath(longest)))
+        .compose(version -> check(() -> assertEquals(5, ((Number) version).intValue())))
+        .compose(v -> ChangeLog.hasEntry(store, 2))
+        .compose(present -> check(() -> assertTrue(present)))
+        .compose(v -> ChangeLog.hasEntry(store, 3))
+        .compose(present -> check(() -> assertFalse(present)))
+        .compose(v -> expectAt(path("todos"), null))
+        .compose(v -> expectAt(path("x"), "\u00e9\u0000"))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void trimmingRemovesEntriesAndIdsAndMovesTheMark(VertxTestContext ctx) {
+    List<Mutation> commits = new ArrayList<>();
+    for (int v = 1; v <= 6; v++) {
+      commits.add(commit(v, merge("{\"n\": " + v + "}"), "c:" + v));
+    }
+    store.writeEach(commits).get(commits.size() - 1)
+        .compose(v -> logAfter(0))
+        .compose(log -> write(ChangeLog.trim(log.getKey().subList(0, 4), true)))
+        .compose(v -> logAfter(0))
+        .compose(log -> check(() -> {
+          assertEquals(List.of(5L, 6L), log.getKey().stream().map(ChangeLog.Entry::version)
+              .toList());
+          assertEquals(new ChangeLog.Counters(6, 4), log.getValue());
+        }))
+        .compose(v -> read(ChangeLog.idPath("c:4")))
+        .compose(gone -> check(() -> assertNull(gone, "the id goes with its entry")))
+        .compose(v -> read(ChangeLog.idPath("c:5")))
+        .compose(kept -> check(() -> assertEquals(5, ((Number) kept).intValue())))
+        .compose(v -> ChangeLog.counters(store))
+        .compose(counters -> check(() -> assertEquals(new ChangeLog.Counters(6, 4), counters)))
+        .compose(v -> expectAt(path("n"), 6))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void aStoreNeverWrittenByANodeHasNoVersionYet(VertxTestContext ctx) {
+    ChangeLog.counters(store)
+        .compose(counters -> check(() -> assertEquals(new ChangeLog.Counters(0, 0), counters)))
+        .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
