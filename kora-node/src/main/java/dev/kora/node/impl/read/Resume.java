@@ -1,6 +1,7 @@
 package dev.kora.node.impl.read;
 
 import dev.kora.node.core.Cancellation;
+import dev.kora.storage.ReadRange;
 import dev.kora.storage.Store;
 import dev.kora.storage.TreeReader;
 import dev.kora.storage.changelog.ChangeLog;
@@ -27,11 +28,14 @@ import java.util.List;
  * <p>How: the change log's entries after S are combined ({@link MutationCombiner}), each restricted
  * to the path. The combination is the answer when the log still reaches back to S (the counter
  * {@code kora:log/trimmed} is at most S) and the combination converges; otherwise the answer is the
- * path's full data with a delete of the path first ({@code "reset": true} when the log no longer
- * reaches back, or holds more than {@value #MAX_ENTRIES} entries after S). The combination does not
- * converge where a leaf was replaced by a subtree that was then emptied
- * ({@link MutationCombiner#unsettled()}); those rare answers are the full data too, without
- * {@code reset}. Both the log cursor and a paused read of the path are opened together, inside the
+ * path's full data with a delete of the path first, and {@code "reset": true} (the log no longer
+ * reaches back, or holds more than {@value #MAX_ENTRIES} entries after S). The combination alone
+ * does not converge where a leaf was replaced by a subtree that was then emptied
+ * ({@link MutationCombiner#unsettled()}): a client that held the leaf would keep it. For each such
+ * path the answer also deletes the path when nothing is stored there now (if something is, the
+ * client held a branch there, not a leaf, or a later push writes under it and clears the leaf).
+ * That check reads after the barrier; any commit that changed the path since then reaches the
+ * client as a push after the answer, which makes the later read safe. Both the log cursor and a paused read of the path are opened together, inside the
  * caller's write barrier for a subscribe, so whichever is used reflects the same version; the
  * unused one is closed unread. Memory: the log is pulled in batches; what is held is the
  * combination, at most the data changed since S.
@@ -43,6 +47,8 @@ final class Resume {
   /** Most log entries a resume combines; beyond, the path is answered in full. */
   static final int MAX_ENTRIES = 100_000;
   private static final int BATCH = 1_000;
+  /** Most unsettled paths checked one by one; beyond, the path is answered in full. */
+  static final int MAX_UNSETTLED = 1_000;
 
   /**
    * The answer's parts from the resumed entries, from the root.
@@ -92,7 +98,7 @@ final class Resume {
         cancellation.onCancel(read.result()::cancel);
       });
       cancellation.onCancel(log.result()::close);
-      return Future.succeededFuture(answer(entries, version, log.result(), open));
+      return Future.succeededFuture(answer(store, entries, version, log.result(), open));
     });
   }
 
@@ -109,7 +115,27 @@ final class Resume {
     }
   }
 
-  private static Future<Part> answer(List<Query.Entry> entries, long version,
+  /** @return the target's unsettled paths at or under its path */
+  private static List<Path> unsettled(Target target) {
+    List<Path> within = new ArrayList<>();
+    for (Path path : target.combiner.unsettled()) {
+      if (target.entry.path().contains(path)) {
+        within.add(path);
+      }
+    }
+    return within;
+  }
+
+  /**
+   * Whether nothing is stored at or under {@code path}; read after the barrier (see the class
+   * comment for why that is safe).
+   */
+  private static Future<Boolean> absent(Store store, Path path) {
+    return store.read(ReadRange.subtree(path)).compose(cursor -> cursor.next(1)
+        .map(List::isEmpty).eventually(cursor::close));
+  }
+
+  private static Future<Part> answer(Store store, List<Query.Entry> entries, long version,
       ChangeLog.Cursor log, List<TreeReader.OpenRead> reads) {
     List<Target> targets = new ArrayList<>(entries.size());
     for (int i = 0; i < entries.size(); i++) {
@@ -124,21 +150,29 @@ final class Resume {
         ? log.finish().map(ChangeLog.Counters::trimmed)
         // more entries than a resume combines: every path is answered in full
         : log.close().map(Long.MAX_VALUE)).compose(trimmed -> {
-          List<Future<Object>> fulls = new ArrayList<>();
+          List<Future<?>> pending = new ArrayList<>();
           for (Target target : targets) {
             boolean reaches = target.entry.options().since() >= trimmed;
-            if (reaches && target.combiner.unsettled().stream()
-                .noneMatch(target.entry.path()::contains)) {
+            List<Path> unsettled = reaches ? unsettled(target) : List.of();
+            if (reaches && unsettled.size() <= MAX_UNSETTLED) {
               target.read.cancel();
               put(target.combiner.result(), merge, delete);
+              for (Path path : unsettled) {
+                pending.add(absent(store, path).map(gone -> {
+                  if (gone) {
+                    put(Mutation.fromFlat(List.of(path), List.of()), merge, delete);
+                  }
+                  return null;
+                }));
+              }
             } else {
               reset[0] |= !reaches;
               target.full = target.read.pull();
-              fulls.add(target.full);
+              pending.add(target.full);
             }
           }
-          return Future.all(fulls);
-        }).map(fulls -> {
+          return Future.all(pending);
+        }).map(all -> {
           for (Target target : targets) {
             if (target.full == null) {
               continue;
