@@ -6,6 +6,7 @@ import dev.kora.storage.StoreOptions;
 import dev.kora.storage.StoredLeaf;
 import dev.kora.storage.Stores;
 import dev.kora.storage.TreeReader;
+import dev.kora.storage.changelog.ChangeLog;
 import dev.kora.storage.spi.PathEncoding;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
@@ -62,6 +63,7 @@ final class CopyCommand implements Callable<Integer> {
     try {
       source = Stores.open(vertx, new StoreOptions().setUrl(from)).await();
       target = Stores.open(vertx, new StoreOptions().setUrl(to)).await();
+      long targetVersion = ChangeLog.counters(target).await().version();
       Summary before = summarize(target, base);
       if (before.leaves() > 0) {
         if (!replace) {
@@ -90,6 +92,7 @@ final class CopyCommand implements Callable<Integer> {
         throw new KoraException(ErrorCode.INTERNAL, "verification failed: source has "
             + expected + ", target has " + after);
       }
+      carryVersion(source, target, base, targetVersion);
       System.err.printf("kora: copied %,d leaves of '%s' from %s to %s in %.1f s; verified: %,d"
           + " leaves, sha256 %s on both sides%n", copied[0], base, source.describe(),
           target.describe(), progress.seconds(), after.leaves(), after.sha256());
@@ -103,6 +106,21 @@ final class CopyCommand implements Callable<Integer> {
       }
       vertx.close().await();
     }
+  }
+
+  /**
+   * Versions only increase, on the target too: a whole-tree copy brings the source's counters and
+   * change log with its rows; otherwise (a subtree, or a target that had counted further) the
+   * target's version becomes the larger of the two, and its log is declared to reach back no
+   * further than that, as it does not describe the copied data ({@code since} answers reset).
+   */
+  private static void carryVersion(Store source, Store target, Path base, long targetVersion) {
+    long sourceVersion = ChangeLog.counters(source).await().version();
+    if (base.isRoot() && targetVersion <= sourceVersion) {
+      return;
+    }
+    long version = Math.max(sourceVersion, targetVersion);
+    target.write(List.of(ChangeLog.setCounters(version, version))).await();
   }
 
   /** The root cannot be deleted as a whole: delete each top-level key instead. */

@@ -5,6 +5,7 @@ import dev.kora.storage.Store;
 import dev.kora.storage.StoredLeaf;
 import dev.kora.storage.Stores;
 import dev.kora.storage.TreeReader;
+import dev.kora.storage.changelog.ChangeLog;
 import dev.kora.tree.Path;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -23,6 +24,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code kora export [--at PATH]}: writes a subtree as JSON to stdout, streaming rows from the store
  * in batches so that any size exports with bounded memory. Prints {@code null} when nothing is there.
+ * The change log and mutation ids ({@link ChangeLog}) are history, not data: they are left out (an
+ * import starts a history of its own; {@code kora copy} carries them between stores).
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
     description = "Write a subtree (default: the whole tree) as JSON to stdout.")
@@ -47,7 +50,9 @@ final class ExportCommand implements Callable<Integer> {
         JsonTreeWriter writer = new JsonTreeWriter(out, base);
         TreeReader.stream(store, ReadRange.subtree(base), TreeReader.BATCH_ROWS, rows -> {
           for (StoredLeaf row : rows) {
-            writer.leaf(row.path(), row.valueJson());
+            if (!ChangeLog.isBookkeeping(row.path())) {
+              writer.leaf(row.path(), row.valueJson());
+            }
           }
           return Future.succeededFuture(true);
         }).await();

@@ -2,6 +2,7 @@ package dev.kora.cli.durability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.kora.cli.KoraCommand;
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
 import dev.kora.storage.StoreOptions;
@@ -14,6 +15,7 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.io.File;
 import java.nio.file.Files;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -79,4 +81,57 @@ class ChangeLogRestartTest {
         .onComplete(ctx.succeedingThenComplete());
   }
 
+
+  /** Writes three mutations through a node on {@code url}, then stops it. */
+  private static Future<Long> writeThree(Vertx vertx, String url) {
+    KoraNodeOptions options = new KoraNodeOptions().setPort(0)
+        .setStore(new StoreOptions().setUrl(url));
+    return KoraNode.deploy(vertx, options).compose(node -> TestSocket.connect(vertx,
+            node.actualPort())
+        .compose(socket -> write(socket, "{\"merge\": {\"geo\": {\"a\": 1}}}")
+            .compose(v -> write(socket, "{\"merge\": {\"geo\": {\"b\": 2}}}"))
+            .compose(v -> write(socket, "{\"merge\": {\"other\": 3}}")))
+        .compose(version -> vertx.undeploy(node.nodeContext().deploymentID()).map(version)));
+  }
+
+  /** The first version a node on {@code url} gives, and its answer to a resume since 1. */
+  private static Future<JsonObject> nextVersionAndResume(Vertx vertx, String url) {
+    KoraNodeOptions options = new KoraNodeOptions().setPort(0)
+        .setStore(new StoreOptions().setUrl(url));
+    return KoraNode.deploy(vertx, options).compose(node -> TestSocket.connect(vertx,
+            node.actualPort())
+        .compose(socket -> write(socket, "{\"merge\": {\"geo\": {\"c\": 3}}}")
+            .compose(version -> socket.request("kora.query", json("{\"geo\": {\"since\": 1}}"))
+                .map(answer -> new JsonObject().put("next", version).put("resume", answer))))
+        .compose(result -> vertx.undeploy(node.nodeContext().deploymentID()).map(result)));
+  }
+
+  @Test
+  void copyCarriesTheVersionToTheTarget(Vertx vertx, VertxTestContext ctx) throws Exception {
+    File dir = Files.createTempDirectory("kora-copy").toFile();
+    String source = "sqlite:" + new File(dir, "source.db");
+    String whole = "sqlite:" + new File(dir, "whole.db");
+    String subtree = "sqlite:" + new File(dir, "subtree.db");
+    writeThree(vertx, source)
+        // the CLI blocks: run it on a plain thread, not a Vert.x one
+        .compose(v -> Future.fromCompletionStage(CompletableFuture.runAsync(() -> {
+          assertEquals(0, KoraCommand.commandLine().execute("copy", "--from", source,
+              "--to", whole));
+          assertEquals(0, KoraCommand.commandLine().execute("copy", "--from", source,
+              "--to", subtree, "--at", "geo"));
+        })))
+        .compose(v -> nextVersionAndResume(vertx, whole))
+        .compose(result -> check(() -> {
+          assertEquals(4L, result.getLong("next"), "a whole copy goes on from the source's version");
+          assertEquals(json("{\"merge\": {\"geo\": {\"b\": 2, \"c\": 3}}, \"delete\": {},"
+              + " \"version\": 4}"), result.getJsonObject("resume"), "and carries its log");
+        }))
+        .compose(v -> nextVersionAndResume(vertx, subtree))
+        .compose(result -> check(() -> {
+          assertEquals(4L, result.getLong("next"), "a subtree copy carries the version too");
+          assertEquals(Boolean.TRUE, result.getJsonObject("resume").getValue("reset"),
+              "but not the log, which does not describe the copied data");
+        }))
+        .onComplete(ctx.succeedingThenComplete());
+  }
 }

@@ -56,6 +56,14 @@ public final class ChangeLog {
   }
 
   /**
+   * @param path a stored row's path
+   * @return whether it is one of this layout's rows (under {@link #LOG} or {@link #IDS})
+   */
+  public static boolean isBookkeeping(Path path) {
+    return !path.isRoot() && (path.key(0).equals(LOG.key(0)) || path.key(0).equals(IDS.key(0)));
+  }
+
+  /**
    * @param version a version, at least 1
    * @return its entry key, e.g. {@code 00000000000000000042}
    */
@@ -175,6 +183,16 @@ public final class ChangeLog {
    */
   public static Mutation markTrimmed(long trimmedThrough) {
     return Mutation.merge(LOG.child(TRIMMED), trimmedThrough);
+  }
+
+  /**
+   * @param version the last committed version
+   * @param trimmed every version up to this one is gone from the log
+   * @return the mutation that sets both counters, e.g. for a copy into another store
+   */
+  public static Mutation setCounters(long version, long trimmed) {
+    return Mutation.fromFlat(List.of(), List.of(new LeafWrite(LOG.child(TRIMMED), trimmed),
+        new LeafWrite(LOG.child(VERSION), version)));
   }
 
   /**
