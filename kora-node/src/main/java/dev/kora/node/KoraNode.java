@@ -98,7 +98,8 @@ public class KoraNode extends VerticleBase {
             options.getJobMaxAttempts(), options.getJobBackoffMs(),
             new RequestLimits(options.getMaxLeavesPerMutation(),
                 options.getMaxPendingWritesPerConnection(), options.getWorkerParseBytes(),
-                options.getMaxReadsPerConnection(), options.getMaxQueryPaths()), changeLog);
+                options.getMaxReadsPerConnection(), options.getMaxQueryPaths(),
+                options.getMaxAnswerBytes()), changeLog);
       } catch (IllegalArgumentException e) {
         return store.close().transform(closed -> Future.failedFuture(e));
       }

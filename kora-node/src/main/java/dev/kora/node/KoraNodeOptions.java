@@ -38,6 +38,8 @@ public class KoraNodeOptions {
   public static final int DEFAULT_MAX_READS_PER_CONNECTION = 4;
   /** Default most paths one query or subscribe may name: 1,000. */
   public static final int DEFAULT_MAX_QUERY_PATHS = 1_000;
+  /** Default most bytes one client's query answer may read: 64 MiB. */
+  public static final long DEFAULT_MAX_ANSWER_BYTES = 64L * 1024 * 1024;
   /** Default most mutations committed in one store transaction (group commit): 2,048. */
   public static final int DEFAULT_MAX_BATCH_MUTATIONS = 2_048;
   /** Default most mutations waiting for the store before new ones are refused: 100,000. */
@@ -87,6 +89,7 @@ public class KoraNodeOptions {
   private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
   private int maxReadsPerConnection = DEFAULT_MAX_READS_PER_CONNECTION;
   private int maxQueryPaths = DEFAULT_MAX_QUERY_PATHS;
+  private long maxAnswerBytes = DEFAULT_MAX_ANSWER_BYTES;
   private int maxBatchMutations = DEFAULT_MAX_BATCH_MUTATIONS;
   private int maxPendingMutations = DEFAULT_MAX_PENDING_MUTATIONS;
   private int maxLeavesPerMutation = DEFAULT_MAX_LEAVES_PER_MUTATION;
@@ -120,6 +123,7 @@ public class KoraNodeOptions {
     this.maxConnectionsPerAddress = other.maxConnectionsPerAddress;
     this.maxReadsPerConnection = other.maxReadsPerConnection;
     this.maxQueryPaths = other.maxQueryPaths;
+    this.maxAnswerBytes = other.maxAnswerBytes;
     this.maxBatchMutations = other.maxBatchMutations;
     this.maxPendingMutations = other.maxPendingMutations;
     this.maxLeavesPerMutation = other.maxLeavesPerMutation;
@@ -158,6 +162,7 @@ public class KoraNodeOptions {
     this.maxReadsPerConnection = json.getInteger("maxReadsPerConnection",
         DEFAULT_MAX_READS_PER_CONNECTION);
     this.maxQueryPaths = json.getInteger("maxQueryPaths", DEFAULT_MAX_QUERY_PATHS);
+    this.maxAnswerBytes = json.getLong("maxAnswerBytes", DEFAULT_MAX_ANSWER_BYTES);
     this.maxBatchMutations = json.getInteger("maxBatchMutations", DEFAULT_MAX_BATCH_MUTATIONS);
     this.maxPendingMutations = json.getInteger("maxPendingMutations",
         DEFAULT_MAX_PENDING_MUTATIONS);
@@ -523,6 +528,29 @@ public class KoraNodeOptions {
     return this;
   }
 
+  /** @return the most bytes one client's query answer may read */
+  public long getMaxAnswerBytes() {
+    return maxAnswerBytes;
+  }
+
+  /**
+   * Bounds the memory one client's read takes: a query, subscribe, REST {@code GET} or SSE answer
+   * whose leaves (their stored JSON text and keys, about the answer's JSON size) come to more is
+   * refused with {@code too_large} (HTTP 413) as soon as the read passes the limit, and what was read
+   * is dropped; the client reads such a subtree in pages ({@code min}, {@code max}, {@code limit}).
+   * Reads by the server itself (the embedded API, the event bus, interceptors) are not bounded.
+   *
+   * @param maxAnswerBytes bytes, at least 1; default 64 MiB ({@value #DEFAULT_MAX_ANSWER_BYTES})
+   * @return these options
+   */
+  public KoraNodeOptions setMaxAnswerBytes(long maxAnswerBytes) {
+    if (maxAnswerBytes < 1) {
+      throw new IllegalArgumentException("maxAnswerBytes must be at least 1");
+    }
+    this.maxAnswerBytes = maxAnswerBytes;
+    return this;
+  }
+
   /** @return the most mutations committed in one store transaction */
   public int getMaxBatchMutations() {
     return maxBatchMutations;
@@ -736,6 +764,7 @@ public class KoraNodeOptions {
         .put("fragmentedMessageTimeoutMs", fragmentedMessageTimeoutMs)
         .put("maxConnectionsPerAddress", maxConnectionsPerAddress)
         .put("maxReadsPerConnection", maxReadsPerConnection).put("maxQueryPaths", maxQueryPaths)
+        .put("maxAnswerBytes", maxAnswerBytes)
         .put("maxBatchMutations", maxBatchMutations)
         .put("maxPendingMutations", maxPendingMutations)
         .put("maxLeavesPerMutation", maxLeavesPerMutation)

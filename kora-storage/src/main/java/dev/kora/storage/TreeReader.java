@@ -54,7 +54,22 @@ public final class TreeReader {
    * @return the open read; fails as {@link Store#read} does
    */
   public static Future<OpenRead> open(Store store, Path path, QueryOptions options) {
-    return openPaused(store, path, options).map(read -> {
+    return open(store, path, options, ReadBudget.unlimited());
+  }
+
+  /**
+   * Starts a read, as {@link #open(Store, Path, QueryOptions)}, that fails with {@code too_large}
+   * once the rows it pulls go over {@code budget}.
+   *
+   * @param store the store
+   * @param path the queried path
+   * @param options bounds on the children
+   * @param budget shared by the reads of one answer
+   * @return the open read
+   */
+  public static Future<OpenRead> open(Store store, Path path, QueryOptions options,
+      ReadBudget budget) {
+    return openPaused(store, path, options, budget).map(read -> {
       read.pull();
       return read;
     });
@@ -69,15 +84,17 @@ public final class TreeReader {
    * @param store the store
    * @param path the queried path
    * @param options bounds on the children
+   * @param budget shared by the reads of one answer
    * @return the open read, paused; fails as {@link Store#read} does
    */
-  public static Future<OpenRead> openPaused(Store store, Path path, QueryOptions options) {
+  public static Future<OpenRead> openPaused(Store store, Path path, QueryOptions options,
+      ReadBudget budget) {
     if (options.limit() != null && options.limit() == 0) {
-      return Future.succeededFuture(new OpenRead(null, path, options,
+      return Future.succeededFuture(new OpenRead(null, path, options, budget,
           Future.succeededFuture(null)));
     }
     return store.read(new ReadRange(path, options.min(), options.max()))
-        .map(cursor -> new OpenRead(cursor, path, options, null));
+        .map(cursor -> new OpenRead(cursor, path, options, budget, null));
   }
 
   /**
@@ -89,13 +106,16 @@ public final class TreeReader {
     private final LeafCursor cursor;
     private final Path path;
     private final QueryOptions options;
+    private final ReadBudget budget;
     private Future<Object> value;
     private boolean cancelled;
 
-    private OpenRead(LeafCursor cursor, Path path, QueryOptions options, Future<Object> value) {
+    private OpenRead(LeafCursor cursor, Path path, QueryOptions options, ReadBudget budget,
+        Future<Object> value) {
       this.cursor = cursor;
       this.path = path;
       this.options = options;
+      this.budget = budget;
       this.value = value;
     }
 
@@ -147,6 +167,11 @@ public final class TreeReader {
           return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the read was cancelled"));
         }
         for (StoredLeaf row : rows) {
+          if (!budget.take(row)) {
+            return Future.failedFuture(new KoraException(ErrorCode.TOO_LARGE, "the answer is"
+                + " larger than maxAnswerBytes (" + budget.max() + " bytes); read '" + path
+                + "' in pages with min, max and limit"));
+          }
           if (row.path().size() == depth) {
             leafAtPath[0] = LeafCodec.decode(row.valueJson());
             continue;

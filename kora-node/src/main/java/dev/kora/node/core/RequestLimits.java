@@ -18,9 +18,11 @@ import dev.kora.tree.Mutation;
  *     progress at once; further ones are refused with {@code too_many_reads}
  * @param maxQueryPaths most paths one query or subscribe may name; beyond, it is refused with
  *     {@code too_large}
+ * @param maxAnswerBytes most bytes one client's query answer may read (leaves' JSON text and keys,
+ *     {@link dev.kora.storage.ReadBudget}); beyond, it is refused with {@code too_large}
  */
 public record RequestLimits(int maxLeavesPerMutation, int maxPendingWritesPerConnection,
-    int workerParseBytes, int maxReadsPerConnection, int maxQueryPaths) {
+    int workerParseBytes, int maxReadsPerConnection, int maxQueryPaths, long maxAnswerBytes) {
 
   /**
    * Refuses a client's mutation that writes and deletes too much. Computes and keeps the mutation's

@@ -100,7 +100,7 @@ public final class DefaultNodeCore implements NodeCore {
     this.retention = new ChangeLogRetention(vertx, store, changeLog,
         this.parts.coordinator()::version);
     this.reads = new ReadPath(chain, store, this.parts.coordinator(), registry,
-        limits.maxQueryPaths());
+        limits.maxQueryPaths(), limits.maxAnswerBytes());
   }
 
   /**

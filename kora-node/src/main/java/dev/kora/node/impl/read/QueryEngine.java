@@ -2,6 +2,7 @@ package dev.kora.node.impl.read;
 
 import dev.kora.interceptors.Resolution;
 import dev.kora.node.core.Cancellation;
+import dev.kora.storage.ReadBudget;
 import dev.kora.storage.Store;
 import dev.kora.storage.TreeReader;
 import dev.kora.tree.ErrorCode;
@@ -73,6 +74,21 @@ public final class QueryEngine {
    */
   public Future<Opened> open(Query query, BiFunction<Path, QueryOptions, Resolution> resolver,
       Cancellation cancellation) {
+    return open(query, resolver, cancellation, ReadBudget.unlimited());
+  }
+
+  /**
+   * Starts a query's reads, as {@link #open(Query, BiFunction, Cancellation)}, failing with
+   * {@code too_large} once they read more than {@code budget}.
+   *
+   * @param query the query
+   * @param resolver virtual paths
+   * @param cancellation cancelling it closes every cursor
+   * @param budget what the whole answer may read
+   * @return the open query
+   */
+  public Future<Opened> open(Query query, BiFunction<Path, QueryOptions, Resolution> resolver,
+      Cancellation cancellation, ReadBudget budget) {
     if (cancellation.isCancelled()) {
       return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the read was cancelled"));
     }
@@ -85,7 +101,7 @@ public final class QueryEngine {
       } else if (resolution instanceof Resolution.Later later) {
         opens.add(Future.succeededFuture(later.future()));
       } else {
-        opens.add(TreeReader.open(store, entry.path(), entry.options()).map(read -> {
+        opens.add(TreeReader.open(store, entry.path(), entry.options(), budget).map(read -> {
           opened.add(read);
           cancellation.onCancel(read::cancel);
           return read.value();

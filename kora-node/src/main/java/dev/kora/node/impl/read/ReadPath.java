@@ -8,6 +8,7 @@ import dev.kora.node.core.ReservedPaths;
 import dev.kora.node.core.Subscriber;
 import dev.kora.node.impl.subscription.SubscriptionRegistry;
 import dev.kora.node.spi.WriteCoordinator;
+import dev.kora.storage.ReadBudget;
 import dev.kora.storage.Store;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
@@ -36,6 +37,7 @@ public final class ReadPath {
   private final WriteCoordinator coordinator;
   private final SubscriptionRegistry registry;
   private final int maxQueryPaths;
+  private final long maxAnswerBytes;
   private final Store store;
 
   /**
@@ -44,9 +46,11 @@ public final class ReadPath {
    * @param coordinator for the barrier of subscribing reads and the current version
    * @param registry the node's subscriptions
    * @param maxQueryPaths the most paths one query may name
+   * @param maxAnswerBytes the most bytes a client's answer may read ({@link ReadBudget})
    */
   public ReadPath(InterceptorChain chain, Store store, WriteCoordinator coordinator,
-      SubscriptionRegistry registry, int maxQueryPaths) {
+      SubscriptionRegistry registry, int maxQueryPaths, long maxAnswerBytes) {
+    this.maxAnswerBytes = maxAnswerBytes;
     this.chain = chain;
     this.store = store;
     this.queries = new QueryEngine(store);
@@ -141,6 +145,8 @@ public final class ReadPath {
         resolved.put(entry, resolution);
       }
     }
+    ReadBudget budget = session.isInternal() ? ReadBudget.unlimited()
+        : ReadBudget.of(maxAnswerBytes);
     Future<QueryEngine.Opened> plainOpened = queries.open(Query.of(plain), (path, options) -> {
       for (Map.Entry<Query.Entry, Resolution> known : resolved.entrySet()) {
         if (known.getKey().path().equals(path) && known.getKey().options().equals(options)) {
@@ -148,10 +154,10 @@ public final class ReadPath {
         }
       }
       return chain.resolve(path, options, session);
-    }, cancellation);
+    }, cancellation, budget);
     Future<Future<Resume.Part>> resumeOpened = resumed.isEmpty()
         ? Future.succeededFuture(Future.succeededFuture(null))
-        : Resume.open(store, resumed, version, cancellation);
+        : Resume.open(store, resumed, version, cancellation, budget);
     return Future.join(plainOpened, resumeOpened).transform(opened -> {
       if (opened.failed()) {
         cancellation.cancel();

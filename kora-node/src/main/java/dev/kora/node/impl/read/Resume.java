@@ -1,6 +1,7 @@
 package dev.kora.node.impl.read;
 
 import dev.kora.node.core.Cancellation;
+import dev.kora.storage.ReadBudget;
 import dev.kora.storage.ReadRange;
 import dev.kora.storage.Store;
 import dev.kora.storage.TreeReader;
@@ -71,10 +72,11 @@ final class Resume {
    * @param entries whole entries with {@code since} at most {@code version}
    * @param version the version the answer reflects: the last commit before the caller's barrier
    * @param cancellation cancelling it closes the cursors
+   * @param budget what full answers may read
    * @return the answer's parts, pulled once the future completes
    */
   static Future<Future<Part>> open(Store store, List<Query.Entry> entries, long version,
-      Cancellation cancellation) {
+      Cancellation cancellation, ReadBudget budget) {
     long oldest = Long.MAX_VALUE;
     for (Query.Entry entry : entries) {
       oldest = Math.min(oldest, entry.options().since());
@@ -82,7 +84,7 @@ final class Resume {
     Future<ChangeLog.Cursor> log = ChangeLog.open(store, oldest);
     List<Future<TreeReader.OpenRead>> reads = new ArrayList<>(entries.size());
     for (Query.Entry entry : entries) {
-      reads.add(TreeReader.openPaused(store, entry.path(), QueryOptions.WHOLE));
+      reads.add(TreeReader.openPaused(store, entry.path(), QueryOptions.WHOLE, budget));
     }
     List<Future<?>> all = new ArrayList<>(reads);
     all.add(log);
