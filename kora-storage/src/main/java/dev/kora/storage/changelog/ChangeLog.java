@@ -7,6 +7,7 @@ import dev.kora.storage.StoredLeaf;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.LeafCodec;
+import dev.kora.tree.LeafValues;
 import dev.kora.tree.LeafWrite;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
@@ -110,15 +111,9 @@ public final class ChangeLog {
       throw new KoraException(ErrorCode.INVALID_MUTATION, "a mutation's 'id' must be a non-empty"
           + " string such as \"<client id>:<sequence>\"");
     }
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < text.length()
-          && Character.isLowSurrogate(text.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw new KoraException(ErrorCode.INVALID_MUTATION,
-            "a mutation's 'id' must be valid Unicode (it holds a lone surrogate)");
-      }
+    if (LeafValues.hasLoneSurrogate(text)) {
+      throw new KoraException(ErrorCode.INVALID_MUTATION,
+          "a mutation's 'id' must be valid Unicode (it holds a lone surrogate)");
     }
     int bytes = text.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > MAX_ID_BYTES) {
