@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import dev.kora.tree.ErrorCode;
+import dev.kora.tree.LeafCodec;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -38,6 +39,12 @@ public final class FrameCodec {
    *     without {@code action}, casts without {@code key}), as the Riptide client expects
    */
   public static String encode(Frame frame) {
+    if (frame instanceof Frame.Reply reply) {
+      String quick = quickReply(reply);
+      if (quick != null) {
+        return quick;
+      }
+    }
     JsonObject json = new JsonObject();
     if (frame instanceof Frame.Call call) {
       json.put("type", "call").put("key", call.key()).put("action", call.action())
@@ -52,6 +59,36 @@ public final class FrameCodec {
           new JsonObject().put("code", error.code()).put("message", error.message()));
     }
     return STREAMING.toString(json, false);
+  }
+
+  /**
+   * The reply to a write, the most frequent frame, without a JSON generator: a numeric or string key
+   * and a body of {@code "ok"}, a number or {@code {"version": N}}; null for any other reply. The
+   * text is the one {@link #encode} gives through Jackson (FrameCodecTest checks that).
+   */
+  private static String quickReply(Frame.Reply reply) {
+    Object key = reply.key();
+    Object body = reply.body();
+    String bodyText;
+    if (body instanceof Long || body instanceof Integer) {
+      bodyText = body.toString();
+    } else if ("ok".equals(body)) {
+      bodyText = "\"ok\"";
+    } else if (body instanceof JsonObject object && object.size() == 1
+        && object.getValue("version") instanceof Long version) {
+      bodyText = "{\"version\":" + version + "}";
+    } else {
+      return null;
+    }
+    String keyText;
+    if (key instanceof Long || key instanceof Integer) {
+      keyText = key.toString();
+    } else if (key instanceof String text) {
+      keyText = LeafCodec.quote(text);
+    } else {
+      return null;
+    }
+    return "{\"type\":\"reply\",\"key\":" + keyText + ",\"body\":" + bodyText + "}";
   }
 
   /**

@@ -28,6 +28,19 @@ class FrameCodecTest {
   }
 
   @Test
+  void repliesToWritesAreEncodedAsJacksonEncodesThem() {
+    io.vertx.core.json.jackson.JacksonCodec jackson = new io.vertx.core.json.jackson.JacksonCodec();
+    for (Object key : new Object[] {7L, 12, "k", "a\"b\u0001é"}) {
+      for (Object body : new Object[] {"ok", 42L, 7, new JsonObject().put("version", 9L)}) {
+        JsonObject frame = new JsonObject().put("type", "reply").put("key", key)
+            .put("body", body);
+        assertEquals(jackson.toString(frame, false), FrameCodec.encode(new Frame.Reply(key, body)),
+            () -> key + " " + body);
+      }
+    }
+  }
+
+  @Test
   void decodesCallsAndCasts() {
     Frame.Call call = assertInstanceOf(Frame.Call.class, FrameCodec.decodeRequest(
         "{\"type\":\"call\",\"key\":7,\"action\":\"kora.ping\"}", LIMIT));

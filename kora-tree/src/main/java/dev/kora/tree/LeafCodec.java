@@ -4,6 +4,8 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.jackson.JacksonCodec;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.List;
 
 /**
@@ -27,8 +29,64 @@ public final class LeafCodec {
    * @return its JSON text
    */
   public static String encode(Object leaf) {
+    if (leaf instanceof String text) {
+      return quote(text);
+    }
+    if (leaf instanceof Integer || leaf instanceof Long || leaf instanceof Boolean
+        || leaf instanceof Double || leaf instanceof BigInteger || leaf instanceof BigDecimal
+        || leaf instanceof Float || leaf instanceof Short || leaf instanceof Byte) {
+      // Jackson writes these as their toString (finite doubles only reach a store)
+      return leaf.toString();
+    }
     return STREAMING.toString(leaf, false);
   }
+
+  /**
+   * A string as JSON text, escaped exactly as Jackson's generator does it (so that stored rows are
+   * the same whichever way they were encoded): the quote and the backslash escaped with a
+   * backslash, the control characters as the two-character escapes b, t, n, f, r or as a
+   * backslash-u escape of four upper-case hex digits, everything else as it is.
+   *
+   * @param text a string
+   * @return its JSON text, quotes included
+   */
+  public static String quote(String text) {
+    int length = text.length();
+    int i = 0;
+    while (i < length) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c == '"' || c == '\\') {
+        break;
+      }
+      i++;
+    }
+    if (i == length) {
+      return "\"" + text + "\"";
+    }
+    StringBuilder out = new StringBuilder(length + 16).append('"').append(text, 0, i);
+    for (; i < length; i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\b' -> out.append("\\b");
+        case '\t' -> out.append("\\t");
+        case '\n' -> out.append("\\n");
+        case '\f' -> out.append("\\f");
+        case '\r' -> out.append("\\r");
+        default -> {
+          if (c < 0x20) {
+            out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 15]);
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    return out.append('"').toString();
+  }
+
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
   /**
    * @param json a leaf's JSON text as stored

@@ -260,7 +260,8 @@ public final class Mutation {
    * committed mutation. The leaves are taken as they are: they must satisfy the key and value rules.
    *
    * @param leaves leaves at paths of at least two keys, e.g. {@code kora:log/00000000000000000042};
-   *     several may share a top-level key
+   *     several may share a top-level key, and those then come one after the other (so that
+   *     {@link #writes()} keeps the merge tree's order)
    * @return the extended mutation
    * @throws IllegalArgumentException when this mutation writes or deletes under a top-level key of
    *     {@code leaves}
@@ -278,7 +279,16 @@ public final class Mutation {
       }
       Tree.put(extended, leaf.path(), leaf.value());
     }
-    return new Mutation(extended, delete);
+    Mutation result = new Mutation(extended, delete);
+    // The flat forms carry over, so the store does not walk and check the whole tree again.
+    result.deletes = deletes;
+    if (writes != null) {
+      List<LeafWrite> all = new ArrayList<>(writes.size() + leaves.size());
+      all.addAll(writes);
+      all.addAll(leaves);
+      result.writes = Collections.unmodifiableList(all);
+    }
+    return result;
   }
 
   /** @return every leaf this mutation writes, as flat path/value pairs in the merge tree's order */

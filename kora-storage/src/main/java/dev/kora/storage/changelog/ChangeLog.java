@@ -52,6 +52,8 @@ public final class ChangeLog {
   private static final String TRIMMED = "trimmed";
   private static final String VERSION = "version";
   private static final int VERSION_DIGITS = 19;
+  private static final Path TRIMMED_PATH = LOG.child(TRIMMED);
+  private static final Path VERSION_PATH = LOG.child(VERSION);
 
   private ChangeLog() {
   }
@@ -133,7 +135,7 @@ public final class ChangeLog {
    * @param atMs the commit time, ms since the epoch
    * @param logged whether the log is on; off, the counter {@code trimmed} follows the version, so a
    *     resume knows the log holds nothing
-   * @return leaves for {@link Mutation#plusLeaves}
+   * @return leaves for {@link Mutation#plusLeaves}, those under one top-level key together
    */
   public static List<LeafWrite> commitRows(long version, Mutation mutation, String id, long atMs,
       boolean logged) {
@@ -141,13 +143,13 @@ public final class ChangeLog {
     if (logged) {
       rows.add(new LeafWrite(entryPath(version),
           new JsonArray().add(atMs).add(id).add(mutation.wire())));
-      if (id != null) {
-        rows.add(new LeafWrite(idPath(id), version));
-      }
     } else {
-      rows.add(new LeafWrite(LOG.child(TRIMMED), version));
+      rows.add(new LeafWrite(TRIMMED_PATH, version));
     }
-    rows.add(new LeafWrite(LOG.child(VERSION), version));
+    rows.add(new LeafWrite(VERSION_PATH, version));
+    if (logged && id != null) {
+      rows.add(new LeafWrite(idPath(id), version));
+    }
     return rows;
   }
 

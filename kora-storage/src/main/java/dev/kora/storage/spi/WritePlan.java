@@ -1,7 +1,9 @@
 package dev.kora.storage.spi;
 
+import dev.kora.storage.changelog.ChangeLog;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
+import dev.kora.tree.LeafCodec;
 import dev.kora.tree.LeafWrite;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
@@ -27,7 +29,9 @@ import java.util.TreeMap;
  *   <li>Then each leaf is inserted or its value replaced.</li>
  * </ul>
  * The leaves of one mutation never overlap (none lies under another), so its deletes never remove a
- * row it upserts. Several mutations are applied plan after plan, in order. Immutable; built on any
+ * row it upserts. The rows of the change log ({@link ChangeLog#isBookkeeping}: its entries, counters
+ * and ids, written only by commits) are the exception to the first two rules: nothing is ever
+ * stored under them or as a leaf above them, so their plan is the upsert alone. Several mutations are applied plan after plan, in order. Immutable; built on any
  * thread without I/O.
  */
 public final class WritePlan {
@@ -42,12 +46,59 @@ public final class WritePlan {
   }
 
   /**
-   * A row to insert, or whose value to replace.
-   *
-   * @param path the stored path ({@link PathEncoding#encode})
-   * @param valueJson the leaf as JSON text
+   * A row to insert, or whose value to replace. Its JSON text is made when first asked for, which a
+   * driver does on its writer thread: encoding the values (a change log entry holds a whole mutation)
+   * is then not the event loop's work. Immutable in effect; safe to read from any thread.
    */
-  public record Row(String path, String valueJson) {
+  public static final class Row {
+    private final String path;
+    private final Object leaf;
+    private String valueJson;
+
+    /**
+     * @param path the stored path ({@link PathEncoding#encode})
+     * @param valueJson the leaf as JSON text
+     */
+    public Row(String path, String valueJson) {
+      this.path = path;
+      this.leaf = null;
+      this.valueJson = valueJson;
+    }
+
+    private Row(String path, Object leaf, boolean lazy) {
+      this.path = path;
+      this.leaf = leaf;
+    }
+
+    /** @return the stored path */
+    public String path() {
+      return path;
+    }
+
+    /** @return the leaf as JSON text ({@link LeafCodec#encode}), made on first use */
+    public String valueJson() {
+      String json = valueJson;
+      if (json == null) {
+        json = LeafCodec.encode(leaf);
+        valueJson = json;
+      }
+      return json;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Row row && path.equals(row.path) && valueJson().equals(row.valueJson());
+    }
+
+    @Override
+    public int hashCode() {
+      return path.hashCode() * 31 + valueJson().hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "Row[path=" + path + ", valueJson=" + valueJson() + "]";
+    }
   }
 
   private final List<Range> ranges;
@@ -85,6 +136,12 @@ public final class WritePlan {
             + "' takes " + bytes + " bytes as stored (its keys' UTF-8 bytes plus one per key); the "
             + store + " store keeps paths of at most " + maxPathBytes + " bytes; nothing was written");
       }
+      if (ChangeLog.isBookkeeping(write.path()) && write.path().size() == 2) {
+        // A change log row (entry, counter, id) never has rows under it nor a leaf above it: only
+        // commits write there (every other write is denied), so the upsert alone is its plan.
+        upserts.add(new Row(encoded, write.value(), true));
+        continue;
+      }
       ranges.add(new Range(encoded + (char) (PathEncoding.SEPARATOR + 1),
           PathEncoding.subtreeEnd(encoded)));
       int last = encoded.length() - 1;
@@ -92,7 +149,7 @@ public final class WritePlan {
           i = encoded.indexOf(PathEncoding.SEPARATOR, i + 1)) {
         points.add(encoded.substring(0, i + 1));
       }
-      upserts.add(new Row(encoded, write.valueJson()));
+      upserts.add(new Row(encoded, write.value(), true));
     }
     return new WritePlan(Collections.unmodifiableList(ranges), List.copyOf(points),
         Collections.unmodifiableList(upserts));

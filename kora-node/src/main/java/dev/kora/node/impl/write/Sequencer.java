@@ -195,6 +195,7 @@ public final class Sequencer implements WriteCoordinator {
       // The version is written with the data (the counter, the log entry), so it is chosen now; a
       // mutation that then fails leaves its number unused: versions increase, with rare gaps.
       versions[i] = ++assigned;
+      pending.mutation().writes(); // computed once, carried over by plusLeaves
       mutations.add(pending.mutation().plusLeaves(ChangeLog.commitRows(versions[i],
           pending.mutation(), pending.id(), now, logged)));
     }
