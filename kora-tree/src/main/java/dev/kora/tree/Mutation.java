@@ -4,12 +4,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -267,17 +265,23 @@ public final class Mutation {
    *     {@code leaves}
    */
   public Mutation plusLeaves(List<LeafWrite> leaves) {
-    JsonObject extended = new JsonObject(new LinkedHashMap<>(merge.getMap()));
-    Set<String> added = new HashSet<>();
+    Map<String, Object> top = new LinkedHashMap<>(merge.size() + 2);
+    top.putAll(merge.getMap());
+    JsonObject extended = new JsonObject(top);
+    String lastKey = null;
+    JsonObject branch = null;
     for (LeafWrite leaf : leaves) {
-      String top = leaf.path().key(0);
-      if (added.add(top)) {
-        if (merge.containsKey(top) || delete.containsKey(top)) {
-          throw new IllegalArgumentException("the mutation already changes '" + top + "'");
+      Path path = leaf.path();
+      String key = path.key(0);
+      if (!key.equals(lastKey)) {
+        if (merge.containsKey(key) || delete.containsKey(key) || top.containsKey(key)) {
+          throw new IllegalArgumentException("the mutation already changes '" + key + "'");
         }
-        extended.put(top, new JsonObject());
+        branch = new JsonObject();
+        top.put(key, branch);
+        lastKey = key;
       }
-      Tree.put(extended, leaf.path(), leaf.value());
+      Tree.put(branch, path.suffix(1), leaf.value());
     }
     Mutation result = new Mutation(extended, delete);
     // The flat forms carry over, so the store does not walk and check the whole tree again.
