@@ -440,15 +440,16 @@ test("8. kora.-prefixed actions", { timeout: TEST_TIMEOUT }, async () => {
   assert.equal(typeof time, "number")
   assert.ok(Math.abs(time - Date.now()) < 5_000)
 
-  assert.equal(
-    await conn1.call("kora.mutation", { merge: { [ROOT]: { kora: { x: 1, y: { z: "two" } } } }, delete: {} }),
-    "ok"
-  )
+  // kora.mutation answers the commit's version; kora.query answers carry the version they reflect
+  const written = await conn1.call("kora.mutation", { merge: { [ROOT]: { kora: { x: 1, y: { z: "two" } } } }, delete: {} })
+  assert.equal(typeof written.version, "number")
   const reply = await conn1.call("kora.query", { [ROOT]: { kora: {} } })
   assert.deepEqual(reply, {
     merge: { [ROOT]: { kora: { x: 1, y: { z: "two" } } } },
     delete: { [ROOT]: { kora: 1 } },
+    version: reply.version,
   })
+  assert.ok(reply.version >= written.version)
   // The same data through the riptide client.
   assert.deepEqual(await remote1.query_path([ROOT, "kora"]), { x: 1, y: { z: "two" } })
 
@@ -462,5 +463,6 @@ test("8. kora.-prefixed actions", { timeout: TEST_TIMEOUT }, async () => {
   assert.deepEqual(sub.delete, { [ROOT]: { kora: { y: 1 } } })
   await remote1.merge([ROOT, "kora", "y", "w"], 3)
   await until(() => pushes.some(p => get(p.merge, [ROOT, "kora", "y", "w"]) === 3), "a kora.mutation push")
+  assert.ok(pushes.every(p => p.version > sub.version), "kora.mutation pushes carry later versions")
   assert.equal(await conn.call("kora.unsubscribe", { [ROOT]: { kora: { y: {} } } }), "ok")
 })

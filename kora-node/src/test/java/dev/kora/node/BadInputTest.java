@@ -92,7 +92,7 @@ class BadInputTest {
 
   /** Checks that nothing is stored at the root (no partial write). */
   private Future<Void> nothingStored() {
-    return client.request("kora.query", new JsonObject()).map(body -> {
+    return client.query(new JsonObject()).map(body -> {
       assertJson(json("{'merge':{},'delete':{}}"), body, "the tree is still empty");
       return null;
     });
@@ -188,7 +188,7 @@ class BadInputTest {
         .compose(v -> client.request("kora.mutation", new JsonObject().put("merge",
             new JsonObject().put(repeat("k", 768), 1).put(repeat("é", 384), 2))))
         .map(ok -> {
-          assertEquals("ok", ok, "768-byte keys are allowed");
+          assertTrue(((JsonObject) ok).getLong("version") > 0, "768-byte keys are allowed");
           return null;
         })
         .onComplete(context.succeedingThenComplete());
@@ -208,8 +208,8 @@ class BadInputTest {
     run(cases).compose(v -> nothingStored())
         .compose(v -> client.request("kora.mutation", new JsonObject().put("merge", nested(32, 1))))
         .compose(ok -> {
-          assertEquals("ok", ok, "32 keys are allowed");
-          return client.request("kora.query", nested(32, new JsonObject()));
+          assertTrue(((JsonObject) ok).getLong("version") > 0, "32 keys are allowed");
+          return client.query(nested(32, new JsonObject()));
         })
         .map(body -> {
           assertJson(nested(32, 1), ((JsonObject) body).getJsonObject("merge"), "32-deep leaf");
@@ -277,7 +277,7 @@ class BadInputTest {
             json("{'merge':{'p':{'good':1}},'extra':1}"), "invalid_mutation"));
     client.request("kora.mutation", json("{'merge':{'keep':{'me':true}}}"))
         .compose(v -> run(cases))
-        .compose(v -> client.request("kora.query", new JsonObject()))
+        .compose(v -> client.query(new JsonObject()))
         .map(body -> {
           assertJson(json("{'merge':{'keep':{'me':true}},'delete':{}}"), body,
               "only the data written before the refused mutations");
@@ -378,7 +378,7 @@ class BadInputTest {
           assertTrue(status == 1009 || status == 1006, "close status 1009 or 1006, was " + status);
           return TestSocket.connect(vertx, node.actualPort());
         })
-        .compose(fresh -> fresh.request("kora.query", new JsonObject()))
+        .compose(fresh -> fresh.query(new JsonObject()))
         .map(body -> {
           assertJson(json("{'merge':{},'delete':{}}"), body, "nothing of the huge frame applied");
           assertTrue(client.isClosed());

@@ -216,9 +216,10 @@ class EmbeddedApiTest {
           pushes.add(part);
         }))
         .compose(subscription -> {
-          assertJson(json("{'merge':{'todos':{'t1':'milk'}},'delete':{'todos':1}}"),
-              subscription.initial(), "initial answer");
-          Mutation.fromJson(subscription.initial()).applyTo(copy);
+          assertJson(json("{'merge':{'todos':{'t1':'milk'}},'delete':{'todos':1},'version':1}"),
+              subscription.initial(), "initial answer, with the version it reflects");
+          Mutation.of(subscription.initial().getJsonObject("merge"),
+              subscription.initial().getJsonObject("delete")).applyTo(copy);
           return node.merge(todos.child("t2"), "bread")
               .compose(v -> node.merge(Path.of("elsewhere"), 1))
               .compose(v -> node.delete(todos.child("t1")))
@@ -258,8 +259,8 @@ class EmbeddedApiTest {
               json("{'bus':{'limit':1}}"));
         })
         .compose(reply -> {
-          assertJson(json("{'merge':{'bus':{'a':1}},'delete':{}}"), reply.body(),
-              "answer as over the socket");
+          assertJson(json("{'merge':{'bus':{'a':1}},'delete':{},'version':1}"), reply.body(),
+              "answer as over the socket, with its version");
           return vertx.eventBus().<JsonObject>request(KoraAddresses.MUTATE,
               json("{'merge':{'bus':{'c/d':1}}}"));
         })
@@ -280,8 +281,8 @@ class EmbeddedApiTest {
           return vertx.eventBus().<JsonObject>request(KoraAddresses.QUERY, json("{'bus':{}}"));
         })
         .map(reply -> {
-          assertJson(json("{'merge':{'bus':{'a':1,'b':2}},'delete':{'bus':1}}"), reply.body(),
-              "the refused mutation wrote nothing");
+          assertJson(json("{'merge':{'bus':{'a':1,'b':2}},'delete':{'bus':1},'version':1}"),
+              reply.body(), "the refused mutation wrote nothing");
           return null;
         })
         .onComplete(context.succeedingThenComplete());

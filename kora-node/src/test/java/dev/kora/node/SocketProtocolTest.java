@@ -3,6 +3,7 @@ package dev.kora.node;
 import static dev.kora.testkit.TestJson.assertJson;
 import static dev.kora.testkit.TestJson.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kora.testkit.TestSocket;
@@ -49,7 +50,15 @@ class SocketProtocolTest {
     return frame;
   }
 
-  /** Writes through the protocol and checks the "ok". */
+  /** A body without its {@code version} (kora. answers and pushes carry one; riptide. ones not). */
+  private static JsonObject bare(JsonObject body) {
+    JsonObject copy = body.copy();
+    Object version = copy.remove("version");
+    assertTrue(version == null || version instanceof Number, "version " + version);
+    return copy;
+  }
+
+  /** Writes through the protocol and checks it is answered with a version. */
   private static Future<Void> write(TestSocket socket, String mutation) {
     return socket.mutate(json(mutation));
   }
@@ -93,7 +102,7 @@ class SocketProtocolTest {
         .compose(v -> client.call("kora.query", json("{'todos':{}}")))
         .compose(frame -> {
           assertJson(json("{'merge':{'todos':{'t1':{'title':'milk','done':false},'t2':'bread'}},"
-              + "'delete':{'todos':1}}"), reply(frame).getJsonObject("body"), "query");
+              + "'delete':{'todos':1}}"), bare(reply(frame).getJsonObject("body")), "query");
           return write(client, "{'merge':{'todos':{'t1':{'done':true}}},'delete':{'todos':{'t1':1}}}");
         })
         .compose(v -> client.request("riptide.query", json("{'todos':{}}")))
@@ -109,7 +118,7 @@ class SocketProtocolTest {
   void castMutationIsAppliedWithoutAnyAnswer(VertxTestContext context) {
     client.send(json("{'type':'cast','action':'kora.mutation','body':{'merge':{'c':1}}}").encode())
         .compose(v -> client.expectNothingMore())
-        .compose(v -> client.request("kora.query", json("{'c':{}}")))
+        .compose(v -> client.query(json("{'c':{}}")))
         .map(body -> {
           assertJson(json("{'c':1}"), ((JsonObject) body).getJsonObject("merge"), "cast applied");
           return null;
@@ -125,25 +134,25 @@ class SocketProtocolTest {
   @Test
   void queryOptionsBoundTheChildrenAndEachChildComesWhole(VertxTestContext context) {
     listData()
-        .compose(v -> client.request("kora.query", json("{'list':{'min':'b','max':'d'}}")))
+        .compose(v -> client.query(json("{'list':{'min':'b','max':'d'}}")))
         .compose(body -> {
           assertJson(json("{'merge':{'list':{'b':{'x':1,'y':{'z':2}},'c':'three'}},'delete':{}}"),
               body, "min/max: no delete since the answer is partial");
-          return client.request("kora.query", json("{'list':{'limit':'2'}}"));
+          return client.query(json("{'list':{'limit':'2'}}"));
         })
         .compose(body -> {
           assertJson(json("{'merge':{'list':{'a':1,'b':{'x':1,'y':{'z':2}}}},'delete':{}}"), body,
               "limit given as a string");
-          return client.request("kora.query", json("{'list':{'min':'c','limit':2}}"));
+          return client.query(json("{'list':{'min':'c','limit':2}}"));
         })
         .compose(body -> {
           assertJson(json("{'merge':{'list':{'c':'three','d':[4,4]}},'delete':{}}"), body,
               "limit counted from min");
-          return client.request("kora.query", json("{'list':{'max':'b'}}"));
+          return client.query(json("{'list':{'max':'b'}}"));
         })
         .compose(body -> {
           assertJson(json("{'merge':{'list':{'a':1}},'delete':{}}"), body, "max is exclusive");
-          return client.request("kora.query", json("{'list':{'limit':0}}"));
+          return client.query(json("{'list':{'limit':0}}"));
         })
         .map(body -> {
           assertJson(json("{'merge':{},'delete':{}}"), body, "limit 0");
@@ -156,7 +165,7 @@ class SocketProtocolTest {
   void queryOfSeveralPathsAtOnce(VertxTestContext context) {
     listData()
         .compose(v -> write(client, "{'merge':{'users':{'dax':{'name':'Dax'},'ann':{'name':'Ann'}}}}"))
-        .compose(v -> client.request("kora.query",
+        .compose(v -> client.query(
             json("{'list':{'a':{},'b':{'y':{}}},'users':{'dax':{},'nobody':{}}}")))
         .map(body -> {
           assertJson(json("{'merge':{'list':{'a':1,'b':{'y':{'z':2}}},'users':{'dax':{'name':'Dax'}}},"
@@ -170,15 +179,15 @@ class SocketProtocolTest {
   @Test
   void queryOfALeafAndOfNothing(VertxTestContext context) {
     listData()
-        .compose(v -> client.request("kora.query", json("{'list':{'c':{}}}")))
+        .compose(v -> client.query(json("{'list':{'c':{}}}")))
         .compose(body -> {
           assertJson(json("{'merge':{'list':{'c':'three'}},'delete':{'list':{'c':1}}}"), body,
               "a leaf at the queried path");
-          return client.request("kora.query", json("{'nothing':{'here':{}}}"));
+          return client.query(json("{'nothing':{'here':{}}}"));
         })
         .compose(body -> {
           assertJson(json("{'merge':{},'delete':{'nothing':{'here':1}}}"), body, "nothing there");
-          return client.request("kora.query", json("{'list':{'c':{'under':{}}}}"));
+          return client.query(json("{'list':{'c':{'under':{}}}}"));
         })
         .map(body -> {
           assertJson(json("{'merge':{},'delete':{'list':{'c':{'under':1}}}}"), body,
@@ -195,14 +204,14 @@ class SocketProtocolTest {
         .compose(watcher -> watcher.call("kora.subscribe", json("{'todos':{}}"))
             .compose(frame -> {
               assertJson(json("{'merge':{'todos':{'t1':'milk'}},'delete':{'todos':1}}"),
-                  reply(frame).getJsonObject("body"), "subscribe reply");
+                  bare(reply(frame).getJsonObject("body")), "subscribe reply");
               return write(client, "{'merge':{'todos':{'t2':'bread'}}}");
             })
             .compose(v -> watcher.nextCast())
             .compose(cast -> {
               assertEquals("kora.mutation", cast.getString("action"));
               assertJson(json("{'merge':{'todos':{'t2':'bread'}},'delete':{}}"),
-                  cast.getJsonObject("body"), "push");
+                  bare(cast.getJsonObject("body")), "push");
               return write(client, "{'merge':{'other':2}}");
             })
             .compose(v -> watcher.expectNothingMore()))
@@ -220,7 +229,7 @@ class SocketProtocolTest {
         .compose(v -> watcher.nextCast())
         .compose(cast -> {
           assertEquals("riptide.mutation", cast.getString("action"));
-          assertJson(json("{'merge':{'feed':{'n':1}},'delete':{}}"), cast.getJsonObject("body"),
+          assertJson(json("{'merge':{'feed':{'n':1}},'delete':{}}"), bare(cast.getJsonObject("body")),
               "only the subscribed path is pushed");
           return watcher.expectNothingMore();
         }))
@@ -238,7 +247,7 @@ class SocketProtocolTest {
         .compose(v -> write(client, "{'merge':{'b':2}}"))
         .compose(v -> watcher.nextCast())
         .compose(cast -> {
-          assertJson(json("{'merge':{'b':2},'delete':{}}"), cast.getJsonObject("body"),
+          assertJson(json("{'merge':{'b':2},'delete':{}}"), bare(cast.getJsonObject("body")),
               "the first push after unsubscribing 'a' is about 'b'");
           return watcher.request("riptide.unsubscribe", json("{'b':{}}"));
         })
@@ -258,16 +267,23 @@ class SocketProtocolTest {
           .compose(v -> client.request(prefix + "mutation", json("{'merge':{'p':{'" + prefix
               + "':1}}}")))
           .compose(ok -> {
-            assertEquals("ok", ok);
+            if (prefix.equals("kora.")) {
+              assertTrue(((JsonObject) ok).getLong("version") > 0, "kora.mutation: " + ok);
+            } else {
+              assertEquals("ok", ok, "riptide.mutation replies stay \"ok\"");
+            }
             return client.request(prefix + "query", json("{'p':{'" + prefix + "':{}}}"));
           })
           .compose(body -> {
             assertJson(json("{'p':{'" + prefix + "':1}}"), ((JsonObject) body).getJsonObject("merge"),
                 prefix + "query");
+            assertEquals(prefix.equals("kora."), ((JsonObject) body).containsKey("version"),
+                "only kora. answers carry the version");
             return client.request(prefix + "subscribe", json("{'q':{}}"));
           })
           .compose(body -> {
-            assertJson(json("{'merge':{},'delete':{'q':1}}"), body, prefix + "subscribe");
+            assertJson(json("{'merge':{},'delete':{'q':1}}"), bare((JsonObject) body),
+                prefix + "subscribe");
             return client.request(prefix + "unsubscribe", json("{'q':{}}"));
           })
           .map(ok -> {
@@ -292,7 +308,12 @@ class SocketProtocolTest {
             JsonObject riptideCast = casts.resultAt(1);
             assertEquals("kora.mutation", koraCast.getString("action"));
             assertEquals("riptide.mutation", riptideCast.getString("action"));
-            assertJson(koraCast.getJsonObject("body"), riptideCast.getJsonObject("body"), "bodies");
+            assertTrue(koraCast.getJsonObject("body").getValue("version") instanceof Number,
+                "kora.mutation pushes carry the version");
+            assertFalse(riptideCast.getJsonObject("body").containsKey("version"),
+                "riptide.mutation pushes stay as Riptide sent them");
+            assertJson(bare(koraCast.getJsonObject("body")), riptideCast.getJsonObject("body"),
+                "bodies");
             return null;
           });
     }).onComplete(context.succeedingThenComplete());
@@ -305,7 +326,7 @@ class SocketProtocolTest {
         .compose(v -> client.nextCast())
         .map(cast -> {
           assertEquals("riptide.mutation", cast.getString("action"));
-          assertJson(json("{'merge':{'mine':{'k':'v'}},'delete':{}}"), cast.getJsonObject("body"),
+          assertJson(json("{'merge':{'mine':{'k':'v'}},'delete':{}}"), bare(cast.getJsonObject("body")),
               "own write pushed");
           return null;
         })
@@ -320,39 +341,39 @@ class SocketProtocolTest {
           JsonObject copy = new JsonObject();
           return watcher.request("kora.subscribe", json("{'users':{'dax':{}}}"))
               .compose(body -> {
-                Mutation.fromJson((JsonObject) body).applyTo(copy);
+                Mutation.fromJson(bare((JsonObject) body)).applyTo(copy);
                 return write(client, "{'delete':{'users':{'dax':{'age':1}}}}");
               })
               .compose(v -> watcher.nextCast())
               .compose(cast -> {
-                JsonObject body = cast.getJsonObject("body");
+                JsonObject body = bare(cast.getJsonObject("body"));
                 assertJson(json("{'merge':{},'delete':{'users':{'dax':{'age':1}}}}"), body,
                     "a pure delete still carries an empty merge");
-                Mutation.fromJson(body).applyTo(copy);
+                Mutation.fromJson(bare(body)).applyTo(copy);
                 assertJson(json("{'users':{'dax':{'name':'Dax'}}}"), copy, "copy");
                 return write(client, "{'merge':{'users':'gone'}}");
               })
               .compose(v -> watcher.nextCast())
               .compose(cast -> {
-                JsonObject body = cast.getJsonObject("body");
+                JsonObject body = bare(cast.getJsonObject("body"));
                 assertTrue(body.containsKey("merge") && body.containsKey("delete"), body.encode());
-                Mutation.fromJson(body).applyTo(copy);
+                Mutation.fromJson(bare(body)).applyTo(copy);
                 assertJson(new JsonObject(), copy,
                     "a leaf written at an ancestor empties the subscribed subtree");
                 return write(client, "{'merge':{'users':{'dax':{'name':'Dax II'}}}}");
               })
               .compose(v -> watcher.nextCast())
               .compose(cast -> {
-                JsonObject body = cast.getJsonObject("body");
+                JsonObject body = bare(cast.getJsonObject("body"));
                 assertTrue(body.containsKey("merge") && body.containsKey("delete"), body.encode());
-                Mutation.fromJson(body).applyTo(copy);
+                Mutation.fromJson(bare(body)).applyTo(copy);
                 assertJson(json("{'users':{'dax':{'name':'Dax II'}}}"), copy, "copy");
                 return write(client, "{'delete':{'users':1}}");
               })
               .compose(v -> watcher.nextCast())
               .map(cast -> {
                 assertJson(json("{'merge':{},'delete':{'users':{'dax':1}}}"),
-                    cast.getJsonObject("body"), "an ancestor's delete reaches the subscriber");
+                    bare(cast.getJsonObject("body")), "an ancestor's delete reaches the subscriber");
                 return null;
               });
         })
@@ -368,7 +389,7 @@ class SocketProtocolTest {
         .compose(v -> watcher.nextCast())
         .map(cast -> {
           assertJson(json("{'merge':{'ab':{'c':{'deep':{'er':1}}}},'delete':{}}"),
-              cast.getJsonObject("body"), "push");
+              bare(cast.getJsonObject("body")), "push");
           return null;
         }))
         .onComplete(context.succeedingThenComplete());
@@ -380,7 +401,7 @@ class SocketProtocolTest {
         .compose(v -> write(client, "{'merge':{'in':{'a':1},'out':{'b':2}},'delete':{'gone':1}}"))
         .compose(v -> watcher.nextCast())
         .map(cast -> {
-          JsonObject body = cast.getJsonObject("body");
+          JsonObject body = bare(cast.getJsonObject("body"));
           // PROTOCOL.md allows more than the subscribed part, but then applying it would put data
           // outside the subscribed subtree into the client's copy; Kora restricts.
           assertJson(json("{'merge':{'in':{'a':1}},'delete':{}}"), body, "restricted push");

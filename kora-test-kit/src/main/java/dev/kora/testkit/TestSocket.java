@@ -167,16 +167,46 @@ public final class TestSocket {
     });
   }
 
-  /** @return writes a mutation ({@code kora.mutation}) and checks the answer is {@code "ok"} */
+  /** @return writes a mutation ({@code kora.mutation}) and checks it was answered with a version */
   public Future<Void> mutate(Object mutation) {
-    return request(Action.MUTATION.wireName(Dialect.KORA), mutation).compose(body -> "ok".equals(body)
-        ? Future.succeededFuture()
-        : Future.failedFuture(new AssertionError("mutation answered " + body)));
+    return write(mutation).mapEmpty();
   }
 
-  /** @return the reply of {@code kora.query}: {@code {"merge": ..., "delete": ...}} */
+  /**
+   * Writes a mutation with {@code kora.mutation}.
+   *
+   * @return the version of its commit, from the reply {@code {"version": V}}; fails if the reply is
+   *     anything else
+   */
+  public Future<Long> write(Object mutation) {
+    return request(Action.MUTATION.wireName(Dialect.KORA), mutation).compose(body ->
+        body instanceof JsonObject reply && reply.size() == 1
+            && reply.getValue("version") instanceof Number version
+            ? Future.succeededFuture(version.longValue())
+            : Future.failedFuture(new AssertionError("mutation answered " + body)));
+  }
+
+  /**
+   * @return the reply of {@code kora.query} without its {@code version} (see {@link #answer}):
+   *     {@code {"merge": ..., "delete": ...}}
+   */
   public Future<JsonObject> query(Object query) {
-    return request(Action.QUERY.wireName(Dialect.KORA), query).map(JsonObject.class::cast);
+    return answer(query).map(answer -> {
+      answer.remove("version");
+      return answer;
+    });
+  }
+
+  /**
+   * @return the whole reply of {@code kora.query}: {@code {"merge": ..., "delete": ..., "version":
+   *     V}}; fails if the version is missing or not a number
+   */
+  public Future<JsonObject> answer(Object query) {
+    return request(Action.QUERY.wireName(Dialect.KORA), query).compose(body ->
+        body instanceof JsonObject answer && answer.getValue("version") instanceof Number
+            ? Future.succeededFuture(answer)
+            : Future.failedFuture(new AssertionError("kora.query answered without a version: "
+                + body)));
   }
 
   /** Sends raw text as one text message. */

@@ -236,6 +236,7 @@ class HttpFrontTest {
     assertEquals("ok", Json.decodeValue(client.exchange(request("PATCH", "/tree/b/../c", HOST
         + "Content-Type: application/json\r\nContent-Length: 1\r\n") + "2").body()));
     JsonObject stored = await(node.query(Query.of(Path.ROOT, QueryOptions.WHOLE))).merge();
+    stored.fieldNames().removeIf(key -> key.startsWith("kora:")); // the node's own rows
     assertEquals(new JsonObject().put("a", 1).put("c", 2), stored, "written at c, nowhere else");
     assertError(client.exchange(request("GET", "/treezzz", HOST)), 404, "not_found");
     assertError(client.exchange(request("GET", "/tree/../treezzz/a", HOST)), 404, "not_found");
