@@ -116,9 +116,9 @@ abstract class BenchNode implements AutoCloseable {
     String mode = options.node != null ? options.node : defaultMode;
     switch (mode) {
       case "in":
-        return InProcess.start(storeUrl);
+        return InProcess.start(storeUrl, options.changeLogOn());
       case "process":
-        return Child.start(storeUrl, options.nodeJavaOpts);
+        return Child.start(storeUrl, options.nodeJavaOpts, options.changeLogOn());
       default:
         throw new IllegalArgumentException("--node must be 'in' or 'process', got " + mode);
     }
@@ -149,11 +149,10 @@ abstract class BenchNode implements AutoCloseable {
       this.storeUrl = storeUrl;
     }
 
-    static InProcess start(String storeUrl) {
+    static InProcess start(String storeUrl, boolean changeLog) {
       Vertx vertx = NodeMain.vertx();
       try {
-        KoraNode node = KoraNode.deploy(vertx, new KoraNodeOptions().setHost("127.0.0.1").setPort(0)
-            .setStore(new StoreOptions().setUrl(storeUrl))).await();
+        KoraNode node = KoraNode.deploy(vertx, NodeMain.options(storeUrl, changeLog)).await();
         return new InProcess(vertx, node, storeUrl);
       } catch (RuntimeException e) {
         vertx.close().await();
@@ -227,14 +226,14 @@ abstract class BenchNode implements AutoCloseable {
       this.storeUrl = storeUrl;
     }
 
-    static Child start(String storeUrl, String javaOpts) throws IOException {
+    static Child start(String storeUrl, String javaOpts, boolean changeLog) throws IOException {
       List<String> command = new ArrayList<>();
       command.add(Machine.javaBinary());
       if (!javaOpts.isBlank()) {
         command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
       }
       command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-          NodeMain.class.getName(), storeUrl));
+          NodeMain.class.getName(), storeUrl, changeLog ? "change-log" : "no-change-log"));
       Process process = new ProcessBuilder(command)
           .redirectError(ProcessBuilder.Redirect.INHERIT).start();
       BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),

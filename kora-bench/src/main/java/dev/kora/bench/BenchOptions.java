@@ -38,6 +38,11 @@ final class BenchOptions {
       description = "JVM options of a child node JVM, e.g. '-Xmx1g -XX:+UseSerialGC'.")
   String nodeJavaOpts;
 
+  @Option(names = "--change-log", paramLabel = "on|off", defaultValue = "on",
+      description = "The change log of the node this run starts: on (the default, as nodes run) or"
+          + " off (KoraNodeOptions.setChangeLog(false): versions only), to measure its cost.")
+  String changeLog;
+
   @Option(names = "--quiet", description = "No progress lines on stderr.")
   boolean quiet;
 
@@ -60,5 +65,13 @@ final class BenchOptions {
     if (warmupSeconds < 0 || durationSeconds <= 0 || durationSeconds > 3600 || warmupSeconds > 600) {
       throw new IllegalArgumentException("--duration must be in (0, 3600] s and --warmup in [0, 600] s");
     }
+    if (!changeLog.equals("on") && !changeLog.equals("off")) {
+      throw new IllegalArgumentException("--change-log must be on or off");
+    }
+  }
+
+  /** @return whether the node this run starts keeps a change log */
+  boolean changeLogOn() {
+    return changeLog.equals("on");
   }
 }

@@ -36,14 +36,24 @@ public final class NodeMain {
     return vertx.isNativeTransportEnabled() ? "epoll" : "nio";
   }
 
+  /**
+   * @param storeUrl the store
+   * @param changeLog whether the node keeps a change log
+   * @return the options of a load tool's node: loopback, a free port
+   */
+  static KoraNodeOptions options(String storeUrl, boolean changeLog) {
+    return new KoraNodeOptions().setHost("127.0.0.1").setPort(0)
+        .setStore(new StoreOptions().setUrl(storeUrl)).setChangeLog(changeLog);
+  }
+
   public static void main(String[] args) throws Exception {
     System.setProperty("vertx.disableDnsResolver", "true");
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     Vertx vertx = vertx();
     KoraNode node;
     try {
-      node = KoraNode.deploy(vertx, new KoraNodeOptions().setHost("127.0.0.1").setPort(0)
-          .setStore(new StoreOptions().setUrl(args[0]))).await();
+      node = KoraNode.deploy(vertx, options(args[0],
+          args.length < 2 || !args[1].equals("no-change-log"))).await();
     } catch (Throwable e) {
       // Vert.x's event-loop threads would keep this JVM alive: say why and leave.
       out.println("failed " + e);

@@ -66,7 +66,7 @@ final class WriteScenario implements Callable<Integer> {
     result.put("clients", clients).put("window", window).put("shape", shape);
     try (BenchNode.TempDir temp = new BenchNode.TempDir();
         BenchNode node = BenchNode.start(options, "process", temp)) {
-      result.put("node", node.mode()).put("store", node.store())
+      result.put("node", node.mode()).put("store", node.store()).put("change_log", options.changeLog)
           .put("durability", node.durability());
       options.log("write: %d clients x %d in flight, %s, node %s, store %s", clients, window, shape,
           node.mode(), node.store());

@@ -114,6 +114,23 @@ class ScenarioSmokeTest {
   }
 
   @Test
+  void writeWithTheChangeLogOff() {
+    JsonObject json = run("write", "--clients", "2", "--window", "2", "--no-baseline",
+        "--change-log", "off");
+    assertEquals("off", json.getString("change_log"));
+    assertEquals(0L, json.getLong("errors"));
+    assertTrue(json.getLong("mutations") > 0);
+  }
+
+  @Test
+  void resume() {
+    JsonObject json = run("resume", "--leaves", "2000", "--changes", "50", "--rounds", "3");
+    assertFields(json, "resume_p50_ms", "resume_max_ms", "full_read_p50_ms", "answer_leaves_avg");
+    assertEquals(3L, json.getLong("converged_rounds"));
+    assertTrue(json.getLong("answer_leaves_avg") <= 50, "a delta, not the whole subtree");
+  }
+
+  @Test
   void read() {
     JsonObject json = run("read", "--children", "300", "--page", "100");
     assertFields(json, "whole_p50_ms", "page_p50_ms", "baseline_whole_p50_ms",

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Durability of acknowledged writes across a crash: clients write to a node in its own JVM with many
  * mutations in flight, the node is killed with SIGKILL mid-stream, a new node starts on the same store,
- * and every mutation that was answered {@code "ok"} must be there — whole (each mutation writes two
+ * and every mutation that was answered (with its version) must be there — whole (each mutation writes two
  * leaves, and a mutation is atomic). Runs for every store driver on the test class path: SQLite always;
  * PostgreSQL, MySQL/MariaDB and Cassandra when their driver modules are present, against the servers
  * {@code scripts/services/all.sh ensure} starts (override with {@code KORA_PG_URL},
@@ -165,7 +165,8 @@ class KillNineDurabilityTest {
         new JsonObject().put("c" + client, new JsonObject().put(key(n), pair))));
     socket.call("kora.mutation", mutation).onComplete(result -> {
       if (result.succeeded() && "reply".equals(result.result().getString("type"))
-          && "ok".equals(result.result().getValue("body"))) {
+          && result.result().getValue("body") instanceof JsonObject reply
+          && reply.getValue("version") instanceof Number) {
         acknowledged.add(n);
         write(socket, client, n + IN_FLIGHT, writing, acknowledged);
       }

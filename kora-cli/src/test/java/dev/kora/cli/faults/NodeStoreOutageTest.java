@@ -50,7 +50,8 @@ class NodeStoreOutageTest {
   @Test
   void mutationsFailFastWhileTheDatabaseIsDownAndTheNodeRecovers() throws Exception {
     TestSocket client = TestSocket.connect(vertx, node.actualPort()).await();
-    assertEquals("ok", client.request("kora.mutation", merge("before", 1)).await());
+    assertTrue(((JsonObject) client.request("kora.mutation", merge("before", 1)).await())
+        .getLong("version") > 0);
     service("stop");
     try {
       long started = System.nanoTime();
@@ -75,7 +76,8 @@ class NodeStoreOutageTest {
       }
       Thread.sleep(200);
     }
-    assertEquals("ok", after, "the node writes again once the database is back");
+    assertTrue(after instanceof JsonObject reply && reply.getLong("version") > 0,
+        "the node writes again once the database is back: " + after);
     JsonObject answer = (JsonObject) client.request("kora.query",
         new JsonObject().put("outage", new JsonObject())).await();
     assertEquals(new JsonObject().put("before", 1).put("after", 3),
