@@ -739,7 +739,7 @@ public abstract class StoreTestBase {
 
   /** A commit as the node's sequencer writes it: the mutation plus its version, entry and id. */
   private static Mutation commit(long version, Mutation mutation, String id) {
-    return mutation.plusLeaves(ChangeLog.commitRows(version, mutation, id, 1_000L * version,
+    return mutation.plusLeaves(ChangeLog.commitRows(version, mutation.encode(), id, 1_000L * version,
         true));
   }
 

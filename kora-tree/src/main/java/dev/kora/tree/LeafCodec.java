@@ -29,6 +29,9 @@ public final class LeafCodec {
    * @return its JSON text
    */
   public static String encode(Object leaf) {
+    if (leaf instanceof Encoded encoded) {
+      return encoded.json();
+    }
     if (leaf instanceof String text) {
       return quote(text);
     }
@@ -84,6 +87,17 @@ public final class LeafCodec {
       }
     }
     return out.append('"').toString();
+  }
+
+  /**
+   * A leaf to write whose JSON text was made before, e.g. a change log entry holding a mutation
+   * encoded while it waited for its turn: {@link #encode} gives the text as it is. For writing only
+   * (it never comes back from a store, which decodes rows into ordinary leaves); the text must be a
+   * JSON leaf (a string, number, boolean or array).
+   *
+   * @param json the leaf's JSON text, e.g. {@code [1765000000000,null,{"merge":{},"delete":{}}]}
+   */
+  public record Encoded(String json) {
   }
 
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();

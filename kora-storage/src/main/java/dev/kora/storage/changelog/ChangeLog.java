@@ -130,19 +130,20 @@ public final class ChangeLog {
    * the log on the entry and the id.
    *
    * @param version the commit's version
-   * @param mutation the mutation as committed
+   * @param mutationJson the mutation as committed, as JSON text ({@link Mutation#encode()}, made
+   *     ahead, while the mutation waited for its batch)
    * @param id its id, or null
    * @param atMs the commit time, ms since the epoch
    * @param logged whether the log is on; off, the counter {@code trimmed} follows the version, so a
    *     resume knows the log holds nothing
    * @return leaves for {@link Mutation#plusLeaves}, those under one top-level key together
    */
-  public static List<LeafWrite> commitRows(long version, Mutation mutation, String id, long atMs,
-      boolean logged) {
+  public static List<LeafWrite> commitRows(long version, String mutationJson, String id,
+      long atMs, boolean logged) {
     List<LeafWrite> rows = new ArrayList<>(3);
     if (logged) {
-      rows.add(new LeafWrite(entryPath(version),
-          new JsonArray().add(atMs).add(id).add(mutation.wire())));
+      rows.add(new LeafWrite(entryPath(version), new LeafCodec.Encoded("[" + atMs + ","
+          + (id == null ? "null" : LeafCodec.quote(id)) + "," + mutationJson + "]")));
     } else {
       rows.add(new LeafWrite(TRIMMED_PATH, version));
     }

@@ -40,7 +40,12 @@ import java.util.function.Supplier;
  */
 public final class Sequencer implements WriteCoordinator {
 
-  private record PendingWrite(Mutation mutation, String id, Promise<Long> promise) {
+  /**
+   * A mutation waiting for its batch; its JSON text for the change log entry is made when it is
+   * queued, so that this work overlaps the store's writing of the batch before (a batch's own
+   * preparation runs while the store waits for it).
+   */
+  private record PendingWrite(Mutation mutation, String id, String json, Promise<Long> promise) {
   }
 
   private final Context context;
@@ -95,7 +100,7 @@ public final class Sequencer implements WriteCoordinator {
           "too many mutations are waiting for the store (" + maxPending + ")"));
     }
     Promise<Long> promise = Promise.promise();
-    writes.add(new PendingWrite(mutation, id, promise));
+    writes.add(new PendingWrite(mutation, id, logged ? mutation.encode() : null, promise));
     schedule();
     return promise.future();
   }
@@ -197,7 +202,7 @@ public final class Sequencer implements WriteCoordinator {
       versions[i] = ++assigned;
       pending.mutation().writes(); // computed once, carried over by plusLeaves
       mutations.add(pending.mutation().plusLeaves(ChangeLog.commitRows(versions[i],
-          pending.mutation(), pending.id(), now, logged)));
+          pending.json(), pending.id(), now, logged)));
     }
     List<Future<Void>> stored;
     try {
