@@ -1,5 +1,6 @@
 package dev.kora.node;
 
+import static dev.kora.testkit.Checks.check;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kora.testkit.TestSocket;
@@ -27,14 +28,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
 class AnswerLimitTest {
 
-  private static Future<Void> check(Runnable assertions) {
-    try {
-      assertions.run();
-      return Future.succeededFuture();
-    } catch (Throwable e) {
-      return Future.failedFuture(e);
-    }
-  }
 
   @Test
   void anAnswerOverTheLimitIsRefusedAndPagesAreNot(Vertx vertx, VertxTestContext ctx) {

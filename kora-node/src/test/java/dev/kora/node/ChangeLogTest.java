@@ -1,5 +1,7 @@
 package dev.kora.node;
 
+import static dev.kora.testkit.Checks.check;
+import static dev.kora.testkit.TestJson.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -39,24 +41,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class ChangeLogTest {
 
-  private static JsonObject json(String text) {
-    return new JsonObject(text);
-  }
 
-  /** Writes with kora.mutation and answers the reply's version. */
-  private static Future<Long> write(TestSocket socket, String mutation) {
-    return socket.request("kora.mutation", json(mutation))
-        .map(body -> ((JsonObject) body).getLong("version"));
-  }
 
-  private static Future<Void> check(Runnable assertions) {
-    try {
-      assertions.run();
-      return Future.succeededFuture();
-    } catch (Throwable e) {
-      return Future.failedFuture(e);
-    }
-  }
 
   /** A client's copy of a path: the answer applied, then each push. */
   private static JsonObject apply(JsonObject copy, JsonObject answer) {
@@ -76,10 +62,10 @@ class ChangeLogTest {
           return watcher.request("kora.subscribe", json("{\"todos\": {}}"))
               .compose(answer -> check(() -> assertEquals(0L,
                   ((JsonObject) answer).getLong("version"), "nothing committed yet")))
-              .compose(v -> write(writer, "{\"merge\": {\"todos\": {\"t1\": 1}}}"))
+              .compose(v -> writer.write("{\"merge\": {\"todos\": {\"t1\": 1}}}"))
               .compose(version -> {
                 versions.add(version);
-                return write(writer, "{\"merge\": {\"todos\": {\"t2\": 2}}}");
+                return writer.write("{\"merge\": {\"todos\": {\"t2\": 2}}}");
               })
               .compose(version -> {
                 versions.add(version);
@@ -112,7 +98,7 @@ class ChangeLogTest {
     JsonObject copy = new JsonObject();
     long[] since = new long[1];
     TestNodes.start(vertx).compose(node -> TestSocket.connect(vertx, node.actualPort())
-        .compose(first -> write(first, "{\"merge\": {\"todos\": {\"keep\": {\"a\": 1, \"b\": 2},"
+        .compose(first -> first.write("{\"merge\": {\"todos\": {\"keep\": {\"a\": 1, \"b\": 2},"
             + " \"x\": 1, \"gone\": {\"g\": 1}, \"leaf\": 5}}}")
             .compose(v -> first.request("kora.subscribe", json("{\"todos\": {}}")))
             .compose(answer -> {
@@ -121,12 +107,12 @@ class ChangeLogTest {
               return first.close();
             })
             .compose(v -> TestSocket.connect(vertx, node.actualPort())))
-        .compose(writer -> write(writer, "{\"merge\": {\"todos\": {\"x\": {\"y\": 2}}}}")
-            .compose(v -> write(writer, "{\"delete\": {\"todos\": {\"x\": {\"y\": 1}}}}"))
-            .compose(v -> write(writer, "{\"delete\": {\"todos\": {\"gone\": 1}}}"))
-            .compose(v -> write(writer, "{\"merge\": {\"todos\": {\"leaf\": {\"now\": \"tree\"},"
+        .compose(writer -> writer.write("{\"merge\": {\"todos\": {\"x\": {\"y\": 2}}}}")
+            .compose(v -> writer.write("{\"delete\": {\"todos\": {\"x\": {\"y\": 1}}}}"))
+            .compose(v -> writer.write("{\"delete\": {\"todos\": {\"gone\": 1}}}"))
+            .compose(v -> writer.write("{\"merge\": {\"todos\": {\"leaf\": {\"now\": \"tree\"},"
                 + " \"new\": true}, \"elsewhere\": 1}}"))
-            .compose(v -> write(writer, "{\"merge\": {\"todos\": {\"keep\": {\"b\": 3}}}}"))
+            .compose(v -> writer.write("{\"merge\": {\"todos\": {\"keep\": {\"b\": 3}}}}"))
             .compose(v -> writer.request("kora.subscribe", json("{\"todos\": {\"since\": "
                 + since[0] + "}}")))
             .compose(answer -> {
@@ -155,7 +141,7 @@ class ChangeLogTest {
                 "since the current version: nothing changed")))
             .compose(v -> writer.request("kora.subscribe", json("{\"todos\": {\"since\": "
                 + since[0] + "}}")))
-            .compose(again -> write(writer, "{\"merge\": {\"todos\": {\"after\": 1}}}"))
+            .compose(again -> writer.write("{\"merge\": {\"todos\": {\"after\": 1}}}"))
             .compose(version -> writer.nextCast().compose(push -> check(() -> {
               assertEquals(version, push.getJsonObject("body").getLong("version"));
               assertEquals(json("{\"todos\": {\"after\": 1}}"),
@@ -167,7 +153,7 @@ class ChangeLogTest {
   @Test
   void badSinceAndBadIdsAreRefusedWithStableCodes(Vertx vertx, VertxTestContext ctx) {
     TestNodes.start(vertx).compose(node -> TestSocket.connect(vertx, node.actualPort()))
-        .compose(socket -> write(socket, "{\"merge\": {\"a\": 1}}")
+        .compose(socket -> socket.write("{\"merge\": {\"a\": 1}}")
             .compose(v -> socket.refused("kora.query", json("{\"a\": {\"since\": 2}}"),
                 ErrorCode.INVALID_QUERY))
             .compose(message -> check(() -> assertTrue(message.contains("ahead"), message)))
@@ -264,7 +250,7 @@ class ChangeLogTest {
               })
               .compose(later -> {
                 versions.add(((JsonObject) later).getLong("version"));
-                return write(one, "{\"merge\": {\"counted\": {\"n\": 2}},"
+                return one.write("{\"merge\": {\"counted\": {\"n\": 2}},"
                     + " \"id\": \"phone/1:18\"}");
               })
               .compose(next -> check(() -> {
@@ -290,7 +276,7 @@ class ChangeLogTest {
               Future<Long> writes = Future.succeededFuture(0L);
               for (int i = 1; i <= 10; i++) {
                 String mutation = "{\"merge\": {\"n\": {\"k" + i + "\": " + i + "}}}";
-                writes = writes.compose(v -> write(socket, mutation));
+                writes = writes.compose(v -> socket.write(mutation));
               }
               return writes.compose(v -> Eventually.poll(vertx, 5_000, "the log trimmed to 3",
                       () -> node.query(dev.kora.tree.Query.of(ChangeLog.LOG,
@@ -317,8 +303,8 @@ class ChangeLogTest {
       VertxTestContext ctx) {
     TestNodes.start(vertx, TestNodes.memoryOptions().setChangeLog(false))
         .compose(node -> TestSocket.connect(vertx, node.actualPort()))
-        .compose(socket -> write(socket, "{\"merge\": {\"a\": 1}}")
-            .compose(v -> write(socket, "{\"merge\": {\"a\": 2}}"))
+        .compose(socket -> socket.write("{\"merge\": {\"a\": 1}}")
+            .compose(v -> socket.write("{\"merge\": {\"a\": 2}}"))
             .compose(version -> check(() -> assertEquals(2L, version)))
             .compose(v -> socket.refused("kora.mutation", json("{\"merge\": {\"a\": 3},"
                 + " \"id\": \"c:1\"}"), ErrorCode.INVALID_MUTATION))
@@ -335,8 +321,8 @@ class ChangeLogTest {
   void eventStreamsCarryVersionsAndResumeFromLastEventId(Vertx vertx, VertxTestContext ctx) {
     // covered over HTTP in RestApiTest; here the version of the answer event is the commit's
     TestNodes.start(vertx).compose(node -> TestSocket.connect(vertx, node.actualPort())
-        .compose(socket -> write(socket, "{\"merge\": {\"s\": {\"a\": 1}}}")
-            .compose(v -> write(socket, "{\"merge\": {\"s\": {\"b\": 2}}}")))
+        .compose(socket -> socket.write("{\"merge\": {\"s\": {\"a\": 1}}}")
+            .compose(v -> socket.write("{\"merge\": {\"s\": {\"b\": 2}}}")))
         .compose(version -> vertx.createHttpClient().request(io.vertx.core.http.HttpMethod.GET,
                 node.actualPort(), "127.0.0.1", "/tree/s")
             .compose(request -> request.putHeader("Accept", "text/event-stream")

@@ -173,6 +173,16 @@ public final class TestSocket {
   }
 
   /**
+   * Writes a mutation given as JSON text with {@code kora.mutation}.
+   *
+   * @param mutation e.g. {@code {"merge": {"a": 1}}}
+   * @return the version of its commit, as {@link #write(Object)}
+   */
+  public Future<Long> write(String mutation) {
+    return write((Object) new JsonObject(mutation));
+  }
+
+  /**
    * Writes a mutation with {@code kora.mutation}.
    *
    * @return the version of its commit, from the reply {@code {"version": V}}; fails if the reply is

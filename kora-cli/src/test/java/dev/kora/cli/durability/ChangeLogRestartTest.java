@@ -1,5 +1,7 @@
 package dev.kora.cli.durability;
 
+import static dev.kora.testkit.Checks.check;
+import static dev.kora.testkit.TestJson.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kora.cli.KoraCommand;
@@ -28,23 +30,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class ChangeLogRestartTest {
 
-  private static JsonObject json(String text) {
-    return new JsonObject(text);
-  }
 
-  private static Future<Long> write(TestSocket socket, String mutation) {
-    return socket.request("kora.mutation", json(mutation))
-        .map(body -> ((JsonObject) body).getLong("version"));
-  }
 
-  private static Future<Void> check(Runnable assertions) {
-    try {
-      assertions.run();
-      return Future.succeededFuture();
-    } catch (Throwable e) {
-      return Future.failedFuture(e);
-    }
-  }
 
   @Test
   void versionsAndIdsOutliveARestart(Vertx vertx, VertxTestContext ctx) throws Exception {
@@ -55,7 +42,7 @@ class ChangeLogRestartTest {
     long[] first = new long[2];
     KoraNode.deploy(vertx, options)
         .compose(node -> TestSocket.connect(vertx, node.actualPort())
-            .compose(socket -> write(socket, "{\"merge\": {\"a\": {\"x\": 0}}}")
+            .compose(socket -> socket.write("{\"merge\": {\"a\": {\"x\": 0}}}")
                 .compose(v -> socket.request("kora.mutation", body.copy())))
             .compose(reply -> {
               first[0] = ((JsonObject) reply).getLong("version");
@@ -66,7 +53,7 @@ class ChangeLogRestartTest {
             .compose(socket -> socket.request("kora.mutation", body.copy())
                 .compose(resent -> {
                   first[1] = ((JsonObject) resent).getLong("version");
-                  return write(socket, "{\"merge\": {\"a\": {\"c\": 1}}}");
+                  return socket.write("{\"merge\": {\"a\": {\"c\": 1}}}");
                 })
                 .compose(next -> check(() -> {
                   assertEquals(2L, first[0]);
@@ -88,9 +75,9 @@ class ChangeLogRestartTest {
         .setStore(new StoreOptions().setUrl(url));
     return KoraNode.deploy(vertx, options).compose(node -> TestSocket.connect(vertx,
             node.actualPort())
-        .compose(socket -> write(socket, "{\"merge\": {\"geo\": {\"a\": 1}}}")
-            .compose(v -> write(socket, "{\"merge\": {\"geo\": {\"b\": 2}}}"))
-            .compose(v -> write(socket, "{\"merge\": {\"other\": 3}}")))
+        .compose(socket -> socket.write("{\"merge\": {\"geo\": {\"a\": 1}}}")
+            .compose(v -> socket.write("{\"merge\": {\"geo\": {\"b\": 2}}}"))
+            .compose(v -> socket.write("{\"merge\": {\"other\": 3}}")))
         .compose(version -> vertx.undeploy(node.nodeContext().deploymentID()).map(version)));
   }
 
@@ -100,7 +87,7 @@ class ChangeLogRestartTest {
         .setStore(new StoreOptions().setUrl(url));
     return KoraNode.deploy(vertx, options).compose(node -> TestSocket.connect(vertx,
             node.actualPort())
-        .compose(socket -> write(socket, "{\"merge\": {\"geo\": {\"c\": 3}}}")
+        .compose(socket -> socket.write("{\"merge\": {\"geo\": {\"c\": 3}}}")
             .compose(version -> socket.request("kora.query", json("{\"geo\": {\"since\": 1}}"))
                 .map(answer -> new JsonObject().put("next", version).put("resume", answer))))
         .compose(result -> vertx.undeploy(node.nodeContext().deploymentID()).map(result)));

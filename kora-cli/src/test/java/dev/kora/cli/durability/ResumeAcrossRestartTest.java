@@ -1,5 +1,6 @@
 package dev.kora.cli.durability;
 
+import static dev.kora.testkit.TestJson.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -39,9 +40,6 @@ class ResumeAcrossRestartTest {
     vertx.close().await();
   }
 
-  private static JsonObject json(String text) {
-    return new JsonObject(text);
-  }
 
   private static long apply(JsonObject copy, JsonObject answer) {
     Mutation.of(answer.getJsonObject("merge"), answer.getJsonObject("delete")).applyTo(copy);
