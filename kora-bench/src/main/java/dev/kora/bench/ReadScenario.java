@@ -4,9 +4,9 @@ import dev.kora.protocol.Action;
 import dev.kora.protocol.Dialect;
 import dev.kora.storage.Store;
 import dev.kora.tree.Path;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -139,11 +139,9 @@ final class ReadScenario implements Callable<Integer> {
   private void seed(Rpc rpc) {
     options.log("read: seeding %,d children of %d leaves at bench/r", children, fields);
     Data data = new Data(7, children);
-    ArrayDeque<Future<String>> inFlight = new ArrayDeque<>();
-    StringBuilder body = new StringBuilder();
+    List<String> bodies = new ArrayList<>();
     for (int first = 0; first < children; first += 500) {
-      body.setLength(0);
-      body.append("{\"merge\":{\"bench\":{\"r\":{");
+      StringBuilder body = new StringBuilder("{\"merge\":{\"bench\":{\"r\":{");
       for (int i = first; i < Math.min(children, first + 500); i++) {
         if (i > first) {
           body.append(',');
@@ -155,21 +153,8 @@ final class ReadScenario implements Callable<Integer> {
           body.append('"').append(data.leaf()).append('"');
         }
       }
-      body.append("}}}}");
-      if (inFlight.size() >= 4) {
-        check(inFlight.poll());
-      }
-      inFlight.add(rpc.call(Action.MUTATION.wireName(Dialect.KORA), body.toString()));
+      bodies.add(body.append("}}}}").toString());
     }
-    while (!inFlight.isEmpty()) {
-      check(inFlight.poll());
-    }
-  }
-
-  private static void check(Future<String> call) {
-    String frame = call.toCompletionStage().toCompletableFuture().join();
-    if (!Rpc.isReply(frame)) {
-      throw new IllegalStateException("seeding failed: " + Rpc.abbreviate(frame));
-    }
+    rpc.writeAll(bodies, 4);
   }
 }

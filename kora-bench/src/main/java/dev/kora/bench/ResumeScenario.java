@@ -4,9 +4,8 @@ import dev.kora.protocol.Action;
 import dev.kora.protocol.Dialect;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -122,51 +121,29 @@ final class ResumeScenario implements Callable<Integer> {
 
   /** Changes {@code changes} random leaves, one mutation each, 16 in flight. */
   private void writeChanges(Rpc writer, Random random, int round) {
-    ArrayDeque<Future<String>> inFlight = new ArrayDeque<>();
-    String mutation = Action.MUTATION.wireName(Dialect.KORA);
+    List<String> bodies = new ArrayList<>(changes);
     for (int i = 0; i < changes; i++) {
-      String body = "{\"merge\":{\"bench\":{\"s\":{\"" + Data.key(random.nextInt(leaves))
-          + "\":\"r" + round + "-" + i + "\"}}}}";
-      if (inFlight.size() >= 16) {
-        check(inFlight.poll());
-      }
-      inFlight.add(writer.call(mutation, body));
+      bodies.add("{\"merge\":{\"bench\":{\"s\":{\"" + Data.key(random.nextInt(leaves))
+          + "\":\"r" + round + "-" + i + "\"}}}}");
     }
-    while (!inFlight.isEmpty()) {
-      check(inFlight.poll());
-    }
+    writer.writeAll(bodies, 16);
   }
 
   /** Writes the subtree, 1,000 leaves per mutation, 4 in flight. */
   private void seed(Rpc rpc) {
     options.log("resume: seeding %,d leaves at %s", leaves, BASE);
     Data data = new Data(7, leaves);
-    ArrayDeque<Future<String>> inFlight = new ArrayDeque<>();
-    StringBuilder body = new StringBuilder();
+    List<String> bodies = new ArrayList<>();
     for (int first = 0; first < leaves; first += 1_000) {
-      body.setLength(0);
-      body.append("{\"merge\":{\"bench\":{\"s\":{");
+      StringBuilder body = new StringBuilder("{\"merge\":{\"bench\":{\"s\":{");
       for (int i = first; i < Math.min(leaves, first + 1_000); i++) {
         if (i > first) {
           body.append(',');
         }
         body.append('"').append(Data.key(i)).append("\":\"").append(data.leaf()).append('"');
       }
-      body.append("}}}}");
-      if (inFlight.size() >= 4) {
-        check(inFlight.poll());
-      }
-      inFlight.add(rpc.call(Action.MUTATION.wireName(Dialect.KORA), body.toString()));
+      bodies.add(body.append("}}}}").toString());
     }
-    while (!inFlight.isEmpty()) {
-      check(inFlight.poll());
-    }
-  }
-
-  private static void check(Future<String> call) {
-    String frame = call.toCompletionStage().toCompletableFuture().join();
-    if (!Rpc.isReply(frame)) {
-      throw new IllegalStateException("a write failed: " + Rpc.abbreviate(frame));
-    }
+    rpc.writeAll(bodies, 4);
   }
 }

@@ -1,8 +1,11 @@
 package dev.kora.bench;
 
+import dev.kora.protocol.Action;
+import dev.kora.protocol.Dialect;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +49,36 @@ final class Rpc {
       throw new IllegalStateException(action + " failed: " + abbreviate(frame));
     }
     return frame;
+  }
+
+  /**
+   * Writes mutations with {@code kora.mutation}, at most {@code inFlight} unanswered at a time, and
+   * waits for the last answer.
+   *
+   * @param bodies the mutations as JSON text, in order
+   * @param inFlight most calls waiting for their answer
+   * @throws IllegalStateException when one is answered with an error
+   */
+  void writeAll(Iterable<String> bodies, int inFlight) {
+    ArrayDeque<Future<String>> waiting = new ArrayDeque<>();
+    String action = Action.MUTATION.wireName(Dialect.KORA);
+    for (String body : bodies) {
+      if (waiting.size() >= inFlight) {
+        checkWritten(waiting.poll());
+      }
+      waiting.add(call(action, body));
+    }
+    while (!waiting.isEmpty()) {
+      checkWritten(waiting.poll());
+    }
+  }
+
+  private static void checkWritten(Future<String> call) {
+    String frame = call.toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.MINUTES)
+        .join();
+    if (!isReply(frame)) {
+      throw new IllegalStateException("a write failed: " + abbreviate(frame));
+    }
   }
 
   static boolean isReply(String frame) {
