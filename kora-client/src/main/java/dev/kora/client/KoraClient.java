@@ -74,6 +74,8 @@ public final class KoraClient {
   private long retryTimer = -1;
   private long pingTimer = -1;
   private long lastHeardMs;
+  /** Set by {@link #goOffline()}: no connection until {@link #goOnline()}. */
+  private boolean offline;
   private Future<Void> storeQueue = Future.succeededFuture();
 
   private KoraClient(Vertx vertx, Context context, KoraClientOptions options, LocalState state) {
@@ -346,6 +348,52 @@ public final class KoraClient {
   }
 
   /**
+   * @return completes once every write made so far is in the local store's outbox (on disk, for a
+   *     durable store): from then on it survives the application's end
+   */
+  public Future<Void> recorded() {
+    return onContext(() -> storeQueue);
+  }
+
+  /**
+   * Disconnects and stays offline until {@link #goOnline()}: reads come from the cache, writes
+   * queue (as Firebase's {@code goOffline}).
+   *
+   * @return completes once disconnected
+   */
+  public Future<Void> goOffline() {
+    return onContext(() -> {
+      if (status == ClientStatus.CLOSED) {
+        return Future.succeededFuture();
+      }
+      offline = true;
+      vertx.cancelTimer(reconnectTimer);
+      KoraConnection current = connection;
+      if (current == null) {
+        return Future.succeededFuture();
+      }
+      disconnected(current);
+      return current.close();
+    });
+  }
+
+  /**
+   * Connects again after {@link #goOffline()}.
+   *
+   * @return completes at once; see {@link #statusHandler} for the connection
+   */
+  public Future<Void> goOnline() {
+    return onContext(() -> {
+      if (offline && status != ClientStatus.CLOSED) {
+        offline = false;
+        attempts = 0;
+        connect();
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
    * Closes the connection and the local store. Unconfirmed writes fail with {@code client_closed};
    * a durable store keeps them, and a client created on it later sends them.
    *
@@ -378,7 +426,7 @@ public final class KoraClient {
   // ---- connection ----
 
   private void connect() {
-    if (status == ClientStatus.CLOSED) {
+    if (status == ClientStatus.CLOSED || offline || connection != null) {
       return;
     }
     String url = options.getUrls().get(attempts % options.getUrls().size());
@@ -387,7 +435,7 @@ public final class KoraClient {
         .onComplete(done -> {
           if (done.failed()) {
             scheduleReconnect();
-          } else if (status == ClientStatus.CLOSED) {
+          } else if (status == ClientStatus.CLOSED || offline) {
             done.result().close();
           } else {
             connected(done.result());
@@ -432,7 +480,7 @@ public final class KoraClient {
   }
 
   private void scheduleReconnect() {
-    if (status == ClientStatus.CLOSED) {
+    if (status == ClientStatus.CLOSED || offline) {
       return;
     }
     long delay = Math.min(options.getReconnectMaxDelayMs(),
@@ -692,7 +740,7 @@ public final class KoraClient {
       call.accept(store);
       return null;
     }, true);
-    storeQueue = done.recover(failure -> Future.succeededFuture());
+    storeQueue = done.otherwiseEmpty().mapEmpty();
     return done;
   }
 

@@ -50,13 +50,35 @@ public final class NodeProcess implements AutoCloseable {
    */
   public static NodeProcess start(String storeUrl, int waitSeconds, List<String> jvmOptions)
       throws IOException, InterruptedException {
-    int port;
+    return start(storeUrl, freePort(), waitSeconds, jvmOptions, List.of());
+  }
+
+  /** @return a TCP port nothing listens on now */
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
+      return socket.getLocalPort();
     }
+  }
+
+  /**
+   * Starts {@code kora serve --port PORT --store URL [more...]} and waits until it accepts
+   * connections: a node that comes back on the same port after a crash, or that loads plugins.
+   *
+   * @param storeUrl the store
+   * @param port the port, e.g. the one a killed node listened on
+   * @param waitSeconds how long to wait for the port
+   * @param jvmOptions the node JVM's options
+   * @param more further arguments of {@code kora serve}, e.g. {@code --lib DIR}
+   * @return the running node
+   */
+  public static NodeProcess start(String storeUrl, int port, int waitSeconds,
+      List<String> jvmOptions, List<String> more) throws IOException, InterruptedException {
     File stderr = Files.createTempFile("kora-node-process", ".log").toFile();
+    List<String> arguments = new java.util.ArrayList<>(List.of("serve", "--port",
+        String.valueOf(port), "--store", storeUrl));
+    arguments.addAll(more);
     ChildJvm child = ChildJvm.start(jvmOptions, ChildJvm.testClassPath(), stderr,
-        KoraCommand.class.getName(), "serve", "--port", String.valueOf(port), "--store", storeUrl);
+        KoraCommand.class.getName(), arguments.toArray(new String[0]));
     NodeProcess node = new NodeProcess(child, stderr, port);
     Process process = child.process();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
@@ -78,7 +100,7 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   /** Kills the node with SIGKILL, as a crash would, and waits for it to be gone. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     child.process().destroyForcibly();
     child.process().waitFor(30, TimeUnit.SECONDS);
   }
