@@ -107,6 +107,8 @@ final class ResumeScenario implements Callable<Integer> {
       result.note("resume_*: from sending kora.subscribe with since to the answer applied to the"
           + " client's copy of " + leaves + " leaves; full_read_*: reading and applying the whole"
           + " subtree again, for comparison");
+      ClientResume.measure(options, node.url(), leaves, rounds,
+          round -> writeChanges(writer, random, 1_000 + round), result);
     }
     result.put("load_average_1m_end", Machine.loadAverage());
     result.print(System.out, options.json);

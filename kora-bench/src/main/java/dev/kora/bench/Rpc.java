@@ -1,30 +1,23 @@
 package dev.kora.bench;
 
+import dev.kora.client.connection.KoraConnection;
 import dev.kora.protocol.Action;
 import dev.kora.protocol.Dialect;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Calls over one connection, matched to their answers by key; answers are the raw frame text so that
- * callers time the arrival before paying for parsing. Thread-safe.
+ * Calls over one connection through kora-client's {@link KoraConnection}; answers are the raw frame
+ * text so that callers time the arrival before paying for parsing. Thread-safe.
  */
 final class Rpc {
 
-  private final Clients.Connection connection;
-  private final Map<Long, Promise<String>> pending = new ConcurrentHashMap<>();
-  private final AtomicLong keys = new AtomicLong();
+  private final KoraConnection connection;
 
   Rpc(Clients.Connection connection) {
-    this.connection = connection;
-    connection.socket().exceptionHandler(e -> { });
-    connection.socket().textMessageHandler(this::onText);
+    this.connection = KoraConnection.over(connection.socket());
   }
 
   /**
@@ -33,12 +26,7 @@ final class Rpc {
    * @return the answering frame's text (a reply or an error)
    */
   Future<String> call(String action, String body) {
-    long key = keys.incrementAndGet();
-    Promise<String> promise = Promise.promise();
-    pending.put(key, promise);
-    connection.socket().writeTextMessage("{\"type\":\"call\",\"key\":" + key + ",\"action\":\""
-        + action + "\",\"body\":" + body + "}");
-    return promise.future();
+    return connection.callText(action, body);
   }
 
   /** Calls and waits at most 5 minutes; fails on an error frame. */
@@ -92,20 +80,5 @@ final class Rpc {
 
   static String abbreviate(String text) {
     return text.length() > 300 ? text.substring(0, 300) + "..." : text;
-  }
-
-  private void onText(String text) {
-    int at = text.indexOf("\"key\":");
-    if (at < 0 || at > 40) {
-      return;
-    }
-    long key = 0;
-    for (int i = at + 6; i < text.length() && Character.isDigit(text.charAt(i)); i++) {
-      key = key * 10 + (text.charAt(i) - '0');
-    }
-    Promise<String> promise = pending.remove(key);
-    if (promise != null) {
-      promise.tryComplete(text);
-    }
   }
 }

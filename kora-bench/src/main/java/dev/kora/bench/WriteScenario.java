@@ -54,6 +54,10 @@ final class WriteScenario implements Callable<Integer> {
   @Option(names = "--no-baseline", description = "Skip the store baseline.")
   boolean noBaseline;
 
+  @Option(names = "--client", description = "After the raw sockets, the same writes through "
+      + "kora-client (KoraClient.mutate) against the same node; reports both and their ratio.")
+  boolean client;
+
   @Override
   public Integer call() throws Exception {
     options.check();
@@ -86,6 +90,22 @@ final class WriteScenario implements Callable<Integer> {
       result.put("errors", run.errors.get());
       if (run.firstError.get() != null) {
         result.put("first_error", run.firstError.get());
+      }
+      if (client) {
+        options.log("client: %d kora-client clients x %d writes in flight", clients, window);
+        ClientWrites writes = new ClientWrites();
+        writes.run(options, node.url(), clients, window, keys,
+            city);
+        double perSecond = writes.histogram.getTotalCount() / writes.seconds;
+        result.put("client_mutations_per_s", Result.round(perSecond));
+        Latency.put(result, "client_", writes.histogram);
+        result.put("client_errors", writes.errors.get());
+        if (writes.firstError.get() != null) {
+          result.put("client_first_error", writes.firstError.get());
+        }
+        result.put("client_ratio_to_raw", Result.round(perSecond / mutationsPerSecond));
+        result.note("client_*: the same writes through kora-client (Mutation objects, ids, outbox,"
+            + " version answers) against the same node, after the raw-socket run");
       }
       if (!noBaseline) {
         String url = StoreBaseline.freshUrl(node.storeUrl(), temp.path(), "baseline");

@@ -1,6 +1,8 @@
 package dev.kora.cli;
 
+import dev.kora.client.connection.KoraConnection;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClientOptions;
 import picocli.CommandLine.Option;
 
 /** The {@code --url} option of commands that talk to a running node, and the call they make. */
@@ -11,7 +13,8 @@ final class NodeAddress {
   String url;
 
   /**
-   * Connects to the node, makes one call and disconnects. Blocks.
+   * Connects to the node with kora-client's {@link KoraConnection}, makes one call and disconnects.
+   * Blocks.
    *
    * @param action e.g. {@code kora.query}
    * @param body the body
@@ -21,7 +24,10 @@ final class NodeAddress {
   Object call(String action, Object body) {
     Vertx vertx = Vertx.vertx();
     try {
-      RemoteNode remote = RemoteNode.connect(vertx, url).await();
+      // Large answers (a whole subtree) come in one message: accept more than a client's default.
+      KoraConnection remote = KoraConnection.connect(vertx, KoraConnection.target(url),
+          new WebSocketClientOptions().setMaxFrameSize(64 * 1024 * 1024)
+              .setMaxMessageSize(256 * 1024 * 1024)).await();
       Object reply = remote.call(action, body).await();
       remote.close().await();
       return reply;

@@ -1,5 +1,6 @@
 package dev.kora.testkit;
 
+import dev.kora.client.connection.KoraConnection;
 import dev.kora.protocol.Action;
 import dev.kora.protocol.Dialect;
 import dev.kora.protocol.Errors;
@@ -7,20 +8,17 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A test client for the WebSocket protocol over a real socket: calls matched to their replies by key,
+ * A test client for the WebSocket protocol over a real socket, on kora-client's {@link KoraConnection}
+ * (the project's one protocol client): calls matched to their replies by key,
  * every received frame logged in arrival order, and a queue of the frames that answer no call (casts
  * and errors without a key) with awaiting helpers that time out instead of sleeping.
  *
@@ -38,25 +36,23 @@ public final class TestSocket {
 
   private final Vertx vertx;
   private final long timeoutMs;
-  // Strong reference: Vert.x 5 closes WebSocket clients that become unreachable.
-  private final WebSocketClient client;
-  private final WebSocket socket;
-  private final Map<String, Promise<JsonObject>> pending = new HashMap<>();
+  private final KoraConnection connection;
   private final List<JsonObject> log = new ArrayList<>();
   private final ArrayDeque<JsonObject> unmatched = new ArrayDeque<>();
   private final ArrayDeque<Promise<JsonObject>> waiters = new ArrayDeque<>();
   private final Promise<Short> closed = Promise.promise();
-  private long nextKey;
 
-  private TestSocket(Vertx vertx, long timeoutMs, WebSocketClient client, WebSocket socket) {
+  private TestSocket(Vertx vertx, long timeoutMs, KoraConnection connection) {
     this.vertx = vertx;
     this.timeoutMs = timeoutMs;
-    this.client = client;
-    this.socket = socket;
-    socket.textMessageHandler(this::onText);
-    socket.binaryMessageHandler(buffer -> onText("{\"type\":\"binary-from-server\"}"));
-    socket.closeHandler(v -> closed.tryComplete(socket.closeStatusCode()));
-    socket.exceptionHandler(e -> { });
+    this.connection = connection;
+    connection.textHandler(text -> {
+      synchronized (this) {
+        log.add(new JsonObject(text));
+      }
+    });
+    connection.unsolicitedHandler(this::onUnsolicited);
+    connection.closeHandler(closed::tryComplete);
   }
 
   /** Connects to {@code ws://127.0.0.1:port/socket} with default client options. */
@@ -70,8 +66,7 @@ public final class TestSocket {
    * @param timeoutMs how long any awaited frame may take, e.g. {@link #PATIENT_TIMEOUT_MS}
    */
   public static Future<TestSocket> connect(Vertx vertx, int port, long timeoutMs) {
-    return connect(vertx, port, new WebSocketClientOptions().setMaxFrameSize(16 * 1024 * 1024)
-        .setMaxMessageSize(64 * 1024 * 1024), timeoutMs);
+    return connect(vertx, port, KoraConnection.defaultClientOptions(), timeoutMs);
   }
 
   /** Connects with the given client options. */
@@ -82,32 +77,22 @@ public final class TestSocket {
   /** Connects with the given client options and wait for frames. */
   public static Future<TestSocket> connect(Vertx vertx, int port, WebSocketClientOptions options,
       long timeoutMs) {
-    WebSocketClient client = vertx.createWebSocketClient(options);
-    return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
-            .setURI("/socket"))
-        .map(socket -> new TestSocket(vertx, timeoutMs, client, socket));
+    return KoraConnection.connect(vertx, new WebSocketConnectOptions().setHost("127.0.0.1")
+            .setPort(port).setURI("/socket"), options)
+        .map(connection -> new TestSocket(vertx, timeoutMs, connection));
   }
 
-  private void onText(String text) {
+  private void onUnsolicited(String text) {
     JsonObject frame = new JsonObject(text);
     Promise<JsonObject> target;
     synchronized (this) {
-      log.add(frame);
-      Object key = frame.getValue("key");
-      target = key == null ? null : pending.remove(keyId(key));
+      target = waiters.poll();
       if (target == null) {
-        target = waiters.poll();
-        if (target == null) {
-          unmatched.add(frame);
-          return;
-        }
+        unmatched.add(frame);
+        return;
       }
     }
     target.tryComplete(frame);
-  }
-
-  private static String keyId(Object key) {
-    return key instanceof Number ? "n:" + ((Number) key).longValue() : "s:" + key;
   }
 
   /**
@@ -116,10 +101,7 @@ public final class TestSocket {
    * @return the frame answering it: a {@code reply} or an {@code error}
    */
   public Future<JsonObject> call(String action, Object body) {
-    long key;
-    synchronized (this) {
-      key = ++nextKey;
-    }
+    long key = connection.nextKey();
     return callFrame(new JsonObject().put("type", "call").put("key", key).put("action", action)
         .put("body", body));
   }
@@ -132,10 +114,8 @@ public final class TestSocket {
    */
   public Future<JsonObject> callFrame(JsonObject frame) {
     Promise<JsonObject> promise = Promise.promise();
-    synchronized (this) {
-      pending.put(keyId(frame.getValue("key")), promise);
-    }
-    socket.writeTextMessage(frame.encode());
+    connection.callText(frame.getValue("key"), frame.encode())
+        .map(JsonObject::new).onComplete(promise);
     return withTimeout(promise, "answer to " + abbreviate(frame.encode()));
   }
 
@@ -221,12 +201,12 @@ public final class TestSocket {
 
   /** Sends raw text as one text message. */
   public Future<Void> send(String text) {
-    return socket.writeTextMessage(text);
+    return connection.writeText(text);
   }
 
   /** Sends raw bytes as one binary message. */
   public Future<Void> sendBinary(Buffer bytes) {
-    return socket.writeBinaryMessage(bytes);
+    return connection.writeBinary(bytes);
   }
 
   /** @return the next frame that answers no call (a cast or a keyless error), within the timeout */
@@ -301,22 +281,22 @@ public final class TestSocket {
 
   /** @return whether the socket is closed */
   public boolean isClosed() {
-    return socket.isClosed();
+    return connection.isClosed();
   }
 
   /** Closes the socket and the client. */
   /** Stops reading from the connection (the node's frames pile up in the socket buffers). */
   public void pauseReading() {
-    socket.pause();
+    connection.pause();
   }
 
   /** Reads from the connection again after {@link #pauseReading()}. */
   public void resumeReading() {
-    socket.resume();
+    connection.resume();
   }
 
   public Future<Void> close() {
-    return socket.close().eventually(client::close);
+    return connection.close();
   }
 
   /** @return {@code text}, cut to 200 characters for messages */

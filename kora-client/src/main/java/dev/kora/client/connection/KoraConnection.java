@@ -111,6 +111,17 @@ public final class KoraConnection {
         .onFailure(failure -> client.close());
   }
 
+  /**
+   * Speaks the protocol over a WebSocket opened elsewhere (a load tool that opens thousands of
+   * sockets its own way); takes over its text, close and exception handlers.
+   *
+   * @param socket an open WebSocket to a node's {@code /socket}
+   * @return the connection; {@link #close()} closes the socket only
+   */
+  public static KoraConnection over(WebSocket socket) {
+    return new KoraConnection(null, socket);
+  }
+
   /** @return a key no other call of this connection used */
   public long nextKey() {
     return keys.incrementAndGet();
@@ -258,7 +269,7 @@ public final class KoraConnection {
 
   /** @return closes the socket (status 1000) and its client */
   public Future<Void> close() {
-    return socket.close().eventually(client::close);
+    return client == null ? socket.close() : socket.close().eventually(client::close);
   }
 
   private void onText(String text) {
