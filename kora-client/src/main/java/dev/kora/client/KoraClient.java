@@ -624,6 +624,10 @@ public final class KoraClient {
   private void send(Outbox.Entry entry, KoraConnection on) {
     outbox.sent(entry);
     JsonObject body = entry.mutation.wire().copy().put("id", entry.id);
+    if (!entry.sentBefore) {
+      body.put("first", true); // never sent: the node need not look the id up
+      entry.sentBefore = true;
+    }
     on.call(Action.MUTATION.wireName(Dialect.KORA), body).onComplete(done -> {
       if (!entry.inFlight) {
         return; // the connection dropped and the write went back to the queue

@@ -34,6 +34,8 @@ final class Outbox {
     final List<Path> paths;
     Long version;
     boolean persisted;
+    /** Whether it may have been sent before (by this process or, restored, by an earlier one). */
+    boolean sentBefore;
     boolean inFlight;
     int failures;
     long notBeforeMs;
@@ -45,6 +47,7 @@ final class Outbox {
       this.mutation = mutation;
       this.version = version;
       this.persisted = persisted;
+      this.sentBefore = persisted;
       List<Path> touched = new ArrayList<>(mutation.deletes());
       for (LeafWrite write : mutation.writes()) {
         touched.add(write.path());

@@ -140,7 +140,7 @@ public final class Connection {
    * @return as {@link NodeCore#mutate(Mutation, String, Session)}
    */
   public Future<Long> mutate(MutationRequest request) {
-    Future<Long> result = node.mutate(request.mutation(), request.id(), session);
+    Future<Long> result = node.mutate(request, session);
     if (result.isComplete()) {
       return result;
     }

@@ -12,12 +12,14 @@ import java.util.Map;
  * The body of a mutation action as a client sends it: the mutation and, optionally, its id, e.g.
  * {@code {"merge": {"todos": {"t1": {"done": true}}}, "id": "phone-1:17"}}. A mutation whose id was
  * committed before is answered with its first version and not applied again (docs/protocol.md,
- * "Exactly-once writes").
+ * "Exactly-once writes"). {@code "first": true} next to the id says the client never sent that id
+ * before, so the node need not look it up in the store.
  *
  * @param mutation the mutation
  * @param id its id (1 to 128 UTF-8 bytes), or null
+ * @param first whether the client says this is the id's first send
  */
-public record MutationRequest(Mutation mutation, String id) {
+public record MutationRequest(Mutation mutation, String id, boolean first) {
 
   /**
    * @param body the action's body
@@ -32,11 +34,19 @@ public record MutationRequest(Mutation mutation, String id) {
           : "the body of a mutation must be a JSON object");
     }
     if (!json.containsKey("id")) {
-      return new MutationRequest(Mutation.fromJson(json), null);
+      if (json.containsKey("first")) {
+        throw new KoraException(ErrorCode.INVALID_MUTATION, "'first' goes with an 'id'");
+      }
+      return new MutationRequest(Mutation.fromJson(json), null, false);
     }
     String id = ChangeLog.checkId(json.getValue("id"));
     Map<String, Object> rest = new LinkedHashMap<>(json.getMap());
     rest.remove("id");
-    return new MutationRequest(Mutation.fromJson(new JsonObject(rest)), id);
+    Object first = rest.remove("first");
+    if (first != null && !(first instanceof Boolean)) {
+      throw new KoraException(ErrorCode.INVALID_MUTATION, "'first' must be true or false");
+    }
+    return new MutationRequest(Mutation.fromJson(new JsonObject(rest)), id,
+        Boolean.TRUE.equals(first));
   }
 }

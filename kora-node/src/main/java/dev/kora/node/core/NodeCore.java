@@ -36,7 +36,7 @@ public interface NodeCore {
    *     {@code interceptor_failed}, {@code store_unavailable} or {@code closed}
    */
   default Future<Long> mutate(Mutation mutation, Session session) {
-    return mutate(mutation, null, session);
+    return mutate(new MutationRequest(mutation, null, false), session);
   }
 
   /**
@@ -45,14 +45,13 @@ public interface NodeCore {
    * answers the version it was committed with (a resend of one whose first send is still in
    * progress answers as that one does).
    *
-   * @param mutation the mutation
-   * @param id the client's id for it, e.g. {@code "phone-1:17"} (checked by
-   *     {@link MutationRequest#fromBody}), or null
+   * @param request the mutation and the client's id for it, e.g. {@code "phone-1:17"} (checked by
+   *     {@link MutationRequest#fromBody}), or null; with {@code first}, the id is not looked up
    * @param session who writes
    * @return the version once durable, as {@link #mutate(Mutation, Session)}; fails with
    *     {@code invalid_mutation} for an id when the node keeps no change log
    */
-  Future<Long> mutate(Mutation mutation, String id, Session session);
+  Future<Long> mutate(MutationRequest request, Session session);
 
   /**
    * Answers a query; entries with {@code subscribe} are read but not subscribed.

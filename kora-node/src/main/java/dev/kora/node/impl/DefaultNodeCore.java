@@ -6,6 +6,7 @@ import dev.kora.interceptors.KoraPlugin;
 import dev.kora.interceptors.Session;
 import dev.kora.node.core.Cancellation;
 import dev.kora.node.core.Connection;
+import dev.kora.node.core.MutationRequest;
 import dev.kora.node.core.NodeCore;
 import dev.kora.node.core.RequestLimits;
 import dev.kora.node.core.Subscriber;
@@ -146,8 +147,9 @@ public final class DefaultNodeCore implements NodeCore {
   }
 
   @Override
-  public Future<Long> mutate(Mutation mutation, String id, Session session) {
-    return onContext(() -> writes.mutate(mutation, id, session));
+  public Future<Long> mutate(MutationRequest request, Session session) {
+    return onContext(() -> writes.mutate(request.mutation(), request.id(), request.first(),
+        session));
   }
 
   private Future<Long> mutateInternal(Mutation mutation) {

@@ -59,7 +59,7 @@ public final class EventBusApi {
     consumers.add(eventBus.consumer(KoraAddresses.MUTATE, message -> answer(message,
         body -> {
           MutationRequest request = MutationRequest.fromBody(body);
-          return node.mutate(request.mutation(), request.id(), Session.internal())
+          return node.mutate(request, Session.internal())
               .map(version -> new JsonObject().put("version", version));
         },
         ErrorCode.INVALID_MUTATION)));

@@ -72,6 +72,7 @@ public final class WritePipeline {
    * @param mutation the mutation
    * @param id the client's id of the mutation, or null; a mutation whose id was committed before
    *     is not written again and answers its first version
+   * @param first the client says it never sent this id before: it is not looked up in the store
    * @param session who writes
    * @return the version once durable; an empty final mutation commits nothing and answers the current
    *     version; fails with {@code too_large} (a client's mutation over the leaf limit),
@@ -79,7 +80,7 @@ public final class WritePipeline {
    *     {@code store_unavailable}, {@code closed}, or {@code invalid_mutation} for an id while the
    *     node keeps no change log
    */
-  public Future<Long> mutate(Mutation mutation, String id, Session session) {
+  public Future<Long> mutate(Mutation mutation, String id, boolean first, Session session) {
     try {
       if (!session.isInternal()) {
         limits.checkLeaves(mutation);
@@ -93,25 +94,25 @@ public final class WritePipeline {
       return Future.failedFuture(e);
     }
     if (id == null) {
-      return ordered(mutation, null, session);
+      return ordered(mutation, null, false, session);
     }
-    Future<Long> first = ids.inFlight(id);
-    if (first != null) {
-      return first; // a resend while the first send is still in progress: the same outcome
+    Future<Long> running = ids.inFlight(id);
+    if (running != null) {
+      return running; // a resend while the first send is still in progress: the same outcome
     }
     Promise<Long> outcome = Promise.promise();
     ids.track(id, outcome.future());
-    ordered(mutation, id, session).onComplete(outcome);
+    ordered(mutation, id, first, session).onComplete(outcome);
     return outcome.future();
   }
 
   /** Prepares and submits in the session's order (see the class comment). */
-  private Future<Long> ordered(Mutation mutation, String id, Session session) {
-    if (session.isInternal()
-        || (!chain.preparesMutations() && id == null && !queuedBefore.containsKey(session))) {
+  private Future<Long> ordered(Mutation mutation, String id, boolean first, Session session) {
+    if (session.isInternal() || (!chain.preparesMutations() && (id == null || first)
+        && !queuedBefore.containsKey(session))) {
       // Internal writes are not ordered per session; without interceptors or id look-ups, prepare
       // answers at once, so every mutation is queued for the store in arrival order anyway.
-      return prepareAndSubmit(mutation, id, session, Promise.promise());
+      return prepareAndSubmit(mutation, id, first, session, Promise.promise());
     }
     // A client's mutations commit in the order it sent them, even when an interceptor answers later
     // for an earlier one: each waits until the one before is queued for the store.
@@ -120,9 +121,9 @@ public final class WritePipeline {
     queuedBefore.put(session, queued.future());
     queued.future().onComplete(v -> queuedBefore.remove(session, queued.future()));
     if (previous == null || previous.isComplete()) {
-      return prepareAndSubmit(mutation, id, session, queued);
+      return prepareAndSubmit(mutation, id, first, session, queued);
     }
-    return previous.transform(ignored -> prepareAndSubmit(mutation, id, session, queued));
+    return previous.transform(ignored -> prepareAndSubmit(mutation, id, first, session, queued));
   }
 
   /**
@@ -130,10 +131,11 @@ public final class WritePipeline {
    * failure), and after the commit — once the reply and the pushes are out — runs
    * {@code afterMutation} and starts the effect jobs.
    */
-  private Future<Long> prepareAndSubmit(Mutation mutation, String id, Session session,
-      Promise<Void> queued) {
-    if (id == null) {
-      return prepareAndSubmitNew(mutation, null, session, queued);
+  private Future<Long> prepareAndSubmit(Mutation mutation, String id, boolean first,
+      Session session, Promise<Void> queued) {
+    if (id == null || first) {
+      // A first send (the client says so) cannot have been committed: no store look-up.
+      return prepareAndSubmitNew(mutation, id, session, queued);
     }
     return ids.committed(id).compose(version -> {
       if (version != null) {
