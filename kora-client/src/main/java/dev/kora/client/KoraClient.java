@@ -6,6 +6,7 @@ import dev.kora.client.local.LocalStore;
 import dev.kora.protocol.Action;
 import dev.kora.protocol.Dialect;
 import dev.kora.protocol.Frame;
+import dev.kora.protocol.FrameCodec;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
@@ -54,6 +55,7 @@ import java.util.function.Supplier;
  */
 public final class KoraClient {
 
+  private static final String MUTATION = Action.MUTATION.wireName(Dialect.KORA);
   private static final Set<String> PASSING_CODES = Set.of(ErrorCode.STORE_UNAVAILABLE,
       ErrorCode.CLOSED, KoraConnection.DISCONNECTED, ErrorCode.TOO_MANY_CONNECTIONS,
       ClientErrors.TIMEOUT);
@@ -623,73 +625,112 @@ public final class KoraClient {
 
   private void send(Outbox.Entry entry, KoraConnection on) {
     outbox.sent(entry);
-    JsonObject body = entry.mutation.wire().copy().put("id", entry.id);
+    // The wire form shares the mutation's trees: no copy, one encoding.
+    JsonObject body = entry.mutation.wire().put("id", entry.id);
     if (!entry.sentBefore) {
       body.put("first", true); // never sent: the node need not look the id up
       entry.sentBefore = true;
     }
-    on.call(Action.MUTATION.wireName(Dialect.KORA), body).onComplete(done -> {
+    on.callText(MUTATION, body.encode()).onComplete(done -> {
       if (!entry.inFlight) {
         return; // the connection dropped and the write went back to the queue
       }
       outbox.returned(entry);
+      KoraException failure;
       if (done.succeeded()) {
-        confirmed(entry, ((JsonObject) done.result()).getLong("version"));
-      } else {
-        KoraException failure = done.cause() instanceof KoraException known ? known
-            : new KoraException(ErrorCode.INTERNAL, String.valueOf(done.cause().getMessage()));
-        if (PASSING_CODES.contains(failure.code())) {
-          entry.failures++;
-          long delay = Math.min(options.getReconnectMaxDelayMs(),
-              options.getReconnectInitialDelayMs() << Math.min(entry.failures, 20));
-          entry.notBeforeMs = System.currentTimeMillis() + delay;
-        } else {
-          refuse(entry, failure, true);
+        long version = writeVersion(done.result());
+        if (version >= 0) {
+          confirmed(entry, version);
+          pump();
+          return;
         }
+        failure = refusal(done.result());
+      } else {
+        failure = done.cause() instanceof KoraException known ? known
+            : new KoraException(ErrorCode.INTERNAL, String.valueOf(done.cause().getMessage()));
+      }
+      if (PASSING_CODES.contains(failure.code())) {
+        entry.failures++;
+        long delay = Math.min(options.getReconnectMaxDelayMs(),
+            options.getReconnectInitialDelayMs() << Math.min(entry.failures, 20));
+        entry.notBeforeMs = System.currentTimeMillis() + delay;
+      } else {
+        refuse(entry, failure, true);
       }
       pump();
     });
   }
 
+  /** @return the version of a write's reply, {@code {"type":"reply",...{"version":V}}}, or -1 */
+  private static long writeVersion(String frame) {
+    if (!frame.startsWith("{\"type\":\"reply\"")) {
+      return -1;
+    }
+    int at = frame.indexOf("\"version\":");
+    if (at < 0) {
+      return -1;
+    }
+    long version = 0;
+    int digits = 0;
+    for (int i = at + 10; i < frame.length() && Character.isDigit(frame.charAt(i)); i++) {
+      version = version * 10 + (frame.charAt(i) - '0');
+      digits++;
+    }
+    return digits == 0 || digits > 18 ? -1 : version;
+  }
+
+  /** @return the failure an answer that is not a version reply stands for */
+  private static KoraException refusal(String frame) {
+    try {
+      if (FrameCodec.decodeAnswer(frame) instanceof Frame.Error error) {
+        return new KoraException(error.code(), error.message());
+      }
+    } catch (KoraException unreadable) {
+      return unreadable;
+    }
+    return new KoraException(ErrorCode.INTERNAL, "the node answered a write with "
+        + (frame.length() > 200 ? frame.substring(0, 200) + "..." : frame));
+  }
+
   private void confirmed(Outbox.Entry entry, long version) {
-    List<CachedSubscription> touched = touchedBy(entry);
-    List<JsonObject> before = new ArrayList<>();
-    for (CachedSubscription cached : touched) {
-      before.add(cached.view(outbox));
-    }
-    entry.version = version;
     long sequence = entry.sequence;
-    persist(local -> local.acknowledge(sequence, version));
-    for (int i = 0; i < touched.size(); i++) {
-      CachedSubscription cached = touched.get(i);
-      cached.invalidate();
-      cached.tell(Mutation.diff(before.get(i), cached.view(outbox)),
-          SubscriptionChange.Cause.WRITE_CONFIRMED,
-          outbox.anyPendingFor(cached.path, cached.version), null);
-    }
+    changeVisibly(entry, () -> {
+      outbox.confirm(entry, version);
+      persist(local -> local.acknowledge(sequence, version));
+    }, SubscriptionChange.Cause.WRITE_CONFIRMED, null);
     entry.promise().tryComplete(version);
     settle();
   }
 
   private void refuse(Outbox.Entry entry, KoraException failure, boolean recorded) {
+    long sequence = entry.sequence;
+    changeVisibly(entry, () -> {
+      outbox.remove(entry);
+      if (recorded) {
+        persist(local -> local.remove(sequence));
+      }
+    }, SubscriptionChange.Cause.WRITE_REFUSED, failure.code());
+    entry.promise().tryFail(failure);
+  }
+
+  /**
+   * Changes a write's state and tells the subscriptions whose view showed it what their value did
+   * (the difference of the views before and after).
+   */
+  private void changeVisibly(Outbox.Entry entry, Runnable change, SubscriptionChange.Cause cause,
+      String errorCode) {
     List<CachedSubscription> touched = touchedBy(entry);
-    List<JsonObject> before = new ArrayList<>();
+    List<JsonObject> before = new ArrayList<>(touched.size());
     for (CachedSubscription cached : touched) {
       before.add(cached.view(outbox));
     }
-    outbox.remove(entry);
-    if (recorded) {
-      long sequence = entry.sequence;
-      persist(local -> local.remove(sequence));
-    }
+    change.run();
     for (int i = 0; i < touched.size(); i++) {
       CachedSubscription cached = touched.get(i);
       cached.invalidate();
-      cached.tell(Mutation.diff(before.get(i), cached.view(outbox)),
-          SubscriptionChange.Cause.WRITE_REFUSED,
-          outbox.anyPendingFor(cached.path, cached.version), failure.code());
+      cached.tell(Mutation.diff(before.get(i), cached.view(outbox)), cause,
+          outbox.anyPendingFor(cached.path, cached.version), errorCode);
     }
-    entry.promise().tryFail(failure);
   }
 
   private List<CachedSubscription> touchedBy(Outbox.Entry entry) {

@@ -23,6 +23,8 @@ import java.util.Map;
 final class Outbox {
 
   private final Map<Long, Entry> entries = new LinkedHashMap<>();
+  /** The confirmed entries still kept (a cached copy does not hold them yet), in order. */
+  private final Map<Long, Entry> confirmed = new LinkedHashMap<>();
   private final InFlightPaths inFlightPaths = new InFlightPaths();
   private int inFlight;
 
@@ -107,6 +109,9 @@ final class Outbox {
   Entry add(long sequence, String id, Mutation mutation, Long version, boolean persisted) {
     Entry entry = new Entry(sequence, id, mutation, version, persisted);
     entries.put(sequence, entry);
+    if (version != null) {
+      confirmed.put(sequence, entry);
+    }
     return entry;
   }
 
@@ -169,6 +174,13 @@ final class Outbox {
   void remove(Entry entry) {
     returned(entry);
     entries.remove(entry.sequence);
+    confirmed.remove(entry.sequence);
+  }
+
+  /** The node committed the write as {@code version}. */
+  void confirm(Entry entry, long version) {
+    entry.version = version;
+    confirmed.put(entry.sequence, entry);
   }
 
   /** @return the writes a view of {@code path} at {@code version} shows on top, in order */
@@ -197,14 +209,18 @@ final class Outbox {
     return new ArrayList<>(entries.values());
   }
 
-  /** @return confirmed writes every cached copy already holds, removed from the outbox */
+  /**
+   * @param settled whether every cached copy a confirmed write touches holds it
+   * @return the confirmed writes that are settled, removed from the outbox
+   */
   List<Entry> removeSettled(java.util.function.Predicate<Entry> settled) {
     List<Entry> removed = new ArrayList<>();
-    Iterator<Entry> iterator = entries.values().iterator();
+    Iterator<Entry> iterator = confirmed.values().iterator();
     while (iterator.hasNext()) {
       Entry entry = iterator.next();
-      if (entry.version != null && settled.test(entry)) {
+      if (settled.test(entry)) {
         iterator.remove();
+        entries.remove(entry.sequence);
         removed.add(entry);
       }
     }
