@@ -30,20 +30,22 @@ final class ClientWrites {
   private volatile boolean running = true;
   Histogram histogram;
   double seconds;
+  Machine.CpuWindow cpu;
 
   /**
    * Runs the clients against the node for the options' warm-up and duration.
    *
-   * @param url the node
+   * @param node the node
    * @param clients how many clients
    * @param window writes in flight per client
    * @param keys random keys drawn from this many
    * @param city 6-field objects instead of one leaf
    */
-  void run(BenchOptions options, String url, int clients, int window, int keys, boolean city)
+  void run(BenchOptions options, BenchNode node, int clients, int window, int keys, boolean city)
       throws Exception {
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(
-        Math.max(1, Runtime.getRuntime().availableProcessors())));
+    String url = node.url();
+    cpu = new Machine.CpuWindow(node);
+    Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(60_000));
     try {
       List<KoraClient> opened = new ArrayList<>();
       for (int id = 0; id < clients; id++) {
@@ -61,11 +63,13 @@ final class ClientWrites {
       long start = System.nanoTime();
       WriteScenario.sleepUntil(start + options.warmupNanos());
       recorder.getIntervalHistogram();
+      cpu.start();
       long from = System.nanoTime();
       errors.set(0);
       WriteScenario.sleepUntil(from + options.durationNanos());
       histogram = recorder.getIntervalHistogram();
       seconds = (System.nanoTime() - from) / 1e9;
+      cpu.stop();
       running = false;
       long deadline = System.nanoTime() + 30_000_000_000L;
       while (inFlight.get() > 0 && System.nanoTime() < deadline) {

@@ -157,23 +157,28 @@ final class Machine {
      * much of it are not comparable with others).
      */
     void put(Result result, double ops, double seconds) {
+      put(result, "", ops, seconds);
+    }
+
+    /** As {@link #put(Result, double, double)}, every name after {@code prefix}, e.g. {@code client_}. */
+    void put(Result result, String prefix, double ops, double seconds) {
       if (node.cpuIsNodeOnly() && nodeStart >= 0 && nodeEnd >= 0) {
-        result.put("cpu_us_per_op_node", Result.round((nodeEnd - nodeStart) / 1e3 / ops));
-        result.put("cpu_cores_node", Result.round((nodeEnd - nodeStart) / 1e9 / seconds));
+        result.put(prefix + "cpu_us_per_op_node", Result.round((nodeEnd - nodeStart) / 1e3 / ops));
+        result.put(prefix + "cpu_cores_node", Result.round((nodeEnd - nodeStart) / 1e9 / seconds));
         if (nodeTicksStart != null && nodeTicksEnd != null) {
           long user = nodeTicksEnd[0] - nodeTicksStart[0];
           long system = nodeTicksEnd[1] - nodeTicksStart[1];
-          result.put("cpu_kernel_share_node", Result.round(system / (double) Math.max(1, user + system)));
+          result.put(prefix + "cpu_kernel_share_node", Result.round(system / (double) Math.max(1, user + system)));
         }
       }
       if (machineStart != null && machineEnd != null && machineEnd[0] > machineStart[0]) {
         double all = machineEnd[0] - machineStart[0];
-        result.put("cpu_idle_share", Result.round((machineEnd[1] - machineStart[1]) / all));
-        result.put("cpu_steal_share", Result.round((machineEnd[2] - machineStart[2]) / all));
+        result.put(prefix + "cpu_idle_share", Result.round((machineEnd[1] - machineStart[1]) / all));
+        result.put(prefix + "cpu_steal_share", Result.round((machineEnd[2] - machineStart[2]) / all));
       }
       if (selfStart >= 0 && selfEnd >= 0) {
-        result.put("cpu_us_per_op_this_jvm", Result.round((selfEnd - selfStart) / 1e3 / ops));
-        result.put("cpu_cores_this_jvm", Result.round((selfEnd - selfStart) / 1e9 / seconds));
+        result.put(prefix + "cpu_us_per_op_this_jvm", Result.round((selfEnd - selfStart) / 1e3 / ops));
+        result.put(prefix + "cpu_cores_this_jvm", Result.round((selfEnd - selfStart) / 1e9 / seconds));
       }
     }
   }

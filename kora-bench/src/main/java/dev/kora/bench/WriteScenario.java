@@ -54,9 +54,16 @@ final class WriteScenario implements Callable<Integer> {
   @Option(names = "--no-baseline", description = "Skip the store baseline.")
   boolean noBaseline;
 
+  @Option(names = "--ids", description = "The raw sockets send each write with an id (marked as its"
+      + " first send), as kora-client does: the node's cost of exactly-once writes.")
+  boolean ids;
+
   @Option(names = "--client", description = "After the raw sockets, the same writes through "
       + "kora-client (KoraClient.mutate) against the same node; reports both and their ratio.")
   boolean client;
+
+  /** The raw-socket run, for the client run's ratio. */
+  private Run run;
 
   @Override
   public Integer call() throws Exception {
@@ -70,11 +77,13 @@ final class WriteScenario implements Callable<Integer> {
     result.put("clients", clients).put("window", window).put("shape", shape);
     try (BenchNode.TempDir temp = new BenchNode.TempDir();
         BenchNode node = BenchNode.start(options, "process", temp)) {
+      result.put("ids", ids);
       result.put("node", node.mode()).put("store", node.store()).put("change_log", options.changeLog)
           .put("durability", node.durability());
       options.log("write: %d clients x %d in flight, %s, node %s, store %s", clients, window, shape,
           node.mode(), node.store());
       Run run = new Run(city);
+      this.run = run;
       try (Clients sockets = new Clients(clients)) {
         run.drive(node, sockets);
       }
@@ -90,22 +99,6 @@ final class WriteScenario implements Callable<Integer> {
       result.put("errors", run.errors.get());
       if (run.firstError.get() != null) {
         result.put("first_error", run.firstError.get());
-      }
-      if (client) {
-        options.log("client: %d kora-client clients x %d writes in flight", clients, window);
-        ClientWrites writes = new ClientWrites();
-        writes.run(options, node.url(), clients, window, keys,
-            city);
-        double perSecond = writes.histogram.getTotalCount() / writes.seconds;
-        result.put("client_mutations_per_s", Result.round(perSecond));
-        Latency.put(result, "client_", writes.histogram);
-        result.put("client_errors", writes.errors.get());
-        if (writes.firstError.get() != null) {
-          result.put("client_first_error", writes.firstError.get());
-        }
-        result.put("client_ratio_to_raw", Result.round(perSecond / mutationsPerSecond));
-        result.note("client_*: the same writes through kora-client (Mutation objects, ids, outbox,"
-            + " version answers) against the same node, after the raw-socket run");
       }
       if (!noBaseline) {
         String url = StoreBaseline.freshUrl(node.storeUrl(), temp.path(), "baseline");
@@ -127,6 +120,30 @@ final class WriteScenario implements Callable<Integer> {
             + " leaves per call, 2 calls in flight; baseline_mutation_list_per_s: mutations/s when "
             + "each call is a list of single mutations (the node's group-commit shape)");
       }
+    }
+    if (client) {
+      // A fresh node and store of its own, once the raw run's node is gone: both runs start from an
+      // empty store and change log, and nothing else runs beside the client run.
+      options.log("client: %d kora-client clients x %d writes in flight, on a fresh node",
+          clients, window);
+      ClientWrites writes = new ClientWrites();
+      try (BenchNode.TempDir clientTemp = new BenchNode.TempDir();
+          BenchNode clientNode = BenchNode.start(options, "process", clientTemp)) {
+        writes.run(options, clientNode, clients, window, keys, city);
+      }
+      double perSecond = writes.histogram.getTotalCount() / writes.seconds;
+      result.put("client_mutations_per_s", Result.round(perSecond));
+      Latency.put(result, "client_", writes.histogram);
+      writes.cpu.put(result, "client_", writes.histogram.getTotalCount(), writes.seconds);
+      result.put("client_errors", writes.errors.get());
+      if (writes.firstError.get() != null) {
+        result.put("client_first_error", writes.firstError.get());
+      }
+      result.put("client_ratio_to_raw", Result.round(perSecond
+          / (run.histogram.getTotalCount() / run.seconds)));
+      result.note("client_*: the same writes through kora-client (Mutation objects, ids, outbox,"
+          + " version answers), on a fresh node and store started the same way, after the"
+          + " raw-socket run");
     }
     result.put("load_average_1m_end", Machine.loadAverage());
     result.print(System.out, options.json);
@@ -189,11 +206,13 @@ final class WriteScenario implements Callable<Integer> {
     private final Data data;
     private final long[] sentAt = new long[1 << 16];
     private final StringBuilder frame = new StringBuilder(256);
+    private final int id;
     private long nextKey;
 
     Caller(Run run, WebSocket socket, Context context, int id) {
       this.run = run;
       this.socket = socket;
+      this.id = id;
       this.data = new Data(new SplittableRandom(id).nextLong(), keys);
       socket.textMessageHandler(this::onText);
       socket.exceptionHandler(e -> { });
@@ -217,7 +236,13 @@ final class WriteScenario implements Callable<Integer> {
       } else {
         frame.append('"').append(data.leaf()).append('"');
       }
-      frame.append("}}}}}");
+      frame.append("}}}");
+      if (ids) {
+        // as kora-client's ids: a UUID-long client id, a sequence number, marked as a first send
+        frame.append(",\"id\":\"7d0f3c2e-9b1a-4c55-8e2f-").append(100_000_000_000L + id)
+            .append(':').append(key).append("\",\"first\":true");
+      }
+      frame.append("}}");
       run.inFlight.incrementAndGet();
       sentAt[(int) (key & (sentAt.length - 1))] = System.nanoTime();
       socket.writeTextMessage(frame.toString());

@@ -17,37 +17,51 @@ final class InFlightPaths {
   /** Proper ancestors of those paths, counted the same way. */
   private final Map<Path, Integer> ancestors = new HashMap<>();
 
-  /** @return whether any of {@code paths} overlaps a path in flight */
-  boolean overlaps(List<Path> paths) {
+  /**
+   * @param paths a write's paths
+   * @param ancestors their proper ancestors ({@link #ancestorsOf})
+   * @return whether any of {@code paths} overlaps a path in flight
+   */
+  boolean overlaps(List<Path> paths, List<Path> ancestors) {
     for (Path path : paths) {
-      if (ancestors.containsKey(path)) {
+      if (this.ancestors.containsKey(path) || touched.containsKey(path)) {
         return true;
       }
-      for (int length = 0; length <= path.size(); length++) {
-        if (touched.containsKey(length == path.size() ? path : path.prefix(length))) {
-          return true;
-        }
+    }
+    for (Path ancestor : ancestors) {
+      if (touched.containsKey(ancestor)) {
+        return true;
       }
     }
     return false;
   }
 
-  void add(List<Path> paths) {
+  /** @return the distinct proper ancestors of {@code paths}, the root included */
+  static List<Path> ancestorsOf(List<Path> paths) {
+    java.util.Set<Path> result = new java.util.LinkedHashSet<>();
+    for (Path path : paths) {
+      for (int length = 0; length < path.size(); length++) {
+        result.add(path.prefix(length));
+      }
+    }
+    return List.copyOf(result);
+  }
+
+  void add(List<Path> paths, List<Path> ancestors) {
     for (Path path : paths) {
       touched.merge(path, 1, Integer::sum);
-      for (int length = 0; length < path.size(); length++) {
-        ancestors.merge(path.prefix(length), 1, Integer::sum);
-      }
+    }
+    for (Path ancestor : ancestors) {
+      this.ancestors.merge(ancestor, 1, Integer::sum);
     }
   }
 
-  void remove(List<Path> paths) {
+  void remove(List<Path> paths, List<Path> ancestors) {
     for (Path path : paths) {
       touched.computeIfPresent(path, (key, count) -> count == 1 ? null : count - 1);
-      for (int length = 0; length < path.size(); length++) {
-        ancestors.computeIfPresent(path.prefix(length), (key, count) -> count == 1 ? null
-            : count - 1);
-      }
+    }
+    for (Path ancestor : ancestors) {
+      this.ancestors.computeIfPresent(ancestor, (key, count) -> count == 1 ? null : count - 1);
     }
   }
 

@@ -79,6 +79,8 @@ public final class KoraClient {
   /** Set by {@link #goOffline()}: no connection until {@link #goOnline()}. */
   private boolean offline;
   private Future<Void> storeQueue = Future.succeededFuture();
+  /** The event-loop thread of {@link #context}: code on it may touch the state directly. */
+  private volatile Thread owner;
 
   private KoraClient(Vertx vertx, Context context, KoraClientOptions options, LocalState state) {
     this.vertx = vertx;
@@ -119,10 +121,17 @@ public final class KoraClient {
         loaded = Future.failedFuture(e);
       }
     }
-    return loaded.map(state -> {
+    return loaded.compose(state -> {
       KoraClient client = new KoraClient(vertx, context, options, state);
-      context.runOnContext(v -> client.connect());
-      return client;
+      Promise<KoraClient> started = Promise.promise();
+      context.runOnContext(v -> {
+        if (context.isEventLoopContext()) {
+          client.owner = Thread.currentThread(); // a worker context's thread changes
+        }
+        client.connect();
+        started.complete(client);
+      });
+      return started.future();
     });
   }
 
@@ -631,7 +640,7 @@ public final class KoraClient {
       body.put("first", true); // never sent: the node need not look the id up
       entry.sentBefore = true;
     }
-    on.callText(MUTATION, body.encode()).onComplete(done -> {
+    on.callForText(MUTATION, body).onComplete(done -> {
       if (!entry.inFlight) {
         return; // the connection dropped and the write went back to the queue
       }
@@ -806,7 +815,7 @@ public final class KoraClient {
   }
 
   private <T> Future<T> onContext(Supplier<Future<T>> work) {
-    if (Vertx.currentContext() == context) {
+    if (Vertx.currentContext() == context || Thread.currentThread() == owner) {
       return work.get();
     }
     Promise<T> promise = Promise.promise();
@@ -815,7 +824,9 @@ public final class KoraClient {
   }
 
   <T> T onContextNow(Supplier<T> work) {
-    if (Vertx.currentContext() == context) {
+    // On the context's own thread (from another context sharing its event loop, too) the state is
+    // confined to this thread already; waiting for the context there would wait forever.
+    if (Vertx.currentContext() == context || Thread.currentThread() == owner) {
       return work.get();
     }
     CompletableFuture<T> result = new CompletableFuture<>();

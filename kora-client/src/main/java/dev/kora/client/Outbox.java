@@ -34,6 +34,8 @@ final class Outbox {
     final String id;
     final Mutation mutation;
     final List<Path> paths;
+    /** The proper ancestors of {@link #paths}, for the overlap checks. */
+    final List<Path> ancestors;
     Long version;
     boolean persisted;
     /** Whether it may have been sent before (by this process or, restored, by an earlier one). */
@@ -55,6 +57,7 @@ final class Outbox {
         touched.add(write.path());
       }
       this.paths = touched;
+      this.ancestors = InFlightPaths.ancestorsOf(touched);
     }
 
     /** @return the write's place in the client's order */
@@ -129,7 +132,7 @@ final class Outbox {
       if (entry.version != null || entry.inFlight) {
         continue;
       }
-      if (!entry.persisted || entry.notBeforeMs > nowMs || inFlightPaths.overlaps(entry.paths)) {
+      if (!entry.persisted || entry.notBeforeMs > nowMs || inFlightPaths.overlaps(entry.paths, entry.ancestors)) {
         return null;
       }
       return entry;
@@ -150,7 +153,7 @@ final class Outbox {
   void sent(Entry entry) {
     entry.inFlight = true;
     inFlight++;
-    inFlightPaths.add(entry.paths);
+    inFlightPaths.add(entry.paths, entry.ancestors);
   }
 
   /** The write's call ended (answered or not): it no longer blocks others. */
@@ -158,7 +161,7 @@ final class Outbox {
     if (entry.inFlight) {
       entry.inFlight = false;
       inFlight--;
-      inFlightPaths.remove(entry.paths);
+      inFlightPaths.remove(entry.paths, entry.ancestors);
     }
   }
 

@@ -118,7 +118,24 @@ public final class Mutation {
       }
       return of((JsonObject) normalized, null);
     }
-    return of(nest(path, normalized), null);
+    // The path's keys were checked when it was built: check only what is written under it.
+    if (normalized == null) {
+      return delete(path);
+    }
+    if (normalized instanceof JsonObject object) {
+      JsonObject normalizedDelete = new JsonObject();
+      JsonObject normalizedMerge = new JsonObject();
+      copyMerge(object, path, normalizedMerge, normalizedDelete);
+      if (normalizedMerge.isEmpty() && normalizedDelete.isEmpty()) {
+        return EMPTY;
+      }
+      return new Mutation(normalizedMerge.isEmpty() ? normalizedMerge
+          : nest(path, normalizedMerge), normalizedDelete);
+    }
+    JsonObject leaf = new JsonObject();
+    copyMerge(new JsonObject().put(path.lastKey(), normalized), path.parent(), leaf,
+        new JsonObject());
+    return new Mutation(nest(path.parent(), leaf), new JsonObject());
   }
 
   /**
@@ -300,7 +317,8 @@ public final class Mutation {
     List<LeafWrite> result = writes;
     if (result == null) {
       List<LeafWrite> list = new ArrayList<>();
-      Tree.forEachLeaf(merge, Path.ROOT, (path, value) -> list.add(new LeafWrite(path, value)));
+      Tree.forEachCheckedLeaf(merge, Path.ROOT,
+          (path, value) -> list.add(new LeafWrite(path, value)));
       result = Collections.unmodifiableList(list);
       writes = result;
     }
@@ -312,7 +330,7 @@ public final class Mutation {
     List<Path> result = deletes;
     if (result == null) {
       List<Path> list = new ArrayList<>();
-      Tree.forEachLeaf(delete, Path.ROOT, (path, value) -> list.add(path));
+      Tree.forEachCheckedLeaf(delete, Path.ROOT, (path, value) -> list.add(path));
       result = Collections.unmodifiableList(list);
       deletes = result;
     }

@@ -217,6 +217,16 @@ public final class Path implements Comparable<Path> {
   }
 
   /**
+   * {@link #child} for a key already checked, e.g. one of a {@link Mutation}'s trees, which were
+   * checked when the mutation was built: no second pass over its characters.
+   */
+  Path childOfCheckedKey(String key) {
+    String[] next = Arrays.copyOf(keys, keys.length + 1);
+    next[keys.length] = key;
+    return new Path(next);
+  }
+
+  /**
    * @param suffix keys to append
    * @return this path followed by the keys of {@code suffix}
    * @throws InvalidPathException if the result would be too deep

@@ -54,6 +54,21 @@ public final class Tree {
   }
 
   /**
+   * {@link #forEachLeaf} over a tree whose keys were checked already (a {@link Mutation}'s).
+   */
+  static void forEachCheckedLeaf(JsonObject tree, Path base, BiConsumer<Path, Object> visitor) {
+    for (Map.Entry<String, Object> entry : tree) {
+      Path path = base.childOfCheckedKey(entry.getKey());
+      Object value = normalizeValue(entry.getValue());
+      if (value instanceof JsonObject) {
+        forEachCheckedLeaf((JsonObject) value, path, visitor);
+      } else if (value != null) {
+        visitor.accept(path, value);
+      }
+    }
+  }
+
+  /**
    * Counts the leaves of a tree.
    *
    * @param tree a tree

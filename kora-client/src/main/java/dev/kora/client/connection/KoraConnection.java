@@ -148,6 +148,19 @@ public final class KoraConnection {
   }
 
   /**
+   * Sends a call and returns the answering frame as text, for callers that read only part of it
+   * (a write's version) without parsing the whole.
+   *
+   * @param action the action
+   * @param body the body, encoded with the protocol's streaming codec
+   * @return the answering frame's text (a reply or an error), as received
+   */
+  public Future<String> callForText(String action, Object body) {
+    long key = nextKey();
+    return callText(key, FrameCodec.encode(new Frame.Call(key, action, body)));
+  }
+
+  /**
    * Sends a call whose body is already JSON text, e.g. {@code {"merge":{"a":1}}}.
    *
    * @param action the action

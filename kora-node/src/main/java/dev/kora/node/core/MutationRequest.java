@@ -40,13 +40,17 @@ public record MutationRequest(Mutation mutation, String id, boolean first) {
       return new MutationRequest(Mutation.fromJson(json), null, false);
     }
     String id = ChangeLog.checkId(json.getValue("id"));
-    Map<String, Object> rest = new LinkedHashMap<>(json.getMap());
-    rest.remove("id");
-    Object first = rest.remove("first");
+    Object first = json.getValue("first");
     if (first != null && !(first instanceof Boolean)) {
       throw new KoraException(ErrorCode.INVALID_MUTATION, "'first' must be true or false");
     }
-    return new MutationRequest(Mutation.fromJson(new JsonObject(rest)), id,
-        Boolean.TRUE.equals(first));
+    // The mutation's own fields, without copying the body: merge and delete are shared.
+    JsonObject rest = new JsonObject(new LinkedHashMap<>(4));
+    for (Map.Entry<String, Object> field : json) {
+      if (!field.getKey().equals("id") && !field.getKey().equals("first")) {
+        rest.put(field.getKey(), field.getValue());
+      }
+    }
+    return new MutationRequest(Mutation.fromJson(rest), id, Boolean.TRUE.equals(first));
   }
 }

@@ -107,8 +107,10 @@ class ClientBehaviourTest {
   }
 
   @Test
-  void aResumeAnsweredInFullReplacesTheCopy() {
-    node = TestNodes.start(vertx, TestNodes.memoryOptions().setChangeLog(false)).await();
+  void aResumeAnsweredInFullReplacesTheCopy() throws InterruptedException {
+    // A log of one entry, trimmed every 20 ms: a client away for a few writes is answered in full.
+    node = TestNodes.start(vertx, TestNodes.memoryOptions().setChangeLogMaxEntries(1)
+        .setChangeLogTrimIntervalMs(20)).await();
     KoraClient watcher = client(new KoraClientOptions());
     KoraClient writer = client(new KoraClientOptions());
     writer.mutate(Mutation.fromJson(json("{'merge':{'list':{'a':1,'b':{'c':2},'d':4}}}"))).await();
@@ -118,6 +120,9 @@ class ClientBehaviourTest {
     watcher.goOffline().await();
     writer.mutate(Mutation.fromJson(json(
         "{'delete':{'list':{'b':{'c':1},'d':1}},'merge':{'list':{'e':5}}}"))).await();
+    writer.merge(Path.of("other"), 1).await();
+    writer.merge(Path.of("other"), 2).await();
+    Thread.sleep(300); // fifteen trim intervals: the entries after the copy's version are gone
     watcher.goOnline().await();
     await(vertx, list, json("{'a':1,'e':5}"));
     assertTrue(causes.contains(SubscriptionChange.Cause.RESET), causes.toString());
@@ -154,11 +159,15 @@ class ClientBehaviourTest {
     KoraClient client = client(new KoraClientOptions());
     Subscription copy = client.subscribe(Path.of("p"), change -> { });
     copy.synced().await();
-    client.mutate(Mutation.fromJson(json("{'merge':{'p':{'a':1,'b':2}}}"))).await();
-    await(vertx, copy, json("{'a':1,'b':2}"));
+    long version = client.mutate(Mutation.fromJson(json("{'merge':{'p':{'a':1,'b':2}}}"))).await();
+    Eventually.poll(vertx, 5_000, "the copy to reach version " + version,
+        () -> Future.succeededFuture(copy.version()), seen -> seen == version).await();
     node.stop().await();
-    // A node on an older (here: empty) store: the copy's version is ahead of it.
+    // A node on an older (here: empty) store: the copy's version is ahead of it, its since is
+    // refused, and the client takes the node's data as it is.
     node = TestNodes.start(vertx, TestNodes.memoryOptions().setPort(port)).await();
+    Eventually.poll(vertx, 5_000, "the copy to follow the node", () -> Future.succeededFuture(
+        copy.value() == null && client.status() == ClientStatus.CONNECTED), done -> done).await();
     KoraClient writer = client(new KoraClientOptions());
     writer.merge(Path.of("p", "c"), 3).await();
     await(vertx, copy, json("{'c':3}"));

@@ -46,18 +46,21 @@ final class MutationIds {
   }
 
   /**
-   * Runs the write of a mutation with an id: at most one per id at a time; the outcome is what
-   * later sends of the id get while it runs, and its version what they get once it committed.
+   * Tracks the write of a mutation with an id: at most one per id at a time; the outcome is what
+   * later sends of the id get while it runs, and, when remembered, its version what they get once it
+   * committed.
    *
    * @param id the id, not in flight
-   * @param write looks the id up ({@link #committed}) and writes the mutation if it is new
-   * @return the write's outcome
+   * @param write the write (it looks the id up with {@link #committed} unless it is a first send)
+   * @param remember whether to keep the committed version in memory; a first send's id is not
+   *     (its resends, after a lost connection, are rare and look it up in the store)
+   * @return {@code write}
    */
-  Future<Long> track(String id, Future<Long> write) {
+  Future<Long> track(String id, Future<Long> write, boolean remember) {
     inFlight.put(id, write);
     write.onComplete(done -> {
       inFlight.remove(id);
-      if (done.succeeded()) {
+      if (remember && done.succeeded()) {
         remembered.put(id, done.result());
       }
     });

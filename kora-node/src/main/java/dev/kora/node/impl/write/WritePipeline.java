@@ -100,10 +100,8 @@ public final class WritePipeline {
     if (running != null) {
       return running; // a resend while the first send is still in progress: the same outcome
     }
-    Promise<Long> outcome = Promise.promise();
-    ids.track(id, outcome.future());
-    ordered(mutation, id, first, session).onComplete(outcome);
-    return outcome.future();
+    // Single-threaded context: nothing can look the id up between these two steps.
+    return ids.track(id, ordered(mutation, id, first, session), !first);
   }
 
   /** Prepares and submits in the session's order (see the class comment). */
