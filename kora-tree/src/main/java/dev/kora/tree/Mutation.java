@@ -59,8 +59,22 @@ public final class Mutation {
    *     for bad paths
    */
   public static Mutation fromJson(JsonObject json) {
+    return fromJson(json, java.util.Set.of());
+  }
+
+  /**
+   * {@link #fromJson(JsonObject)} for a body that may carry other known fields next to the
+   * mutation's, e.g. an action's {@code id}, read by the caller; the body is not copied.
+   *
+   * @param json e.g. {@code {"merge": {...}, "id": "phone-1:17"}}
+   * @param otherFields fields that are not the mutation's and are skipped, e.g. {@code id}
+   * @return the normalized mutation
+   * @throws KoraException as {@link #fromJson(JsonObject)}; an unknown field is one neither
+   *     {@code merge}, {@code delete} nor in {@code otherFields}
+   */
+  public static Mutation fromJson(JsonObject json, java.util.Set<String> otherFields) {
     for (String field : json.fieldNames()) {
-      if (!field.equals("merge") && !field.equals("delete")) {
+      if (!field.equals("merge") && !field.equals("delete") && !otherFields.contains(field)) {
         throw new KoraException(ErrorCode.INVALID_MUTATION,
             "unknown mutation field '" + field + "'; a mutation has only 'merge' and 'delete'");
       }

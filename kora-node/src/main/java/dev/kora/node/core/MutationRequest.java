@@ -5,8 +5,7 @@ import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
 import io.vertx.core.json.JsonObject;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Set;
 
 /**
  * The body of a mutation action as a client sends it: the mutation and, optionally, its id, e.g.
@@ -20,6 +19,9 @@ import java.util.Map;
  * @param first whether the client says this is the id's first send
  */
 public record MutationRequest(Mutation mutation, String id, boolean first) {
+
+  /** The fields of a request body besides the mutation's. */
+  private static final Set<String> REQUEST_FIELDS = Set.of("id", "first");
 
   /**
    * @param body the action's body
@@ -44,13 +46,7 @@ public record MutationRequest(Mutation mutation, String id, boolean first) {
     if (first != null && !(first instanceof Boolean)) {
       throw new KoraException(ErrorCode.INVALID_MUTATION, "'first' must be true or false");
     }
-    // The mutation's own fields, without copying the body: merge and delete are shared.
-    JsonObject rest = new JsonObject(new LinkedHashMap<>(4));
-    for (Map.Entry<String, Object> field : json) {
-      if (!field.getKey().equals("id") && !field.getKey().equals("first")) {
-        rest.put(field.getKey(), field.getValue());
-      }
-    }
-    return new MutationRequest(Mutation.fromJson(rest), id, Boolean.TRUE.equals(first));
+    return new MutationRequest(Mutation.fromJson(json, REQUEST_FIELDS), id,
+        Boolean.TRUE.equals(first));
   }
 }

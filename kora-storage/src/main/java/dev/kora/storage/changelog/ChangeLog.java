@@ -117,7 +117,9 @@ public final class ChangeLog {
       throw new KoraException(ErrorCode.INVALID_MUTATION,
           "a mutation's 'id' must be valid Unicode (it holds a lone surrogate)");
     }
-    int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+    // A character is at most 3 UTF-8 bytes (a surrogate pair 4 for 2): short ids need no count.
+    int bytes = text.length() * 3 <= MAX_ID_BYTES ? 0
+        : text.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > MAX_ID_BYTES) {
       throw new KoraException(ErrorCode.INVALID_MUTATION, "a mutation's 'id' is " + bytes
           + " UTF-8 bytes long; the limit is " + MAX_ID_BYTES);
