@@ -17,9 +17,12 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * A local store in one SQLite file (sqlite-jdbc), in WAL mode with {@code synchronous=FULL}: a write
- * the client queued is on disk before it is sent, and cached data and versions change in one
- * transaction, so a crash at any moment leaves a copy consistent with its recorded version.
+ * A local store in one SQLite file (sqlite-jdbc), in WAL mode. Outbox changes commit with
+ * {@code synchronous=FULL} (fsync): a write the client queued is on disk before it is sent. Cached
+ * data commits with {@code synchronous=NORMAL} (no fsync per commit; SQLite's WAL keeps it through a
+ * crash of the application, a power loss may take the last commits): data and its version change in
+ * one transaction, so the copy is always consistent with its recorded version, and a resume fetches
+ * whatever a power loss took. A push costs no fsync that way.
  *
  * <p>Layout (schema 1): {@code meta(key, value)} holds {@code client_id} and {@code last_sequence};
  * {@code cached_path(path, version)} one row per subscribed path; {@code cached_leaf(path, leaf,
@@ -57,7 +60,7 @@ public final class SqliteLocalStore implements LocalStore {
       try (Statement statement = connection.createStatement()) {
         statement.execute("PRAGMA locking_mode=EXCLUSIVE");
         statement.execute("PRAGMA journal_mode=WAL");
-        statement.execute("PRAGMA synchronous=FULL");
+        statement.execute("PRAGMA synchronous=NORMAL");
         statement.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)");
         statement.execute("CREATE TABLE IF NOT EXISTS cached_path (path TEXT PRIMARY KEY,"
             + " version INTEGER NOT NULL)");
@@ -77,6 +80,7 @@ public final class SqliteLocalStore implements LocalStore {
           "INSERT OR REPLACE INTO cached_leaf (path, leaf, value) VALUES (?, ?, ?)");
       putVersion = connection.prepareStatement(
           "INSERT OR REPLACE INTO cached_path (path, version) VALUES (?, ?)");
+
     } catch (SQLException e) {
       throw new LocalStoreException(e.getMessage() != null && e.getMessage().contains("locked")
           ? "the local store " + file + " is in use by another client"
@@ -211,6 +215,11 @@ public final class SqliteLocalStore implements LocalStore {
 
   @Override
   public synchronized void enqueue(PendingWrite write) {
+    try {
+      beginDurable();
+    } catch (SQLException e) {
+      throw failure("write", e);
+    }
     try (PreparedStatement insert = connection.prepareStatement(
         "INSERT INTO outbox (sequence, id, mutation, version) VALUES (?, ?, ?, ?)")) {
       insert.setLong(1, write.sequence());
@@ -223,7 +232,7 @@ public final class SqliteLocalStore implements LocalStore {
       }
       insert.executeUpdate();
       setMeta("last_sequence", Long.toString(write.sequence()));
-      connection.commit();
+      commitDurably();
     } catch (SQLException e) {
       rollback();
       throw failure("write", e);
@@ -241,12 +250,17 @@ public final class SqliteLocalStore implements LocalStore {
   }
 
   private void update(String sql, long... values) {
+    try {
+      beginDurable();
+    } catch (SQLException e) {
+      throw failure("write", e);
+    }
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
       for (int i = 0; i < values.length; i++) {
         statement.setLong(i + 1, values[i]);
       }
       statement.executeUpdate();
-      connection.commit();
+      commitDurably();
     } catch (SQLException e) {
       rollback();
       throw failure("write", e);
@@ -260,6 +274,29 @@ public final class SqliteLocalStore implements LocalStore {
     } catch (SQLException e) {
       throw failure("close", e);
     }
+  }
+
+  /**
+   * Commits the outbox change in progress with an fsync (it survives a power loss), then goes back
+   * to committing without one. The mode is switched between transactions (auto-commit on).
+   */
+  private void commitDurably() throws SQLException {
+    connection.commit();
+    synchronous("NORMAL");
+  }
+
+  /** Starts an outbox change: its commit ({@link #commitDurably}) will fsync. */
+  private void beginDurable() throws SQLException {
+    synchronous("FULL");
+  }
+
+  /** SQLite refuses to change the level inside a transaction: switched with auto-commit on. */
+  private void synchronous(String level) throws SQLException {
+    connection.setAutoCommit(true);
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA synchronous=" + level);
+    }
+    connection.setAutoCommit(false);
   }
 
   private String meta(String key) throws SQLException {

@@ -172,4 +172,20 @@ class ClientBehaviourTest {
     writer.merge(Path.of("p", "c"), 3).await();
     await(vertx, copy, json("{'c':3}"));
   }
+
+  @Test
+  void theNextUrlIsTriedWhenOneNodeIsDown() throws Exception {
+    node = TestNodes.start(vertx).await();
+    int dead;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      dead = socket.getLocalPort();
+    }
+    KoraClient client = KoraClient.create(vertx, new KoraClientOptions()
+        .setUrls(List.of("ws://127.0.0.1:" + dead + "/socket",
+            "ws://127.0.0.1:" + node.actualPort() + "/socket"))
+        .setReconnectInitialDelayMs(10).setReconnectMaxDelayMs(50)).await();
+    clients.add(client);
+    assertTrue(client.merge(Path.of("reached"), true).await() > 0);
+    assertEquals(true, client.query(Path.of("reached"), QueryOptions.WHOLE).await());
+  }
 }
