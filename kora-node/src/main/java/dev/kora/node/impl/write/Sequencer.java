@@ -179,8 +179,8 @@ public final class Sequencer implements WriteCoordinator {
    * Commits a batch; once every mutation of it is durable or failed, versions the committed ones in
    * order, completes each caller's future and hands the committed mutations to the listener, in order.
    * The store isolates failures ({@link Store#writeEach}): a mutation that fails on its own (e.g.
-   * {@code too_large}) fails alone and takes no version, the others are committed; when the store is
-   * unavailable, the mutations it did not commit fail with {@code store_unavailable}.
+   * {@code too_large}) fails alone and leaves its version unused (a gap), the others are committed;
+   * when the store is unavailable, the mutations it did not commit fail with {@code store_unavailable}.
    *
    * <p>The store's writer is the bottleneck of the write path, so it must not wait for the node: as
    * soon as the batch is settled, {@link #step()} sends the following batch to the store (unless a
