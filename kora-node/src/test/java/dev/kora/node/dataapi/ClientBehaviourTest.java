@@ -122,7 +122,7 @@ class ClientBehaviourTest {
         "{'delete':{'list':{'b':{'c':1},'d':1}},'merge':{'list':{'e':5}}}"))).await();
     writer.merge(Path.of("other"), 1).await();
     writer.merge(Path.of("other"), 2).await();
-    Thread.sleep(300); // fifteen trim intervals: the entries after the copy's version are gone
+    Thread.sleep(1_000); // fifty trim intervals: the entries after the copy's version are gone
     watcher.goOnline().await();
     await(vertx, list, json("{'a':1,'e':5}"));
     assertTrue(causes.contains(SubscriptionChange.Cause.RESET), causes.toString());
