@@ -55,6 +55,17 @@ class ScenarioSmokeTest {
   }
 
   @Test
+  void writeThroughKoraClient() {
+    JsonObject json = run("write", "--clients", "2", "--window", "2", "--no-baseline", "--ids",
+        "--client", "--rounds", "2");
+    assertFields(json, "client_mutations_per_s", "client_p99_ms", "client_ratio_to_raw",
+        "client_ratio_rounds");
+    assertEquals(0L, json.getLong("errors"), "raw writes with ids");
+    assertEquals(0L, json.getLong("client_errors"));
+    assertTrue(json.getDouble("client_mutations_per_s") > 0);
+  }
+
+  @Test
   void fanout(@TempDir Path temp) throws Exception {
     Path timeline = temp.resolve("timeline.csv");
     JsonObject json = run("fanout", "--subscribers", "5", "--rate", "20",
@@ -125,7 +136,8 @@ class ScenarioSmokeTest {
   @Test
   void resume() {
     JsonObject json = run("resume", "--leaves", "2000", "--changes", "50", "--rounds", "3");
-    assertFields(json, "resume_p50_ms", "resume_max_ms", "full_read_p50_ms", "answer_leaves_avg");
+    assertFields(json, "resume_p50_ms", "resume_max_ms", "full_read_p50_ms", "answer_leaves_avg",
+        "client_resume_p50_ms", "client_resume_max_ms", "client_heap_bytes_per_cached_leaf");
     assertEquals(3L, json.getLong("converged_rounds"));
     assertTrue(json.getLong("answer_leaves_avg") <= 50, "a delta, not the whole subtree");
   }
