@@ -53,6 +53,18 @@ final class CachedSubscription {
     view = null;
   }
 
+  /**
+   * A new write went to the end of the outbox: a view made already gets it on top (the same as
+   * making it again, without going through every pending write).
+   *
+   * @param part the write, restricted to this path
+   */
+  void showOnTop(Mutation part) {
+    if (view != null) {
+      part.applyTo(view);
+    }
+  }
+
   /** @return the value at the path itself: a JsonObject, a leaf, or null */
   Object value(Outbox outbox) {
     return Tree.get(view(outbox), path);

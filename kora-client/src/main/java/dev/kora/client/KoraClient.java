@@ -181,7 +181,7 @@ public final class KoraClient {
       for (CachedSubscription cached : subscriptions.values()) {
         Mutation part = mutation.restrictTo(cached.path);
         if (!part.isEmpty()) {
-          cached.invalidate();
+          cached.showOnTop(part);
           cached.tell(part, SubscriptionChange.Cause.LOCAL_WRITE, true, null);
         }
       }
@@ -585,12 +585,23 @@ public final class KoraClient {
    */
   private void update(CachedSubscription cached, Mutation change, long version,
       SubscriptionChange.Cause cause, boolean alwaysRecord) {
-    boolean pendingBefore = outbox.anyPendingFor(cached.path, cached.version);
-    JsonObject before = pendingBefore ? cached.view(outbox) : null;
-    change.applyTo(cached.confirmed);
-    cached.version = version;
-    cached.invalidate();
-    Mutation visible = pendingBefore ? Mutation.diff(before, cached.view(outbox)) : change;
+    Outbox.Entry first = outbox.firstPendingFor(cached.path, cached.version);
+    boolean pendingBefore = first != null;
+    Mutation visible;
+    if (pendingBefore && first.version != null && first.version == version
+        && first.mutation.restrictTo(cached.path).equals(change)) {
+      // The push of this client's own oldest pending write, as it was made: the confirmed data
+      // catches up with what the view showed already, which stays as it is.
+      change.applyTo(cached.confirmed);
+      cached.version = version;
+      visible = Mutation.empty();
+    } else {
+      JsonObject before = pendingBefore ? cached.view(outbox) : null;
+      change.applyTo(cached.confirmed);
+      cached.version = version;
+      cached.invalidate();
+      visible = pendingBefore ? Mutation.diff(before, cached.view(outbox)) : change;
+    }
     if (!change.isEmpty() || alwaysRecord) {
       Path path = cached.path;
       persist(local -> local.apply(path, change, version));
@@ -703,12 +714,33 @@ public final class KoraClient {
 
   private void confirmed(Outbox.Entry entry, long version) {
     long sequence = entry.sequence;
+    if (stillShownEverywhere(entry, version)) {
+      // Every view keeps showing it until the copy reaches its version: nothing visible changes.
+      outbox.confirm(entry, version);
+      persist(local -> local.acknowledge(sequence, version));
+      for (CachedSubscription cached : touchedBy(entry)) {
+        cached.tell(Mutation.empty(), SubscriptionChange.Cause.WRITE_CONFIRMED, true, null);
+      }
+      entry.promise().tryComplete(version);
+      settle();
+      return;
+    }
     changeVisibly(entry, () -> {
       outbox.confirm(entry, version);
       persist(local -> local.acknowledge(sequence, version));
     }, SubscriptionChange.Cause.WRITE_CONFIRMED, null);
     entry.promise().tryComplete(version);
     settle();
+  }
+
+  /** @return whether each copy the write touches is still behind {@code version} */
+  private boolean stillShownEverywhere(Outbox.Entry entry, long version) {
+    for (CachedSubscription cached : subscriptions.values()) {
+      if (entry.touches(cached.path) && cached.version >= version) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void refuse(Outbox.Entry entry, KoraException failure, boolean recorded) {

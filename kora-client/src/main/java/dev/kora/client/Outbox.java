@@ -197,6 +197,16 @@ final class Outbox {
     return result;
   }
 
+  /** @return the oldest write pending for {@code path} at {@code version}, or null */
+  Entry firstPendingFor(Path path, long version) {
+    for (Entry entry : entries.values()) {
+      if (entry.pendingFor(path, version)) {
+        return entry;
+      }
+    }
+    return null;
+  }
+
   /** @return whether any write is pending for {@code path} at {@code version} */
   boolean anyPendingFor(Path path, long version) {
     for (Entry entry : entries.values()) {

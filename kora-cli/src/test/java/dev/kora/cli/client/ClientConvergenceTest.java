@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
  * Several clients write at random over a small shared subtree (so their writes overlap and race)
  * while their connections are cut at random ({@link KoraClient#goOffline}) and the node process is
  * killed with SIGKILL and restarted on the same port mid-run. Afterwards: every write was confirmed,
- * the node's version moved by exactly the number of writes (none lost, none applied twice), and every
- * client's copy of every subscription equals the node's data.
+ * the node's version moved by exactly the number of writes (none lost, none applied twice), every
+ * client's copy of every subscription equals the node's data, and each listener's change events,
+ * applied in order, add up to that data.
  */
 class ClientConvergenceTest {
 
@@ -66,14 +67,23 @@ class ClientConvergenceTest {
     int port = NodeProcess.freePort();
     nodes.add(NodeProcess.start(store, port, 90, List.of("-Xmx256m"), List.of()));
     List<Subscription> subscriptions = new ArrayList<>();
+    // Each listener's changes, applied in order: they must add up to the subscription's value.
+    List<JsonObject> replays = new ArrayList<>();
     int[] windows = {1, 4, 64};
     for (int i = 0; i < CLIENTS; i++) {
       KoraClient client = KoraClient.create(vertx, new KoraClientOptions()
           .setUrl("ws://127.0.0.1:" + port + "/socket").setMaxWritesInFlight(windows[i])
           .setReconnectInitialDelayMs(20).setReconnectMaxDelayMs(200)).await();
       clients.add(client);
-      subscriptions.add(client.subscribe(Path.of("shared"), change -> { }));
-      subscriptions.add(client.subscribe(Path.of("shared", "k" + i), change -> { }));
+      for (Path path : List.of(Path.of("shared"), Path.of("shared", "k" + i))) {
+        JsonObject replay = new JsonObject();
+        replays.add(replay);
+        subscriptions.add(client.subscribe(path, change -> {
+          synchronized (replay) {
+            change.change().applyTo(replay);
+          }
+        }));
+      }
     }
     for (Subscription subscription : subscriptions) {
       subscription.synced().await();
@@ -118,6 +128,11 @@ class ClientConvergenceTest {
       Object expected = dev.kora.tree.Tree.get(server.getJsonObject("merge"), subscription.path());
       assertEquals(expected, subscription.value(), "seed " + seed + ": " + subscription.path());
       assertEquals(false, subscription.pending());
+      JsonObject replay = replays.get(subscriptions.indexOf(subscription));
+      synchronized (replay) {
+        assertEquals(expected, dev.kora.tree.Tree.get(replay, subscription.path()),
+            "seed " + seed + ": the change events of " + subscription.path() + " add up");
+      }
     }
     System.out.printf("seed %d: %d writes by %d clients through cuts and a node crash, converged"
         + " at version %d%n", seed, writes.size(), CLIENTS, end);

@@ -21,6 +21,7 @@ import dev.kora.tree.Path;
 import dev.kora.tree.QueryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -187,5 +188,32 @@ class ClientBehaviourTest {
     clients.add(client);
     assertTrue(client.merge(Path.of("reached"), true).await() > 0);
     assertEquals(true, client.query(Path.of("reached"), QueryOptions.WHOLE).await());
+  }
+
+  @Test
+  void aLongOfflineQueueDrainsAndEveryChangeEventAddsUpToTheValue() {
+    node = TestNodes.start(vertx).await();
+    KoraClient client = client(new KoraClientOptions());
+    KoraClient other = client(new KoraClientOptions());
+    JsonObject replayed = new JsonObject();
+    Subscription queue = client.subscribe(Path.of("queue"), change -> change.change().applyTo(replayed));
+    queue.synced().await();
+    client.goOffline().await();
+    List<Future<Long>> writes = new ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      writes.add(i % 7 == 0 ? client.delete(Path.of("queue", "k" + (i % 300)))
+          : client.merge(Path.of("queue", "k" + (i % 300)), i));
+    }
+    other.merge(Path.of("queue", "elsewhere"), "from another client").await();
+    client.goOnline().await();
+    for (Future<Long> write : writes) {
+      write.await();
+    }
+    Object server = other.query(Path.of("queue"), QueryOptions.WHOLE).await();
+    await(vertx, queue, server);
+    Eventually.poll(vertx, 5_000, "nothing pending", () -> Future.succeededFuture(
+        queue.pending()), pending -> !pending).await();
+    assertEquals(server, replayed.getJsonObject("queue"),
+        "the listener's changes, applied in order, give the value");
   }
 }
