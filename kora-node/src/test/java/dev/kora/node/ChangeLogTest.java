@@ -176,6 +176,13 @@ class ChangeLogTest {
                 ErrorCode.INVALID_MUTATION))
             .compose(v -> socket.refused("kora.mutation", json("{\"merge\": {\"kora:log\":"
                 + " {\"x\": 1}}}"), ErrorCode.DENIED))
+            .compose(v -> socket.refused("kora.mutation", json("{\"merge\": {\"a\": 2},"
+                + " \"first\": true}"), ErrorCode.INVALID_MUTATION))
+            .compose(v -> socket.refused("kora.mutation", json("{\"merge\": {\"a\": 2},"
+                + " \"id\": \"c:1\", \"first\": \"yes\"}"), ErrorCode.INVALID_MUTATION))
+            .compose(v -> socket.refused("kora.mutation", new JsonObject()
+                .put("merge", json("{\"a\": 2}")).put("id", "日".repeat(43)),
+                ErrorCode.INVALID_MUTATION))
             .compose(v -> socket.query(json("{\"a\": {}}")))
             .compose(answer -> check(() -> assertEquals(1, answer.getJsonObject("merge")
                 .getInteger("a"), "nothing refused was written"))))
@@ -238,8 +245,9 @@ class ChangeLogTest {
         .compose(sockets -> {
           TestSocket one = sockets.resultAt(0);
           TestSocket other = sockets.resultAt(1);
-          // three sends in flight at once, from two connections, then one after the commit
-          return Future.all(one.request("kora.mutation", body.copy()),
+          // three sends in flight at once, from two connections (the first marked as the id's
+          // first send, so not looked up), then one after the commit
+          return Future.all(one.request("kora.mutation", body.copy().put("first", true)),
                   one.request("kora.mutation", body.copy()),
                   other.request("kora.mutation", body.copy()))
               .compose(all -> {
