@@ -60,21 +60,11 @@ final class ClientWrites {
           write(client, data, city);
         }
       }
-      long start = System.nanoTime();
-      WriteScenario.sleepUntil(start + options.warmupNanos());
-      recorder.getIntervalHistogram();
-      cpu.start();
-      long from = System.nanoTime();
-      errors.set(0);
-      WriteScenario.sleepUntil(from + options.durationNanos());
-      histogram = recorder.getIntervalHistogram();
-      seconds = (System.nanoTime() - from) / 1e9;
-      cpu.stop();
+      WriteScenario.Window measured = WriteScenario.measure(options, recorder, errors, cpu);
+      histogram = measured.histogram();
+      seconds = measured.seconds();
       running = false;
-      long deadline = System.nanoTime() + 30_000_000_000L;
-      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      WriteScenario.awaitDrained(inFlight);
       for (KoraClient client : opened) {
         client.close().await();
       }

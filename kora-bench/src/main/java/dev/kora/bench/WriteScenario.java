@@ -192,21 +192,46 @@ final class WriteScenario implements Callable<Integer> {
         Caller caller = new Caller(this, connection.socket(), connection.context(), id++);
         connection.context().runOnContext(v -> caller.start());
       }
-      long start = System.nanoTime();
-      sleepUntil(start + options.warmupNanos());
-      recorder.getIntervalHistogram();
-      cpu.start();
-      long from = System.nanoTime();
-      errors.set(0);
-      sleepUntil(from + options.durationNanos());
-      histogram = recorder.getIntervalHistogram();
-      seconds = (System.nanoTime() - from) / 1e9;
-      cpu.stop();
+      Window measured = measure(options, recorder, errors, cpu);
+      histogram = measured.histogram();
+      seconds = measured.seconds();
       running = false;
-      long deadline = System.nanoTime() + 30_000_000_000L;
-      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      awaitDrained(inFlight);
+    }
+  }
+
+  /**
+   * The measured part of a write run, the same for the raw sockets and for kora-client.
+   *
+   * @param histogram call-to-answer latencies in the window
+   * @param seconds the window's length
+   */
+  record Window(Histogram histogram, double seconds) {
+  }
+
+  /**
+   * Waits out the warm-up, then measures for the options' duration: the recorder, the error count
+   * and the CPU window start afresh after the warm-up.
+   */
+  static Window measure(BenchOptions options, Recorder recorder, AtomicLong errors,
+      Machine.CpuWindow cpu) throws InterruptedException {
+    sleepUntil(System.nanoTime() + options.warmupNanos());
+    recorder.getIntervalHistogram();
+    cpu.start();
+    long from = System.nanoTime();
+    errors.set(0);
+    sleepUntil(from + options.durationNanos());
+    Histogram histogram = recorder.getIntervalHistogram();
+    double seconds = (System.nanoTime() - from) / 1e9;
+    cpu.stop();
+    return new Window(histogram, seconds);
+  }
+
+  /** Waits (at most 30 s) until the calls still in flight after a run are answered. */
+  static void awaitDrained(AtomicInteger inFlight) throws InterruptedException {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
     }
   }
 
