@@ -137,7 +137,7 @@ public final class Connection {
    * connection's pending writes until it is answered.
    *
    * @param request the mutation and its id (or null)
-   * @return as {@link NodeCore#mutate(Mutation, String, Session)}
+   * @return as {@link NodeCore#mutate(MutationRequest, Session)}
    */
   public Future<Long> mutate(MutationRequest request) {
     Future<Long> result = node.mutate(request, session);

@@ -101,16 +101,21 @@ public final class WritePipeline {
       return running; // a resend while the first send is still in progress: the same outcome
     }
     // Single-threaded context: nothing can look the id up between these two steps.
-    return ids.track(id, ordered(mutation, id, first, session), !first);
+    return ids.track(id, ordered(mutation, id, !first, session), !first);
   }
 
-  /** Prepares and submits in the session's order (see the class comment). */
-  private Future<Long> ordered(Mutation mutation, String id, boolean first, Session session) {
-    if (session.isInternal() || (!chain.preparesMutations() && (id == null || first)
+  /**
+   * Prepares and submits in the session's order (see the class comment).
+   *
+   * @param lookUp whether the id must be looked up in the store first (an id not marked as a
+   *     first send)
+   */
+  private Future<Long> ordered(Mutation mutation, String id, boolean lookUp, Session session) {
+    if (session.isInternal() || (!chain.preparesMutations() && !lookUp
         && !queuedBefore.containsKey(session))) {
       // Internal writes are not ordered per session; without interceptors or id look-ups, prepare
       // answers at once, so every mutation is queued for the store in arrival order anyway.
-      return prepareAndSubmit(mutation, id, first, session, Promise.promise());
+      return prepareAndSubmit(mutation, id, lookUp, session, Promise.promise());
     }
     // A client's mutations commit in the order it sent them, even when an interceptor answers later
     // for an earlier one: each waits until the one before is queued for the store.
@@ -119,9 +124,9 @@ public final class WritePipeline {
     queuedBefore.put(session, queued.future());
     queued.future().onComplete(v -> queuedBefore.remove(session, queued.future()));
     if (previous == null || previous.isComplete()) {
-      return prepareAndSubmit(mutation, id, first, session, queued);
+      return prepareAndSubmit(mutation, id, lookUp, session, queued);
     }
-    return previous.transform(ignored -> prepareAndSubmit(mutation, id, first, session, queued));
+    return previous.transform(ignored -> prepareAndSubmit(mutation, id, lookUp, session, queued));
   }
 
   /**
@@ -129,10 +134,10 @@ public final class WritePipeline {
    * failure), and after the commit — once the reply and the pushes are out — runs
    * {@code afterMutation} and starts the effect jobs.
    */
-  private Future<Long> prepareAndSubmit(Mutation mutation, String id, boolean first,
+  private Future<Long> prepareAndSubmit(Mutation mutation, String id, boolean lookUp,
       Session session, Promise<Void> queued) {
-    if (id == null || first) {
-      // A first send (the client says so) cannot have been committed: no store look-up.
+    if (!lookUp) {
+      // No id, or a first send (the client says so), which cannot have been committed.
       return prepareAndSubmitNew(mutation, id, session, queued);
     }
     return ids.committed(id).compose(version -> {
