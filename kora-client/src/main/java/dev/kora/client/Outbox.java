@@ -209,12 +209,7 @@ final class Outbox {
 
   /** @return whether any write is pending for {@code path} at {@code version} */
   boolean anyPendingFor(Path path, long version) {
-    for (Entry entry : entries.values()) {
-      if (entry.pendingFor(path, version)) {
-        return true;
-      }
-    }
-    return false;
+    return firstPendingFor(path, version) != null;
   }
 
   /** @return every write, in order */

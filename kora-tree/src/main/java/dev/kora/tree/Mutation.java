@@ -146,10 +146,7 @@ public final class Mutation {
       return new Mutation(normalizedMerge.isEmpty() ? normalizedMerge
           : nest(path, normalizedMerge), normalizedDelete);
     }
-    JsonObject leaf = new JsonObject();
-    copyMerge(new JsonObject().put(path.lastKey(), normalized), path.parent(), leaf,
-        new JsonObject());
-    return new Mutation(nest(path.parent(), leaf), new JsonObject());
+    return new Mutation(nest(path, checkedLeaf(path, normalized)), new JsonObject());
   }
 
   /**
@@ -215,17 +212,30 @@ public final class Mutation {
         if (!child.isEmpty()) {
           target.put(entry.getKey(), child);
         }
-      } else if (value instanceof String || value instanceof Number || value instanceof Boolean) {
-        LeafValues.check(path, value);
-        target.put(entry.getKey(), value);
-      } else if (value instanceof JsonArray) {
-        LeafValues.check(path, value);
-        target.put(entry.getKey(), ((JsonArray) value).copy());
       } else {
-        throw new KoraException(ErrorCode.INVALID_MUTATION, "value at '" + path
-            + "' is not JSON (" + value.getClass().getSimpleName() + ")");
+        target.put(entry.getKey(), checkedLeaf(path, value));
       }
     }
+  }
+
+  /**
+   * @param path where the leaf goes, for the message
+   * @param value a normalized value that is not an object or null
+   * @return the leaf to keep (an array copied)
+   * @throws KoraException {@code invalid_mutation} for a value that is not JSON or breaks the
+   *     {@link LeafValues} rules
+   */
+  private static Object checkedLeaf(Path path, Object value) {
+    if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+      LeafValues.check(path, value);
+      return value;
+    }
+    if (value instanceof JsonArray array) {
+      LeafValues.check(path, value);
+      return array.copy();
+    }
+    throw new KoraException(ErrorCode.INVALID_MUTATION, "value at '" + path
+        + "' is not JSON (" + value.getClass().getSimpleName() + ")");
   }
 
   /**

@@ -211,9 +211,7 @@ public final class Path implements Comparable<Path> {
   public Path child(String key) {
     checkKey(key);
     checkDepth(keys.length + 1);
-    String[] next = Arrays.copyOf(keys, keys.length + 1);
-    next[keys.length] = key;
-    return new Path(next);
+    return childOfCheckedKey(key);
   }
 
   /**

@@ -42,26 +42,23 @@ public final class Tree {
    * @param visitor receives each leaf's full path and value
    */
   public static void forEachLeaf(JsonObject tree, Path base, BiConsumer<Path, Object> visitor) {
-    for (Map.Entry<String, Object> entry : tree) {
-      Path path = base.child(entry.getKey());
-      Object value = normalizeValue(entry.getValue());
-      if (value instanceof JsonObject) {
-        forEachLeaf((JsonObject) value, path, visitor);
-      } else if (value != null) {
-        visitor.accept(path, value);
-      }
-    }
+    walkLeaves(tree, base, visitor, true);
   }
 
   /**
    * {@link #forEachLeaf} over a tree whose keys were checked already (a {@link Mutation}'s).
    */
   static void forEachCheckedLeaf(JsonObject tree, Path base, BiConsumer<Path, Object> visitor) {
+    walkLeaves(tree, base, visitor, false);
+  }
+
+  private static void walkLeaves(JsonObject tree, Path base, BiConsumer<Path, Object> visitor,
+      boolean checkKeys) {
     for (Map.Entry<String, Object> entry : tree) {
-      Path path = base.childOfCheckedKey(entry.getKey());
+      Path path = checkKeys ? base.child(entry.getKey()) : base.childOfCheckedKey(entry.getKey());
       Object value = normalizeValue(entry.getValue());
       if (value instanceof JsonObject) {
-        forEachCheckedLeaf((JsonObject) value, path, visitor);
+        walkLeaves((JsonObject) value, path, visitor, checkKeys);
       } else if (value != null) {
         visitor.accept(path, value);
       }
