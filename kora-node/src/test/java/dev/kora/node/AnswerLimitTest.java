@@ -10,6 +10,7 @@ import dev.kora.tree.Query;
 import dev.kora.tree.QueryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -35,6 +36,8 @@ class AnswerLimitTest {
     for (int i = 0; i < 100; i++) {
       big.put(String.format("k%03d", i), "x".repeat(50));
     }
+    // Held until the end: Vert.x closes an HTTP client, and its connections, once unreachable.
+    HttpClient http = vertx.createHttpClient();
     TestNodes.start(vertx, TestNodes.memoryOptions().setMaxAnswerBytes(2_000))
         .compose(node -> node.merge(Path.of("big"), big)
             .compose(v -> TestSocket.connect(vertx, node.actualPort()))
@@ -50,13 +53,14 @@ class AnswerLimitTest {
                     .put("big", new JsonObject().put("limit", 10))))
                 .compose(page -> check(() -> assertEquals(10, ((JsonObject) page)
                     .getJsonObject("merge").getJsonObject("big").size()))))
-            .compose(v -> vertx.createHttpClient().request(HttpMethod.GET, node.actualPort(),
+            .compose(v -> http.request(HttpMethod.GET, node.actualPort(),
                 "127.0.0.1", "/tree/big"))
             .compose(request -> request.send())
             .compose(response -> check(() -> assertEquals(413, response.statusCode())))
             .compose(v -> node.query(Query.of(Path.of("big"), QueryOptions.WHOLE)))
             .compose(all -> check(() -> assertEquals(100, all.merge().getJsonObject("big").size(),
                 "the server's own reads are not bounded"))))
+        .eventually(http::close)
         .onComplete(ctx.succeedingThenComplete());
   }
 }

@@ -13,6 +13,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
@@ -21,6 +22,7 @@ import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -39,6 +41,8 @@ public class SocketEndpointTest {
   protected KoraNode node;
   /** The Vert.x instance the node runs in; the clients use the test's. */
   protected Vertx nodeVertx;
+  /** The WebSocket clients {@link #connect} made. */
+  private final List<WebSocketClient> clients = new ArrayList<>();
 
   /**
    * @param testVertx the test's Vert.x instance
@@ -58,9 +62,21 @@ public class SocketEndpointTest {
         }));
   }
 
+  /**
+   * Opens a WebSocket with a client of its own, kept referenced until the test ends: Vert.x 5 closes
+   * a client, and its connections, once the client object becomes unreachable, which a client made
+   * and dropped in one expression is as soon as a garbage collection runs.
+   */
   Future<WebSocket> connect(Vertx vertx, WebSocketClientOptions options) {
-    return vertx.createWebSocketClient(options).connect(new WebSocketConnectOptions()
+    WebSocketClient client = vertx.createWebSocketClient(options);
+    clients.add(client);
+    return client.connect(new WebSocketConnectOptions()
         .setHost("127.0.0.1").setPort(node.actualPort()).setURI("/socket"));
+  }
+
+  @AfterEach
+  void closeClients() {
+    clients.forEach(WebSocketClient::close);
   }
 
   @Test

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -55,12 +56,14 @@ class VertxInternalsTest {
           }
           request.response().end();
         });
+    // Held until the end: Vert.x closes an HTTP client, and its connections, once unreachable.
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions()
+        .setProtocolVersion(HttpVersion.HTTP_1_1));
     server.listen()
-        .compose(s -> vertx.createHttpClient(new HttpClientOptions()
-            .setProtocolVersion(HttpVersion.HTTP_1_1))
-            .request(HttpMethod.GET, s.actualPort(), "127.0.0.1", "/")
+        .compose(s -> http.request(HttpMethod.GET, s.actualPort(), "127.0.0.1", "/")
             .compose(request -> request.send()))
         .compose(response -> checked.future())
+        .eventually(http::close)
         .onComplete(test.succeedingThenComplete());
   }
 
