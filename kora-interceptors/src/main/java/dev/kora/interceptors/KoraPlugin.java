@@ -32,4 +32,12 @@ public interface KoraPlugin {
   default List<EffectHandler> effectHandlers() {
     return List.of();
   }
+
+  /**
+   * @return the authenticator of the node's clients, replacing the JWT authenticator of the node's
+   *     options; null (the default) for none. At most one plugin of a node may supply one.
+   */
+  default Authenticator authenticator() {
+    return null;
+  }
 }

@@ -1,6 +1,7 @@
 package dev.kora.interceptors;
 
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -11,25 +12,41 @@ import java.util.Objects;
  */
 public final class Session {
 
-  private static final Session INTERNAL = new Session("internal", true);
+  private static final Session INTERNAL = new Session("internal", true, Map.of());
 
   private final String connectionId;
   private final boolean internal;
+  private final Map<String, String> headers;
   private String user;
   private JsonObject claims = new JsonObject();
+  private boolean authenticated;
+  private long expiresAtMs;
   private final JsonObject attributes = new JsonObject();
 
-  private Session(String connectionId, boolean internal) {
+  private Session(String connectionId, boolean internal, Map<String, String> headers) {
     this.connectionId = connectionId;
     this.internal = internal;
+    this.headers = headers;
   }
 
   /**
    * @param connectionId a unique id of the connection, for logs
-   * @return the state of a client connection: no user yet, not internal
+   * @return the state of a client connection: no user yet, not internal, no headers
    */
   public static Session client(String connectionId) {
-    return new Session(Objects.requireNonNull(connectionId, "connectionId"), false);
+    return client(connectionId, Map.of());
+  }
+
+  /**
+   * @param connectionId a unique id of the connection, for logs
+   * @param headers the headers of the request that opened it (a WebSocket handshake, a REST
+   *     request), names in lower case, e.g. {@code {"user-agent": "curl/8.5.0"}}; the first value of
+   *     a repeated header
+   * @return the state of a client connection: no user yet, not internal
+   */
+  public static Session client(String connectionId, Map<String, String> headers) {
+    return new Session(Objects.requireNonNull(connectionId, "connectionId"), false,
+        Map.copyOf(headers));
   }
 
   /** @return the shared state of server-side writes (embedded API, imports, effects): internal */
@@ -80,6 +97,47 @@ public final class Session {
     }
     this.claims = claims == null ? new JsonObject() : claims;
     return this;
+  }
+
+  /**
+   * Gives the session the identity of a verified token: its user, its claims and when its rights end.
+   * Replaces an earlier identity (a client renewing its token).
+   *
+   * @param identity what the node's {@link Authenticator} answered
+   * @return this session
+   * @throws IllegalStateException on the internal session
+   */
+  public Session authenticate(Identity identity) {
+    if (internal) {
+      throw new IllegalStateException("the internal session has no identity");
+    }
+    this.user = identity.user();
+    this.claims = identity.claims();
+    this.expiresAtMs = identity.expiresAtMs();
+    this.authenticated = true;
+    return this;
+  }
+
+  /**
+   * @return whether a token was verified for this session ({@link #authenticate}); a user set by an
+   *     application's login handler with {@link #setUser} does not count
+   */
+  public boolean isAuthenticated() {
+    return authenticated;
+  }
+
+  /** @return when the rights of the session's token end, ms since the epoch; 0 for never */
+  public long expiresAtMs() {
+    return expiresAtMs;
+  }
+
+  /**
+   * @return the headers of the request that opened the connection, names in lower case, e.g.
+   *     {@code {"user-agent": "Mozilla/5.0"}}; empty for the internal session. The connect hook
+   *     ({@link ActionHandler#connected}) sees them.
+   */
+  public Map<String, String> headers() {
+    return headers;
   }
 
   /** @return free-form per-connection state for handlers; never null */

@@ -18,7 +18,12 @@ public enum Action {
   /** Reads and subscribes every path of a query. */
   SUBSCRIBE("subscribe"),
   /** Removes subscriptions made with {@link #QUERY} or {@link #SUBSCRIBE}; answers {@code "ok"}. */
-  UNSUBSCRIBE("unsubscribe");
+  UNSUBSCRIBE("unsubscribe"),
+  /**
+   * Authenticates the connection with a token {@code {"token": "<JWT>"}}, or replaces its identity
+   * with a fresh token before the old one expires; answers {@code {"user": "<sub>", "expiresAt": ms}}.
+   */
+  AUTH("auth");
 
   private final String suffix;
 

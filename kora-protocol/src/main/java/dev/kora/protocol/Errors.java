@@ -27,6 +27,9 @@ public final class Errors {
    */
   public static int httpStatus(String code) {
     switch (code) {
+      case ErrorCode.UNAUTHENTICATED:
+      case ErrorCode.TOKEN_EXPIRED:
+        return 401;
       case ErrorCode.DENIED:
         return 403;
       case ErrorCode.NOT_FOUND:

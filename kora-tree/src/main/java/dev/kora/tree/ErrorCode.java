@@ -43,6 +43,17 @@ public final class ErrorCode {
   public static final String NOT_FOUND = "not_found";
   /** An HTTP method a resource does not take, e.g. {@code POST /tree} (REST: status 405). */
   public static final String METHOD_NOT_ALLOWED = "method_not_allowed";
+  /**
+   * A request without a credential where the node requires one, or with a token that does not verify:
+   * a bad signature, an unknown key, {@code alg: none}, the wrong issuer or audience, not yet valid,
+   * or malformed (REST and the WebSocket handshake: status 401).
+   */
+  public static final String UNAUTHENTICATED = "unauthenticated";
+  /**
+   * A token whose {@code exp} has passed; a fresh token is needed (status 401). A connection whose
+   * token expires while it is open is closed with WebSocket status 4001.
+   */
+  public static final String TOKEN_EXPIRED = "token_expired";
 
   private ErrorCode() {
   }
