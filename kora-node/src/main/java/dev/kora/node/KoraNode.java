@@ -1,6 +1,9 @@
 package dev.kora.node;
 
+import dev.kora.auth.JwtAuthenticator;
+import dev.kora.interceptors.Authenticator;
 import dev.kora.interceptors.Session;
+import dev.kora.node.core.Authentication;
 import dev.kora.node.core.CommittedPart;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.NodeCore;
@@ -30,6 +33,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 
 /**
  * A Kora node as a verticle: opens the store, orders and commits mutations, answers queries, pushes
@@ -57,6 +61,9 @@ public class KoraNode extends VerticleBase {
   private DefaultNodeCore core;
   private EventBusApi eventBus;
   private HttpFront http;
+  private Authentication authentication;
+  /** The JWT authenticator made from the options, closed with the node; null when none. */
+  private JwtAuthenticator jwt;
 
   /** @param options how to run; copied */
   public KoraNode(KoraNodeOptions options) {
@@ -69,7 +76,9 @@ public class KoraNode extends VerticleBase {
    * @param vertx the Vert.x instance
    * @param options how to run
    * @return the started node; fails when the store cannot be opened ({@code store_unavailable}), a
-   *     plugin is invalid (two handlers of one action, a reserved action name) or the port is taken
+   *     plugin is invalid (two handlers of one action, a reserved action name), the auth options
+   *     are invalid (IllegalArgumentException), the node would listen beyond loopback without
+   *     authentication or {@code insecure} (IllegalStateException), or the port is taken
    */
   public static Future<KoraNode> deploy(Vertx vertx, KoraNodeOptions options) {
     KoraNode node = new KoraNode(options);
@@ -87,7 +96,16 @@ public class KoraNode extends VerticleBase {
     ChangeLogRetention.Policy changeLog = new ChangeLogRetention.Policy(options.isChangeLog(),
         options.getChangeLogMaxEntries(), options.getChangeLogMaxAgeMs(),
         options.getChangeLogTrimIntervalMs());
-    return Stores.open(vertx, options.getStore()).compose(opened -> {
+    return authenticator(plugins).compose(authenticator -> {
+      authentication = new Authentication(authenticator, options.isAllowAnonymous());
+      if (options.isListen() && authentication.checkListen(options.getHost(),
+          options.isInsecure())) {
+        LOG.log(System.Logger.Level.WARNING, "INSECURE: listening on " + options.getHost()
+            + " without authentication (insecure is set): anyone who reaches the port can read and"
+            + " write everything");
+      }
+      return Stores.open(vertx, options.getStore());
+    }).compose(opened -> {
       store = opened;
       return ChangeLogRetention.recover(store, changeLog.on())
           .recover(failure -> store.close().transform(closed -> Future.failedFuture(failure)));
@@ -99,7 +117,7 @@ public class KoraNode extends VerticleBase {
             new RequestLimits(options.getMaxLeavesPerMutation(),
                 options.getMaxPendingWritesPerConnection(), options.getWorkerParseBytes(),
                 options.getMaxReadsPerConnection(), options.getMaxQueryPaths(),
-                options.getMaxAnswerBytes()), changeLog);
+                options.getMaxAnswerBytes()), changeLog, authentication);
       } catch (IllegalArgumentException e) {
         return store.close().transform(closed -> Future.failedFuture(e));
       }
@@ -117,8 +135,31 @@ public class KoraNode extends VerticleBase {
           options.getMaxConnectionsPerAddress(), new SocketEndpoint.Limits(
               options.getMaxFrameBytes(), options.getMaxBacklogBytes(),
               options.getWebSocketIdleTimeoutMs(), options.getFragmentedMessageTimeoutMs())),
-          options.getHost(), options.getAllowedOrigins(), options.getAllowedHosts());
+          options.getHost(), options.getAllowedOrigins(), options.getAllowedHosts(),
+          options.getTlsCertPath() == null ? null : new PemKeyCertOptions()
+              .setCertPath(options.getTlsCertPath()).setKeyPath(options.getTlsKeyPath()));
       return http.listen(options.getHost(), options.getPort(), store.describe());
+    });
+  }
+
+  /**
+   * The authenticator of the node's clients: a plugin's, else a JWT authenticator of the options'
+   * {@code auth}, else none.
+   */
+  private Future<Authenticator> authenticator(Plugins plugins) {
+    if (plugins.authenticator() != null) {
+      if (options.getAuth() != null) {
+        return Future.failedFuture(new IllegalArgumentException("a plugin supplies an"
+            + " authenticator and the options configure JWT auth too; a node has one"));
+      }
+      return Future.succeededFuture(plugins.authenticator());
+    }
+    if (options.getAuth() == null) {
+      return Future.succeededFuture(null);
+    }
+    return JwtAuthenticator.create(vertx, options.getAuth()).map(created -> {
+      jwt = created;
+      return created;
     });
   }
 
@@ -135,6 +176,9 @@ public class KoraNode extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (jwt != null) {
+      jwt.close();
+    }
     if (core == null) {
       return store == null ? Future.succeededFuture() : store.close();
     }

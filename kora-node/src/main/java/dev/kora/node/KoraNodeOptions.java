@@ -1,5 +1,6 @@
 package dev.kora.node;
 
+import dev.kora.auth.JwtOptions;
 import dev.kora.interceptors.KoraPlugin;
 import dev.kora.storage.StoreOptions;
 import io.vertx.core.json.JsonArray;
@@ -103,6 +104,11 @@ public class KoraNodeOptions {
   private long jobBackoffMs = DEFAULT_JOB_BACKOFF_MS;
   private List<String> allowedOrigins = DEFAULT_ALLOWED_ORIGINS;
   private List<String> allowedHosts = DEFAULT_ALLOWED_HOSTS;
+  private JwtOptions auth;
+  private boolean allowAnonymous;
+  private boolean insecure;
+  private String tlsCertPath;
+  private String tlsKeyPath;
   private final List<KoraPlugin> plugins = new ArrayList<>();
 
   /** Options with every default. */
@@ -137,6 +143,11 @@ public class KoraNodeOptions {
     this.jobBackoffMs = other.jobBackoffMs;
     this.allowedOrigins = other.allowedOrigins;
     this.allowedHosts = other.allowedHosts;
+    this.auth = other.auth == null ? null : new JwtOptions(other.auth.toJson());
+    this.allowAnonymous = other.allowAnonymous;
+    this.insecure = other.insecure;
+    this.tlsCertPath = other.tlsCertPath;
+    this.tlsKeyPath = other.tlsKeyPath;
     this.plugins.addAll(other.plugins);
   }
 
@@ -180,6 +191,12 @@ public class KoraNodeOptions {
     this.jobBackoffMs = json.getLong("jobBackoffMs", DEFAULT_JOB_BACKOFF_MS);
     this.allowedOrigins = strings(json.getJsonArray("allowedOrigins"), "allowedOrigins");
     this.allowedHosts = strings(json.getJsonArray("allowedHosts"), "allowedHosts");
+    JsonObject authJson = json.getJsonObject("auth");
+    this.auth = authJson == null ? null : new JwtOptions(authJson);
+    this.allowAnonymous = json.getBoolean("allowAnonymous", false);
+    this.insecure = json.getBoolean("insecure", false);
+    this.tlsCertPath = json.getString("tlsCertPath");
+    this.tlsKeyPath = json.getString("tlsKeyPath");
   }
 
   private static List<String> strings(JsonArray array, String name) {
@@ -737,6 +754,95 @@ public class KoraNodeOptions {
     return this;
   }
 
+  /** @return how clients' JSON Web Tokens are verified, or null when the node has no JWT auth */
+  public JwtOptions getAuth() {
+    return auth;
+  }
+
+  /**
+   * Turns on authentication with JSON Web Tokens (docs/security.md). Clients give their token in the
+   * WebSocket handshake ({@code Authorization: Bearer <token>}, or {@code ?access_token=<token>} for
+   * browsers and the npm Riptide client), in a {@code kora.auth} call, or in each REST and SSE
+   * request's {@code Authorization} header. A token that does not verify is refused with
+   * {@code unauthenticated} (HTTP 401), an expired one with {@code token_expired}; a connection
+   * whose token expires is closed (WebSocket status 4001). Without {@link #setAllowAnonymous}, a
+   * client without a token may only call {@code kora.auth} and {@code kora.ping}.
+   *
+   * @param auth the keys and required claims; null (the default) for none, unless a plugin
+   *     supplies an authenticator
+   * @return these options
+   */
+  public KoraNodeOptions setAuth(JwtOptions auth) {
+    this.auth = auth;
+    return this;
+  }
+
+  /** @return whether clients without a token may use the node when it authenticates */
+  public boolean isAllowAnonymous() {
+    return allowAnonymous;
+  }
+
+  /**
+   * @param allowAnonymous with authentication on, whether a client without a token may use the
+   *     node like any other (its session then has no identity; interceptors and rules decide what
+   *     it may do); default false: it may only call {@code kora.auth} and {@code kora.ping}, and
+   *     REST requests without a token are refused with {@code unauthenticated}. A token that is
+   *     given must verify either way.
+   * @return these options
+   */
+  public KoraNodeOptions setAllowAnonymous(boolean allowAnonymous) {
+    this.allowAnonymous = allowAnonymous;
+    return this;
+  }
+
+  /** @return whether the node may listen beyond loopback without authentication */
+  public boolean isInsecure() {
+    return insecure;
+  }
+
+  /**
+   * A node without authentication serves anyone who reaches its port, so it refuses to listen on
+   * an address other than a loopback one unless this is set ({@code kora serve --insecure}); the log
+   * then warns at every start.
+   *
+   * @param insecure true to allow listening beyond loopback without authentication; default false
+   * @return these options
+   */
+  public KoraNodeOptions setInsecure(boolean insecure) {
+    this.insecure = insecure;
+    return this;
+  }
+
+  /** @return the PEM certificate chain file of TLS, or null for none */
+  public String getTlsCertPath() {
+    return tlsCertPath;
+  }
+
+  /** @return the PEM private key file of TLS, or null for none */
+  public String getTlsKeyPath() {
+    return tlsKeyPath;
+  }
+
+  /**
+   * Serves {@code wss://} and {@code https://} on the node's port instead of {@code ws://} and
+   * {@code http://}: both files or neither.
+   *
+   * @param certPath a PEM file with the certificate chain, the node's own certificate first, e.g.
+   *     {@code /etc/kora/tls/cert.pem}; null for no TLS
+   * @param keyPath a PEM file with its private key (PKCS#8 {@code BEGIN PRIVATE KEY} or PKCS#1
+   *     {@code BEGIN RSA PRIVATE KEY}); null for no TLS
+   * @return these options
+   * @throws IllegalArgumentException when only one of them is given
+   */
+  public KoraNodeOptions setTls(String certPath, String keyPath) {
+    if ((certPath == null) != (keyPath == null)) {
+      throw new IllegalArgumentException("TLS needs both a certificate and a key file");
+    }
+    this.tlsCertPath = certPath;
+    this.tlsKeyPath = keyPath;
+    return this;
+  }
+
   /**
    * Adds an application plugin: interceptors, action handlers and effect handlers. Plugins are objects,
    * so they are not part of {@link #toJson()}.
@@ -775,6 +881,8 @@ public class KoraNodeOptions {
         .put("changeLogTrimIntervalMs", changeLogTrimIntervalMs)
         .put("jobMaxAttempts", jobMaxAttempts).put("jobBackoffMs", jobBackoffMs)
         .put("allowedOrigins", new JsonArray(allowedOrigins))
-        .put("allowedHosts", new JsonArray(allowedHosts));
+        .put("allowedHosts", new JsonArray(allowedHosts))
+        .put("auth", auth == null ? null : auth.toJson()).put("allowAnonymous", allowAnonymous)
+        .put("insecure", insecure).put("tlsCertPath", tlsCertPath).put("tlsKeyPath", tlsKeyPath);
   }
 }

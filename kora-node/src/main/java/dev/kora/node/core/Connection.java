@@ -1,5 +1,6 @@
 package dev.kora.node.core;
 
+import dev.kora.interceptors.Identity;
 import dev.kora.interceptors.Session;
 import dev.kora.protocol.Dialect;
 import dev.kora.tree.ErrorCode;
@@ -64,6 +65,10 @@ public final class Connection {
   /** Mutations sent through {@link #mutate} and not answered yet. */
   private int pendingWrites;
   private Consumer<Boolean> writesFull = full -> { };
+  /** What ends the connection when its token expires; closes it unless the transport says more. */
+  private Runnable expired = this::close;
+  /** The timer of the token's expiry, or -1. */
+  private long expiryTimer = -1;
 
   /**
    * @param node the node
@@ -86,6 +91,51 @@ public final class Connection {
         return session;
       }
     };
+    watchExpiry();
+  }
+
+  /**
+   * Authenticates the connection with a token ({@code kora.auth}), replacing an earlier identity; the
+   * connection ends when the new token expires instead.
+   *
+   * @param token the client's token
+   * @return who it says the client is; fails as {@link Authentication#authenticate}, leaving the
+   *     session as it was
+   */
+  public Future<Identity> authenticate(String token) {
+    return node.authentication().authenticate(token).onSuccess(identity -> {
+      if (!closed) {
+        session.authenticate(identity);
+        watchExpiry();
+      }
+    });
+  }
+
+  /**
+   * @param handler what ends the connection when its token expires (a WebSocket is closed with
+   *     status 4001, an event stream ends); it must end with {@link #close()}
+   */
+  public void onExpired(Runnable handler) {
+    this.expired = handler;
+  }
+
+  /** (Re)starts the timer of the session's token expiry, if it has one. */
+  private void watchExpiry() {
+    if (expiryTimer >= 0) {
+      node.context().owner().cancelTimer(expiryTimer);
+      expiryTimer = -1;
+    }
+    long expiresAtMs = session.expiresAtMs();
+    if (expiresAtMs <= 0 || closed) {
+      return;
+    }
+    long delayMs = Math.max(1, expiresAtMs - System.currentTimeMillis());
+    expiryTimer = node.context().owner().setTimer(delayMs, id -> {
+      expiryTimer = -1;
+      if (!closed && session.expiresAtMs() == expiresAtMs) {
+        expired.run();
+      }
+    });
   }
 
   /** @return the connection's session */
@@ -267,6 +317,10 @@ public final class Connection {
     }
     closed = true;
     held = null;
+    if (expiryTimer >= 0) {
+      node.context().owner().cancelTimer(expiryTimer);
+      expiryTimer = -1;
+    }
     for (Cancellation read : new ArrayList<>(reads)) {
       read.cancel();
     }

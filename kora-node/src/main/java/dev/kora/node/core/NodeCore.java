@@ -144,4 +144,10 @@ public interface NodeCore {
 
   /** @return the limits on clients' requests that transports apply ({@link RequestParsing}) */
   RequestLimits limits();
+
+  /**
+   * @return how clients authenticate: transports find tokens in requests and verify them with it;
+   *     {@link Authentication#NONE} on a node without authentication
+   */
+  Authentication authentication();
 }

@@ -4,6 +4,7 @@ import dev.kora.interceptors.InterceptorChain;
 import dev.kora.interceptors.KoraContext;
 import dev.kora.interceptors.KoraPlugin;
 import dev.kora.interceptors.Session;
+import dev.kora.node.core.Authentication;
 import dev.kora.node.core.Cancellation;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.MutationRequest;
@@ -57,7 +58,8 @@ public final class DefaultNodeCore implements NodeCore {
   private final Thread nodeThread;
   private final Parts parts;
   private final SubscriptionRegistry registry = new SubscriptionRegistry();
-  private final ActionTable actions = new ActionTable();
+  private final ActionTable actions;
+  private final Authentication authentication;
   private final WritePipeline writes;
   private final ReadPath reads;
   private final JobScheduler jobs;
@@ -78,11 +80,14 @@ public final class DefaultNodeCore implements NodeCore {
    * @param jobBackoffMs first retry delay of an effect job
    * @param limits the limits on clients' requests
    * @param changeLog the change log's settings
+   * @param authentication how clients authenticate
    * @throws IllegalArgumentException when an action handler uses a reserved or taken name
    */
   public DefaultNodeCore(Vertx vertx, Context context, Store store, Plugins plugins,
       Function<Store, Parts> parts, int jobMaxAttempts, long jobBackoffMs, RequestLimits limits,
-      ChangeLogRetention.Policy changeLog) {
+      ChangeLogRetention.Policy changeLog, Authentication authentication) {
+    this.authentication = authentication;
+    this.actions = new ActionTable(authentication);
     this.vertx = vertx;
     this.context = context;
     this.store = store;
@@ -184,6 +189,11 @@ public final class DefaultNodeCore implements NodeCore {
   @Override
   public RequestLimits limits() {
     return limits;
+  }
+
+  @Override
+  public Authentication authentication() {
+    return authentication;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.kora.node.impl;
 
 import dev.kora.interceptors.ActionHandler;
+import dev.kora.interceptors.Authenticator;
 import dev.kora.interceptors.EffectHandler;
 import dev.kora.interceptors.Interceptor;
 import dev.kora.interceptors.KoraPlugin;
@@ -17,21 +18,31 @@ import java.util.Map;
  * @param interceptors every plugin's interceptors, in order
  * @param handlers every plugin's action handlers, in order
  * @param effectHandlers effect handlers by name
+ * @param authenticator the authenticator a plugin supplies, or null
  */
 public record Plugins(List<KoraPlugin> plugins, List<Interceptor> interceptors,
-    List<ActionHandler> handlers, Map<String, EffectHandler> effectHandlers) {
+    List<ActionHandler> handlers, Map<String, EffectHandler> effectHandlers,
+    Authenticator authenticator) {
 
   /**
    * @param plugins the node's plugins
    * @return what they add
    * @throws IllegalArgumentException when two effect handlers share a name (action names are checked
-   *     by the action table)
+   *     by the action table), or two plugins supply an authenticator
    */
   public static Plugins of(List<KoraPlugin> plugins) {
     List<Interceptor> interceptors = new ArrayList<>();
     List<ActionHandler> handlers = new ArrayList<>();
     Map<String, EffectHandler> effectHandlers = new HashMap<>();
+    Authenticator authenticator = null;
     for (KoraPlugin plugin : plugins) {
+      Authenticator supplied = plugin.authenticator();
+      if (supplied != null) {
+        if (authenticator != null) {
+          throw new IllegalArgumentException("two plugins supply an authenticator; a node has one");
+        }
+        authenticator = supplied;
+      }
       interceptors.addAll(plugin.interceptors());
       handlers.addAll(plugin.handlers());
       for (EffectHandler handler : plugin.effectHandlers()) {
@@ -40,6 +51,7 @@ public record Plugins(List<KoraPlugin> plugins, List<Interceptor> interceptors,
         }
       }
     }
-    return new Plugins(List.copyOf(plugins), interceptors, handlers, effectHandlers);
+    return new Plugins(List.copyOf(plugins), interceptors, handlers, effectHandlers,
+        authenticator);
   }
 }

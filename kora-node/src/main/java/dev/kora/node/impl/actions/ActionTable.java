@@ -2,6 +2,7 @@ package dev.kora.node.impl.actions;
 
 import dev.kora.interceptors.ActionHandler;
 import dev.kora.interceptors.Session;
+import dev.kora.node.core.Authentication;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.ConnectionAction;
 import dev.kora.protocol.Dialect;
@@ -27,6 +28,17 @@ public final class ActionTable {
 
   private final Map<String, ConnectionAction> actions = new HashMap<>();
   private final List<ActionHandler> handlers = new ArrayList<>();
+  private final Authentication authentication;
+
+  /** A table of a node without authentication. */
+  public ActionTable() {
+    this(Authentication.NONE);
+  }
+
+  /** @param authentication who may call what before authenticating */
+  public ActionTable(Authentication authentication) {
+    this.authentication = authentication;
+  }
 
   /**
    * Registers a built-in action.
@@ -68,10 +80,16 @@ public final class ActionTable {
    * @param name the action name from a frame
    * @param body its body
    * @param connection who calls
-   * @return the reply body; fails with {@code unknown_action} for a name no one handles, the action's
+   * @return the reply body; fails with {@code unauthenticated} when the node requires a token the
+   *     connection has not given (but for {@code kora.auth} and {@code kora.ping}),
+   *     {@code unknown_action} for a name no one handles, the action's
    *     own {@link KoraException}, or {@code internal} when a built-in action threw anything else
    */
   public Future<Object> call(String name, Object body, Connection connection) {
+    KoraException refusal = authentication.refusal(name, connection.session());
+    if (refusal != null) {
+      return Future.failedFuture(refusal);
+    }
     ConnectionAction action = actions.get(name);
     if (action == null) {
       return Future.failedFuture(new KoraException(ErrorCode.UNKNOWN_ACTION, "unknown action '"

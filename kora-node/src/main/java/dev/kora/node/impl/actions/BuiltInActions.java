@@ -27,7 +27,9 @@ import io.vertx.core.json.JsonObject;
  *       {@code kora.query} with {@code "version"} (and {@code "reset"}) — and subscribes the entries
  *       that say so (where the transport can push);</li>
  *   <li>{@code subscribe}: reads and subscribes every entry;</li>
- *   <li>{@code unsubscribe}: removes the connection's subscriptions to the paths; answers {@code "ok"}.</li>
+ *   <li>{@code unsubscribe}: removes the connection's subscriptions to the paths; answers {@code "ok"};</li>
+ *   <li>{@code auth}: body {@code {"token": "<JWT>"}}: authenticates the connection (or renews its
+ *       token); answers {@code {"user": "<sub>", "expiresAt": ms}}.</li>
  * </ul>
  *
  * <p>A subscribing call sets the dialect of the connection's pushes ({@code riptide.mutation} or
@@ -54,6 +56,16 @@ public final class BuiltInActions {
           throw new KoraException(ErrorCode.INVALID_MESSAGE, "this transport cannot receive pushes");
         }
         return connection.subscribe(query, dialect).map(answer -> answer(answer, dialect));
+      });
+      table.builtIn(Action.AUTH.wireName(dialect), (body, connection) -> {
+        Object token = object(body, ErrorCode.INVALID_MESSAGE, "auth call").getValue("token");
+        if (!(token instanceof String text) || text.isEmpty()) {
+          throw new KoraException(ErrorCode.INVALID_MESSAGE,
+              "an auth call's body is {\"token\": \"<token>\"}");
+        }
+        return connection.authenticate(text).map(identity -> new JsonObject()
+            .put("user", identity.user())
+            .put("expiresAt", identity.expiresAtMs() == 0 ? null : identity.expiresAtMs()));
       });
       table.builtIn(Action.UNSUBSCRIBE.wireName(dialect), (body, connection) -> {
         connection.unsubscribe(Query.fromJson(object(body, ErrorCode.INVALID_QUERY, "query")));

@@ -1,5 +1,7 @@
 package dev.kora.node.impl.http;
 
+import dev.kora.interceptors.Identity;
+import dev.kora.node.core.Authentication;
 import dev.kora.node.core.NodeCore;
 import dev.kora.node.impl.rest.RestApi;
 import dev.kora.node.impl.socket.SocketEndpoint;
@@ -16,6 +18,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -23,6 +26,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -52,6 +56,7 @@ public final class HttpFront {
   private static final System.Logger LOG = System.getLogger(HttpFront.class.getName());
 
   private final Vertx vertx;
+  private final PemKeyCertOptions tls;
   private final NodeCore node;
   private final Limits limits;
   private final ConnectionCap connectionCap;
@@ -77,9 +82,11 @@ public final class HttpFront {
    * @param listenHost the address the node listens on, for the {@code Host} check
    * @param allowedOrigins origins allowed besides the node's own ({@code *}: all)
    * @param allowedHosts host names allowed besides the loopback names ({@code *}: all)
+   * @param tls the PEM certificate and key to serve TLS with, or null for plain TCP
    */
   public HttpFront(Vertx vertx, NodeCore node, Limits limits, String listenHost,
-      List<String> allowedOrigins, List<String> allowedHosts) {
+      List<String> allowedOrigins, List<String> allowedHosts, PemKeyCertOptions tls) {
+    this.tls = tls;
     this.vertx = vertx;
     this.node = node;
     this.limits = limits;
@@ -111,6 +118,10 @@ public final class HttpFront {
         // before it makes the connection object, so a client that sends nothing would escape the
         // connection cap and the request head timeout.
         .setHttp2ClearTextEnabled(false);
+    if (tls != null) {
+      // wss:// and https:// on the same port; HTTP/1.1 only, as without TLS (no ALPN for h2)
+      serverOptions.setSsl(true).setKeyCertOptions(tls).setUseAlpn(false);
+    }
     Router router = Router.router(vertx);
     new RestApi(node, limits.socket().maxFrameBytes(), limits.socket().maxBacklogBytes())
         .mount(router);
@@ -120,11 +131,9 @@ public final class HttpFront {
         .requestHandler(request -> {
           KoraException refusal = guard.refusal(request);
           if (refusal != null) {
-            request.response().setStatusCode(Errors.httpStatus(refusal.code()))
-                .putHeader("Content-Type", "application/json")
-                .end(Errors.toJson(refusal).encode());
+            refuse(request, refusal);
           } else if (SocketEndpoint.isUpgrade(request)) {
-            socket.accept(request);
+            acceptSocket(request, socket);
           } else if (request.canUpgradeToWebSocket()) {
             request.toWebSocket().onSuccess(webSocket -> webSocket.close((short) 1008,
                 "no WebSocket endpoint at " + webSocket.path() + "; use " + SocketEndpoint.PATH));
@@ -133,8 +142,56 @@ public final class HttpFront {
           }
         });
     return server.listen().onSuccess(s -> LOG.log(System.Logger.Level.INFO,
-        "Kora node listening on ws://" + host + ":" + s.actualPort() + SocketEndpoint.PATH
+        "Kora node listening on " + (tls == null ? "ws://" : "wss://") + host + ":" + s.actualPort() + SocketEndpoint.PATH
             + ", store " + describeStore)).mapEmpty();
+  }
+
+  /**
+   * Answers a WebSocket upgrade: with a token in its {@code Authorization} header or
+   * {@code access_token} parameter on a node that authenticates, only once the token verified
+   * (the request is paused while an authenticator answers later); else at once, anonymous.
+   */
+  private void acceptSocket(HttpServerRequest request, SocketEndpoint socket) {
+    Authentication authentication = node.authentication();
+    String token = Authentication.token(request.getHeader("Authorization"),
+        request.getParam("access_token"));
+    if (token == null || !authentication.enabled()) {
+      socket.accept(request, null);
+      return;
+    }
+    Future<Identity> identity = authentication.authenticate(token);
+    if (identity.isComplete()) {
+      handshake(request, socket, identity);
+      return;
+    }
+    request.pause();
+    identity.onComplete(done -> {
+      request.resume();
+      handshake(request, socket, done);
+    });
+  }
+
+  private void handshake(HttpServerRequest request, SocketEndpoint socket,
+      AsyncResult<Identity> identity) {
+    if (identity.succeeded()) {
+      socket.accept(request, identity.result());
+    } else {
+      refuse(request, Errors.asKora(identity.cause()));
+    }
+  }
+
+  /**
+   * Answers a request with an error in Kora's JSON format and its HTTP status; a 401 also names the
+   * scheme and the error as RFC 6750, section 3, asks.
+   */
+  private static void refuse(HttpServerRequest request, KoraException refusal) {
+    int status = Errors.httpStatus(refusal.code());
+    HttpServerResponse response = request.response().setStatusCode(status)
+        .putHeader("Content-Type", "application/json");
+    if (status == 401) {
+      response.putHeader("WWW-Authenticate", Authentication.CHALLENGE);
+    }
+    response.end(Errors.toJson(refusal).encode());
   }
 
   /**

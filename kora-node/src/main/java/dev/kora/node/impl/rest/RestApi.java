@@ -1,6 +1,7 @@
 package dev.kora.node.impl.rest;
 
 import dev.kora.interceptors.Session;
+import dev.kora.node.core.Authentication;
 import dev.kora.node.core.CommittedPart;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.NodeCore;
@@ -18,6 +19,7 @@ import dev.kora.tree.Tree;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -25,6 +27,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * REST and server-sent events on {@code /tree/<path>} (docs/protocol.md): {@code GET} reads (with
@@ -48,6 +53,8 @@ public final class RestApi {
   /** {@code /tree} and every path under it, of the normalized request path. */
   private static final String TREE = "/tree(/.*)?";
   private static final String TREE_METHODS = "GET, HEAD, PATCH, PUT, DELETE";
+  /** Where {@link #authenticate} keeps a request's session in its routing context. */
+  private static final String SESSION = "kora.session";
 
   private final NodeCore node;
   private final int maxBodyBytes;
@@ -71,6 +78,7 @@ public final class RestApi {
   /** @param router where to add the routes */
   public void mount(Router router) {
     router.routeWithRegex(TREE).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+    router.routeWithRegex(TREE).handler(this::authenticate);
     router.routeWithRegex(HttpMethod.GET, TREE).handler(this::get);
     router.routeWithRegex(HttpMethod.HEAD, TREE).handler(this::get);
     router.routeWithRegex(HttpMethod.PATCH, TREE).handler(context -> write(context, false));
@@ -108,9 +116,51 @@ public final class RestApi {
         + "; the tree is at /tree/<path>, the WebSocket at /socket");
   }
 
-  /** Each REST request is its own anonymous client session. */
+  /**
+   * Gives the request its session: each REST request and event stream is its own client session,
+   * with the identity of the token in its {@code Authorization} header (an event stream may give it
+   * as {@code access_token}, since a browser's EventSource cannot set headers). Refuses a token that
+   * does not verify, and a request without one when the node requires one.
+   */
+  private void authenticate(RoutingContext context) {
+    HttpServerRequest request = context.request();
+    Map<String, String> headers = new HashMap<>();
+    for (Map.Entry<String, String> header : request.headers()) {
+      headers.putIfAbsent(header.getKey().toLowerCase(Locale.ROOT), header.getValue());
+    }
+    Session session = Session.client("http:" + request.remoteAddress(), headers);
+    Authentication authentication = node.authentication();
+    String token = Authentication.token(request.getHeader("Authorization"),
+        isEventStream(request) ? request.getParam("access_token") : null);
+    if (token == null || !authentication.enabled()) {
+      if (authentication.tokenRequired()) {
+        fail(context, Authentication.unauthenticated());
+        return;
+      }
+      context.put(SESSION, session);
+      context.next();
+      return;
+    }
+    authentication.authenticate(token).onComplete(done -> {
+      if (done.failed()) {
+        fail(context, Errors.asKora(done.cause()));
+        return;
+      }
+      session.authenticate(done.result());
+      context.put(SESSION, session);
+      context.next();
+    });
+  }
+
+  /** The request's session, set by {@link #authenticate}. */
   private static Session session(RoutingContext context) {
-    return Session.client("http:" + context.request().remoteAddress());
+    return context.get(SESSION);
+  }
+
+  private static boolean isEventStream(HttpServerRequest request) {
+    String accept = request.getHeader("Accept");
+    return accept != null && accept.contains("text/event-stream")
+        && request.method() == HttpMethod.GET;
   }
 
   /** The tree path of the routed request: its normalized path after {@code /tree}. */
@@ -120,9 +170,7 @@ public final class RestApi {
 
   private void get(RoutingContext context) {
     Path path = path(context);
-    String accept = context.request().getHeader("Accept");
-    boolean eventStream = accept != null && accept.contains("text/event-stream")
-        && context.request().method() == HttpMethod.GET;
+    boolean eventStream = isEventStream(context.request());
     QueryOptions options = QueryOptions.fromJson(new JsonObject()
         .put("min", context.request().getParam("min"))
         .put("max", context.request().getParam("max"))
@@ -190,6 +238,12 @@ public final class RestApi {
         .putHeader("Cache-Control", "no-cache");
     EventStream stream = new EventStream(context);
     context.response().closeHandler(v -> stream.connection.close());
+    // the stream ends when its token expires; a browser's EventSource then reconnects with the URL
+    // it has, which needs a fresh token
+    stream.connection.onExpired(() -> {
+      stream.connection.close();
+      context.response().end();
+    });
     stream.connection.subscribe(query, Dialect.KORA).onComplete(done -> {
       if (done.succeeded()) {
         stream.send(event(done.result().getLong("version"), done.result()));
@@ -269,8 +323,11 @@ public final class RestApi {
   }
 
   private static void fail(RoutingContext context, KoraException e) {
-    context.response().setStatusCode(Errors.httpStatus(e.code()))
-        .putHeader("Content-Type", "application/json")
+    int status = Errors.httpStatus(e.code());
+    if (status == 401) {
+      context.response().putHeader("WWW-Authenticate", Authentication.CHALLENGE);
+    }
+    context.response().setStatusCode(status).putHeader("Content-Type", "application/json")
         .end(Errors.toJson(e).encode());
   }
 }

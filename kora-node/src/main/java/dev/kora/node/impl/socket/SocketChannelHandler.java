@@ -1,5 +1,6 @@
 package dev.kora.node.impl.socket;
 
+import dev.kora.interceptors.Identity;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
@@ -12,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Map;
 
 /**
  * The Netty handler of one {@code /socket} connection, after its handshake: hands whole text messages
@@ -33,16 +35,24 @@ final class SocketChannelHandler extends ChannelInboundHandlerAdapter {
   private static final System.Logger LOG = System.getLogger(SocketChannelHandler.class.getName());
 
   private final SocketEndpoint endpoint;
+  private final Identity identity;
+  private final Map<String, String> headers;
   private SocketConnection connection;
 
-  /** @param endpoint the node's endpoint */
-  SocketChannelHandler(SocketEndpoint endpoint) {
+  /**
+   * @param endpoint the node's endpoint
+   * @param identity the identity of the handshake's token, or null
+   * @param headers the handshake's headers, names in lower case
+   */
+  SocketChannelHandler(SocketEndpoint endpoint, Identity identity, Map<String, String> headers) {
     this.endpoint = endpoint;
+    this.identity = identity;
+    this.headers = headers;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext context) {
-    connection = new SocketConnection(endpoint, context);
+    connection = new SocketConnection(endpoint, context, identity, headers);
     if (!context.channel().isActive()) {
       connection.closed();
     }

@@ -1,5 +1,6 @@
 package dev.kora.node.impl.socket;
 
+import dev.kora.interceptors.Identity;
 import dev.kora.interceptors.Session;
 import dev.kora.node.core.CommittedPart;
 import dev.kora.node.core.Connection;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Future;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -64,14 +66,24 @@ final class SocketConnection implements Subscriber {
    * @param endpoint the node's endpoint: the node, the limits, the flusher, the shared pushes
    * @param channel the context of the connection's handler in its Netty pipeline, after the
    *     WebSocket handshake; frames written there pass the WebSocket encoder unchanged
+   * @param identity the identity of the handshake's token, or null for an anonymous client
+   * @param headers the handshake's headers, names in lower case, for the session
    */
-  SocketConnection(SocketEndpoint endpoint, ChannelHandlerContext channel) {
+  /** Close status of a connection whose token expired (private use range, RFC 6455 7.4.2). */
+  static final int TOKEN_EXPIRED = 4001;
+
+  SocketConnection(SocketEndpoint endpoint, ChannelHandlerContext channel, Identity identity,
+      Map<String, String> headers) {
     this.endpoint = endpoint;
     this.channel = channel;
     ChannelHandlerContext encoder = channel.pipeline().context(WebSocketFrameEncoder.class);
     this.frameOutput = encoder == null ? channel : encoder;
-    this.connection = new Connection(endpoint.node(), Session.client("c" + IDS.incrementAndGet()),
-        this);
+    Session session = Session.client("c" + IDS.incrementAndGet(), headers);
+    if (identity != null) {
+      session.authenticate(identity);
+    }
+    this.connection = new Connection(endpoint.node(), session, this);
+    connection.onExpired(() -> close(TOKEN_EXPIRED, "token expired"));
     this.inbound = new InboundGate(channel, this::onText);
     connection.onWritesFull(inbound::writesFull);
     endpoint.node().connected(connection.session());

@@ -1,5 +1,6 @@
 package dev.kora.node.impl.socket;
 
+import dev.kora.interceptors.Identity;
 import dev.kora.node.core.NodeCore;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -15,6 +16,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -135,8 +138,9 @@ public final class SocketEndpoint {
    * {@link SocketConnection} on it. Must run on the node's event loop, in the request handler.
    *
    * @param request the upgrade request
+   * @param identity the identity of the token the request gave, or null for an anonymous client
    */
-  public void accept(HttpServerRequest request) {
+  public void accept(HttpServerRequest request, Identity identity) {
     ChannelHandlerContext vertx = VertxInternals.channelHandlerContext(request);
     ChannelPipeline pipeline = vertx.pipeline();
     FullHttpRequest handshakeRequest = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
@@ -167,7 +171,11 @@ public final class SocketEndpoint {
     int readPause = readPauseBytes(limits.maxBacklogBytes());
     vertx.channel().config().setWriteBufferWaterMark(
         new WriteBufferWaterMark(readPause / 2, readPause));
-    SocketChannelHandler handler = new SocketChannelHandler(this);
+    Map<String, String> headers = new HashMap<>();
+    for (Map.Entry<String, String> header : request.headers()) {
+      headers.putIfAbsent(header.getKey().toLowerCase(Locale.ROOT), header.getValue());
+    }
+    SocketChannelHandler handler = new SocketChannelHandler(this, identity, headers);
     pipeline.replace(vertx.handler(), SocketChannelHandler.NAME, handler);
     pipeline.addBefore(SocketChannelHandler.NAME, "kora-utf8-validator",
         new Utf8FrameValidator(false));
