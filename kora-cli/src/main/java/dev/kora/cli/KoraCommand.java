@@ -17,15 +17,21 @@ public final class KoraCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  /** Drivers' chatty start-up logs (held strongly: java.util.logging keeps loggers weakly). */
+  private static final java.util.logging.Logger QUIET_DRIVERS =
+      java.util.logging.Logger.getLogger("com.datastax.oss.driver");
+  /**
+   * Vert.x's "Connection evicted" warning when a node refuses a WebSocket handshake (a 401): the
+   * command's own one-line error says what happened.
+   */
+  private static final java.util.logging.Logger QUIET_EVICTION =
+      java.util.logging.Logger.getLogger("io.vertx.core.http.impl.HttpClientConnectionInternal");
+
   /**
    * Runs the command line and exits with its status.
    *
    * @param args the arguments
    */
-  /** Drivers' chatty start-up logs (held strongly: java.util.logging keeps loggers weakly). */
-  private static final java.util.logging.Logger QUIET_DRIVERS =
-      java.util.logging.Logger.getLogger("com.datastax.oss.driver");
-
   public static void main(String[] args) {
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %5$s%6$s%n");
     QUIET_DRIVERS.setLevel(java.util.logging.Level.WARNING);
@@ -35,6 +41,7 @@ public final class KoraCommand implements Runnable {
 
   /** @return the command line as {@link #main} runs it: one-line errors, exit status 1 on failure */
   public static CommandLine commandLine() {
+    QUIET_EVICTION.setLevel(java.util.logging.Level.SEVERE);
     return new CommandLine(new KoraCommand()).setExecutionExceptionHandler(new ErrorHandler());
   }
 

@@ -1,16 +1,33 @@
 package dev.kora.cli;
 
 import dev.kora.client.connection.KoraConnection;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.PemTrustOptions;
 import picocli.CommandLine.Option;
 
-/** The {@code --url} option of commands that talk to a running node, and the call they make. */
+/**
+ * The {@code --url}, {@code --token} and {@code --tls-trust} options of commands that talk to a
+ * running node, and the call they make.
+ */
 final class NodeAddress {
 
   @Option(names = "--url", defaultValue = "ws://127.0.0.1:12000/socket",
       description = "The node (default: ${DEFAULT-VALUE}).")
   String url;
+
+  @Option(names = "--token", defaultValue = "${env:KORA_TOKEN}", paramLabel = "TOKEN",
+      description = "Token for a node that authenticates, sent as 'Authorization: Bearer'"
+          + " (default: the KORA_TOKEN environment variable).")
+  String token;
+
+  @Option(names = "--tls-trust", paramLabel = "FILE",
+      description = "PEM certificate(s) to trust for a wss:// node, besides the JVM's CAs.")
+  String trust;
 
   /**
    * Connects to the node with kora-client's {@link KoraConnection}, makes one call and disconnects.
@@ -25,9 +42,23 @@ final class NodeAddress {
     Vertx vertx = Vertx.vertx();
     try {
       // Large answers (a whole subtree) come in one message: accept more than a client's default.
-      KoraConnection remote = KoraConnection.connect(vertx, KoraConnection.target(url),
-          new WebSocketClientOptions().setMaxFrameSize(64 * 1024 * 1024)
-              .setMaxMessageSize(256 * 1024 * 1024)).await();
+      WebSocketConnectOptions target = KoraConnection.target(url);
+      if (token != null && !token.isBlank()) {
+        target.putHeader("Authorization", "Bearer " + token.trim());
+      }
+      WebSocketClientOptions options = new WebSocketClientOptions()
+          .setMaxFrameSize(64 * 1024 * 1024).setMaxMessageSize(256 * 1024 * 1024);
+      if (trust != null) {
+        options.setTrustOptions(new PemTrustOptions().addCertPath(trust));
+      }
+      KoraConnection remote;
+      try {
+        remote = KoraConnection.connect(vertx, target, options).await();
+      } catch (UpgradeRejectedException e) {
+        throw new KoraException(e.getStatus() == 401 ? ErrorCode.UNAUTHENTICATED
+            : ErrorCode.DENIED, "the node refused the connection (HTTP " + e.getStatus() + ")"
+            + (e.getStatus() == 401 ? ": give a valid --token (or KORA_TOKEN)" : ""));
+      }
       Object reply = remote.call(action, body).await();
       remote.close().await();
       return reply;

@@ -25,6 +25,9 @@ final class ServeCommand implements Runnable {
   @Mixin
   NodeConfig config;
 
+  @Mixin
+  SecurityOptions security;
+
   @Override
   public void run() {
     KoraNodeOptions options = config.options();
@@ -34,6 +37,7 @@ final class ServeCommand implements Runnable {
     if (config.given("--port") || !config.json().containsKey("port")) {
       options.setPort(port);
     }
+    security.applyTo(options);
     Vertx vertx = NodeVertx.create();
     CountDownLatch stopped = new CountDownLatch(1);
     try {
