@@ -3,10 +3,13 @@ package dev.kora.node.interop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kora.auth.JwtOptions;
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
 import dev.kora.storage.StoreOptions;
+import dev.kora.testkit.TestCredentials;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +26,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Drives a real node with the published npm client {@code @ironbay/riptide@0.2.5}, unchanged: installs
  * the exact package with {@code npm ci} and runs {@code src/test/js/riptide-interop/interop.test.js}
- * with Node's test runner against the node's WebSocket. Fails (never skips) when node or npm are
- * missing.
+ * with Node's test runner against the node's WebSocket, and {@code auth.test.js} against a node that
+ * requires tokens (given in the URL, as the client cannot set headers). Fails (never skips) when
+ * node or npm are missing.
  */
 class RiptideInteropTest {
 
@@ -60,6 +64,26 @@ class RiptideInteropTest {
         + result.output);
     assertTrue(Pattern.compile("(?m)fail 0\\s*$").matcher(result.output).find(),
         "interop failures:\n" + result.output);
+  }
+
+  @Test
+  void publishedRiptideClientAuthenticatesWithATokenInTheUrl() throws Exception {
+    vertx.close().await();
+    vertx = Vertx.vertx();
+    node = KoraNode.deploy(vertx, new KoraNodeOptions().setPort(0)
+        .setStore(new StoreOptions().setUrl("memory"))
+        .setAuth(new JwtOptions().setHmacSecret(TestCredentials.SECRET))).await();
+    if (!Files.isDirectory(PROJECT.resolve("node_modules/@ironbay/riptide"))) {
+      run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
+    }
+    String token = TestCredentials.hmacToken(vertx, TestCredentials.SECRET, new JsonObject()
+        .put("sub", "riptide-user").put("exp", TestCredentials.nowSeconds() + 3_600));
+    Result result = run(List.of("node", "--test", "--test-reporter=spec", "auth.test.js"), 120,
+        "KORA_URL", "ws://127.0.0.1:" + node.actualPort() + "/socket", "KORA_TOKEN", token);
+    assertEquals(0, result.exitCode, "auth interop tests failed:\n" + result.output);
+    Matcher passed = Pattern.compile("(?m)pass (\\d+)\\s*$").matcher(result.output);
+    assertTrue(passed.find() && Integer.parseInt(passed.group(1)) == 2,
+        "both auth interop tests ran and passed:\n" + result.output);
   }
 
   private record Result(int exitCode, String output) {
