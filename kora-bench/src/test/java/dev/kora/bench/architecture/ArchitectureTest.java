@@ -66,11 +66,17 @@ class ArchitectureTest {
   void lowerModulesDoNotKnowTheUpperOnes() {
     noClasses().that().resideInAPackage("dev.kora.tree..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.kora.protocol..",
-            "dev.kora.interceptors..", "dev.kora.storage..", "dev.kora.node..", "dev.kora.cli..")
+            "dev.kora.interceptors..", "dev.kora.auth..", "dev.kora.storage..", "dev.kora.node..",
+            "dev.kora.cli..")
         .check(classes);
     noClasses().that().resideInAnyPackage("dev.kora.protocol..", "dev.kora.interceptors..",
-            "dev.kora.storage..")
+            "dev.kora.storage..", "dev.kora.auth..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.kora.node..", "dev.kora.cli..")
+        .check(classes);
+    // authentication knows the interceptor SPI it implements, not the stores or the protocol
+    noClasses().that().resideInAPackage("dev.kora.auth..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.kora.storage..",
+            "dev.kora.protocol..", "dev.kora.client..")
         .check(classes);
     noClasses().that().resideInAPackage("dev.kora.node..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.kora.cli..",
