@@ -7,6 +7,7 @@ import dev.kora.node.core.Authentication;
 import dev.kora.node.core.CommittedPart;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.NodeCore;
+import dev.kora.node.core.RateLimits;
 import dev.kora.node.core.Subscriber;
 import dev.kora.node.core.RequestLimits;
 import dev.kora.node.impl.DefaultNodeCore;
@@ -55,6 +56,8 @@ import io.vertx.core.net.PemKeyCertOptions;
 public class KoraNode extends VerticleBase {
 
   private static final System.Logger LOG = System.getLogger(KoraNode.class.getName());
+  /** Rate-limit refusals in a row after which a connection counts as flooding and is closed. */
+  static final int RATE_LIMIT_CLOSE_AFTER_REFUSALS = 1_000;
 
   private final KoraNodeOptions options;
   private Store store;
@@ -117,7 +120,11 @@ public class KoraNode extends VerticleBase {
             new RequestLimits(options.getMaxLeavesPerMutation(),
                 options.getMaxPendingWritesPerConnection(), options.getWorkerParseBytes(),
                 options.getMaxReadsPerConnection(), options.getMaxQueryPaths(),
-                options.getMaxAnswerBytes()), changeLog, authentication);
+                options.getMaxAnswerBytes(), new RateLimits.Limits(
+                    options.getMaxMutationsPerSecond(), options.getMaxBytesPerSecond(),
+                    options.getMaxMutationsPerSecondPerAddress(),
+                    options.getMaxBytesPerSecondPerAddress(),
+                    RATE_LIMIT_CLOSE_AFTER_REFUSALS)), changeLog, authentication);
       } catch (IllegalArgumentException e) {
         return store.close().transform(closed -> Future.failedFuture(e));
       }

@@ -104,6 +104,10 @@ public class KoraNodeOptions {
   private long jobBackoffMs = DEFAULT_JOB_BACKOFF_MS;
   private List<String> allowedOrigins = DEFAULT_ALLOWED_ORIGINS;
   private List<String> allowedHosts = DEFAULT_ALLOWED_HOSTS;
+  private double maxMutationsPerSecond;
+  private double maxBytesPerSecond;
+  private double maxMutationsPerSecondPerAddress;
+  private double maxBytesPerSecondPerAddress;
   private JwtOptions auth;
   private boolean allowAnonymous;
   private boolean insecure;
@@ -143,6 +147,10 @@ public class KoraNodeOptions {
     this.jobBackoffMs = other.jobBackoffMs;
     this.allowedOrigins = other.allowedOrigins;
     this.allowedHosts = other.allowedHosts;
+    this.maxMutationsPerSecond = other.maxMutationsPerSecond;
+    this.maxBytesPerSecond = other.maxBytesPerSecond;
+    this.maxMutationsPerSecondPerAddress = other.maxMutationsPerSecondPerAddress;
+    this.maxBytesPerSecondPerAddress = other.maxBytesPerSecondPerAddress;
     this.auth = other.auth == null ? null : new JwtOptions(other.auth.toJson());
     this.allowAnonymous = other.allowAnonymous;
     this.insecure = other.insecure;
@@ -191,12 +199,25 @@ public class KoraNodeOptions {
     this.jobBackoffMs = json.getLong("jobBackoffMs", DEFAULT_JOB_BACKOFF_MS);
     this.allowedOrigins = strings(json.getJsonArray("allowedOrigins"), "allowedOrigins");
     this.allowedHosts = strings(json.getJsonArray("allowedHosts"), "allowedHosts");
+    this.maxMutationsPerSecond = rate(json, "maxMutationsPerSecond");
+    this.maxBytesPerSecond = rate(json, "maxBytesPerSecond");
+    this.maxMutationsPerSecondPerAddress = rate(json, "maxMutationsPerSecondPerAddress");
+    this.maxBytesPerSecondPerAddress = rate(json, "maxBytesPerSecondPerAddress");
     JsonObject authJson = json.getJsonObject("auth");
     this.auth = authJson == null ? null : new JwtOptions(authJson);
     this.allowAnonymous = json.getBoolean("allowAnonymous", false);
     this.insecure = json.getBoolean("insecure", false);
     this.tlsCertPath = json.getString("tlsCertPath");
     this.tlsKeyPath = json.getString("tlsKeyPath");
+  }
+
+  private static double rate(JsonObject json, String name) {
+    Object value = json.getValue(name, 0);
+    if (!(value instanceof Number number) || number.doubleValue() < 0) {
+      throw new IllegalArgumentException(name + " must be a number of at least 0 (0: no limit), got "
+          + value);
+    }
+    return number.doubleValue();
   }
 
   private static List<String> strings(JsonArray array, String name) {
@@ -754,6 +775,55 @@ public class KoraNodeOptions {
     return this;
   }
 
+  /** @return most mutations per second of one connection; 0 for no limit */
+  public double getMaxMutationsPerSecond() {
+    return maxMutationsPerSecond;
+  }
+
+  /** @return most bytes per second from one connection; 0 for no limit */
+  public double getMaxBytesPerSecond() {
+    return maxBytesPerSecond;
+  }
+
+  /** @return most mutations per second of all connections of one client address; 0 for no limit */
+  public double getMaxMutationsPerSecondPerAddress() {
+    return maxMutationsPerSecondPerAddress;
+  }
+
+  /** @return most bytes per second from all connections of one client address; 0 for no limit */
+  public double getMaxBytesPerSecondPerAddress() {
+    return maxBytesPerSecondPerAddress;
+  }
+
+  /**
+   * Rate limits of clients, with token buckets that hold one second's worth: beyond them a request
+   * is refused with {@code rate_limited} (HTTP 429) and nothing of it runs; a WebSocket connection
+   * refused 1,000 times in a row is closed (status 1008). Bytes are those of WebSocket messages
+   * (counted in characters) and REST bodies. A REST request counts against its address's rates
+   * only. Default: no rate limits (the node's other limits bound sizes and pending work).
+   *
+   * @param perConnection most mutation calls per second of one connection, e.g. {@code 1000}; 0 for
+   *     no limit
+   * @param bytesPerConnection most bytes per second from one connection, e.g. {@code 1048576}; 0
+   *     for no limit
+   * @param perAddress most mutation calls per second of all connections of one client IP address
+   *     (clients behind one NAT share it); 0 for no limit
+   * @param bytesPerAddress most bytes per second from one client IP address; 0 for no limit
+   * @return these options
+   * @throws IllegalArgumentException when a rate is negative
+   */
+  public KoraNodeOptions setRateLimits(double perConnection, double bytesPerConnection,
+      double perAddress, double bytesPerAddress) {
+    if (perConnection < 0 || bytesPerConnection < 0 || perAddress < 0 || bytesPerAddress < 0) {
+      throw new IllegalArgumentException("rate limits must be at least 0 (0: no limit)");
+    }
+    this.maxMutationsPerSecond = perConnection;
+    this.maxBytesPerSecond = bytesPerConnection;
+    this.maxMutationsPerSecondPerAddress = perAddress;
+    this.maxBytesPerSecondPerAddress = bytesPerAddress;
+    return this;
+  }
+
   /** @return how clients' JSON Web Tokens are verified, or null when the node has no JWT auth */
   public JwtOptions getAuth() {
     return auth;
@@ -882,6 +952,10 @@ public class KoraNodeOptions {
         .put("jobMaxAttempts", jobMaxAttempts).put("jobBackoffMs", jobBackoffMs)
         .put("allowedOrigins", new JsonArray(allowedOrigins))
         .put("allowedHosts", new JsonArray(allowedHosts))
+        .put("maxMutationsPerSecond", maxMutationsPerSecond)
+        .put("maxBytesPerSecond", maxBytesPerSecond)
+        .put("maxMutationsPerSecondPerAddress", maxMutationsPerSecondPerAddress)
+        .put("maxBytesPerSecondPerAddress", maxBytesPerSecondPerAddress)
         .put("auth", auth == null ? null : auth.toJson()).put("allowAnonymous", allowAnonymous)
         .put("insecure", insecure).put("tlsCertPath", tlsCertPath).put("tlsKeyPath", tlsKeyPath);
   }

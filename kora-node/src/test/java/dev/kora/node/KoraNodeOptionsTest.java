@@ -102,4 +102,27 @@ class KoraNodeOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> back.setMaxPendingWritesPerConnection(0));
     assertThrows(IllegalArgumentException.class, () -> back.setWorkerParseBytes(100));
   }
+
+  @Test
+  void securityAndRateOptionsHaveSafeDefaultsAndAJsonForm() {
+    KoraNodeOptions defaults = new KoraNodeOptions(new JsonObject());
+    assertEquals(null, defaults.getAuth());
+    assertEquals(false, defaults.isAllowAnonymous());
+    assertEquals(false, defaults.isInsecure());
+    assertEquals(null, defaults.getTlsCertPath());
+    assertEquals(0.0, defaults.getMaxMutationsPerSecond());
+    KoraNodeOptions options = new KoraNodeOptions()
+        .setAuth(new dev.kora.auth.JwtOptions().setHmacSecret("s".repeat(32)).setIssuer("i"))
+        .setAllowAnonymous(true).setInsecure(true).setTls("cert.pem", "key.pem")
+        .setRateLimits(100, 1_000_000, 500, 5_000_000);
+    KoraNodeOptions back = new KoraNodeOptions(options.toJson());
+    assertEquals(options.toJson(), back.toJson());
+    assertEquals(options.toJson(), new KoraNodeOptions(back).toJson());
+    assertEquals("i", back.getAuth().getIssuer());
+    assertEquals(500.0, back.getMaxMutationsPerSecondPerAddress());
+    assertThrows(IllegalArgumentException.class, () -> options.setRateLimits(-1, 0, 0, 0));
+    assertThrows(IllegalArgumentException.class,
+        () -> new KoraNodeOptions(new JsonObject().put("maxBytesPerSecond", "fast")));
+    assertThrows(IllegalArgumentException.class, () -> options.setTls(null, "key.pem"));
+  }
 }

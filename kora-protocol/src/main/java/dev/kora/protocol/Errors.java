@@ -39,6 +39,7 @@ public final class Errors {
       case ErrorCode.TOO_LARGE:
         return 413;
       case ErrorCode.TOO_MANY_READS:
+      case ErrorCode.RATE_LIMITED:
         return 429;
       case ErrorCode.STORE_UNAVAILABLE:
       case ErrorCode.CLOSED:

@@ -54,6 +54,12 @@ public final class ErrorCode {
    * token expires while it is open is closed with WebSocket status 4001.
    */
   public static final String TOKEN_EXPIRED = "token_expired";
+  /**
+   * A client over the node's rate limits (mutations or bytes per second, of its connection or its
+   * address); nothing of the request ran (status 429). A connection refused many times in a row is
+   * closed (WebSocket status 1008).
+   */
+  public static final String RATE_LIMITED = "rate_limited";
 
   private ErrorCode() {
   }

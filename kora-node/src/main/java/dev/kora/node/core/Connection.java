@@ -2,6 +2,7 @@ package dev.kora.node.core;
 
 import dev.kora.interceptors.Identity;
 import dev.kora.interceptors.Session;
+import dev.kora.protocol.Action;
 import dev.kora.protocol.Dialect;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
@@ -69,6 +70,8 @@ public final class Connection {
   private Runnable expired = this::close;
   /** The timer of the token's expiry, or -1. */
   private long expiryTimer = -1;
+  /** What the connection has used of its rate limits. */
+  private RateLimits.Meter meter = RateLimits.Meter.UNLIMITED;
 
   /**
    * @param node the node
@@ -109,6 +112,33 @@ public final class Connection {
         watchExpiry();
       }
     });
+  }
+
+  /**
+   * @param meter the connection's meter of the node's rate limits
+   *     ({@link RateLimits#meter(String)}); closed with the connection
+   */
+  public void meter(RateLimits.Meter meter) {
+    this.meter = meter;
+  }
+
+  /**
+   * Counts a request against the rate limits before it runs.
+   *
+   * @param action the action's name, e.g. {@code kora.mutation}
+   * @param size the request's size in bytes (a message's characters)
+   * @return null when it may run, else the {@code rate_limited} refusal to answer it with
+   */
+  public KoraException admit(String action, long size) {
+    if (meter == RateLimits.Meter.UNLIMITED) {
+      return null;
+    }
+    return meter.admit(Action.of(action) == Action.MUTATION, size);
+  }
+
+  /** @return whether the connection was refused by the rate limits so often in a row it floods */
+  public boolean flooding() {
+    return meter.flooding();
   }
 
   /**
@@ -321,6 +351,7 @@ public final class Connection {
       node.context().owner().cancelTimer(expiryTimer);
       expiryTimer = -1;
     }
+    meter.close();
     for (Cancellation read : new ArrayList<>(reads)) {
       read.cancel();
     }

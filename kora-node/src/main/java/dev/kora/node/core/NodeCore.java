@@ -150,4 +150,10 @@ public interface NodeCore {
    *     {@link Authentication#NONE} on a node without authentication
    */
   Authentication authentication();
+
+  /**
+   * @return the node's rate limits: transports take a {@link RateLimits.Meter} for each connection
+   *     from it
+   */
+  RateLimits rateLimits();
 }

@@ -20,9 +20,11 @@ import dev.kora.tree.Mutation;
  *     {@code too_large}
  * @param maxAnswerBytes most bytes one client's query answer may read (leaves' JSON text and keys,
  *     {@link dev.kora.storage.ReadBudget}); beyond, it is refused with {@code too_large}
+ * @param rates the mutations and bytes per second allowed to a connection and to an address
  */
 public record RequestLimits(int maxLeavesPerMutation, int maxPendingWritesPerConnection,
-    int workerParseBytes, int maxReadsPerConnection, int maxQueryPaths, long maxAnswerBytes) {
+    int workerParseBytes, int maxReadsPerConnection, int maxQueryPaths, long maxAnswerBytes,
+    RateLimits.Limits rates) {
 
   /**
    * Refuses a client's mutation that writes and deletes too much. Computes and keeps the mutation's

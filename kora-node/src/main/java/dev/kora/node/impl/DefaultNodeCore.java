@@ -9,6 +9,7 @@ import dev.kora.node.core.Cancellation;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.MutationRequest;
 import dev.kora.node.core.NodeCore;
+import dev.kora.node.core.RateLimits;
 import dev.kora.node.core.RequestLimits;
 import dev.kora.node.core.Subscriber;
 import dev.kora.node.impl.actions.ActionTable;
@@ -60,6 +61,7 @@ public final class DefaultNodeCore implements NodeCore {
   private final SubscriptionRegistry registry = new SubscriptionRegistry();
   private final ActionTable actions;
   private final Authentication authentication;
+  private final RateLimits rateLimits;
   private final WritePipeline writes;
   private final ReadPath reads;
   private final JobScheduler jobs;
@@ -88,6 +90,7 @@ public final class DefaultNodeCore implements NodeCore {
       ChangeLogRetention.Policy changeLog, Authentication authentication) {
     this.authentication = authentication;
     this.actions = new ActionTable(authentication);
+    this.rateLimits = new RateLimits(limits.rates());
     this.vertx = vertx;
     this.context = context;
     this.store = store;
@@ -194,6 +197,11 @@ public final class DefaultNodeCore implements NodeCore {
   @Override
   public Authentication authentication() {
     return authentication;
+  }
+
+  @Override
+  public RateLimits rateLimits() {
+    return rateLimits;
   }
 
   @Override

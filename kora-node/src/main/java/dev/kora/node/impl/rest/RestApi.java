@@ -5,6 +5,7 @@ import dev.kora.node.core.Authentication;
 import dev.kora.node.core.CommittedPart;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.NodeCore;
+import dev.kora.node.core.RateLimits;
 import dev.kora.node.core.RequestParsing;
 import dev.kora.node.core.Subscriber;
 import dev.kora.protocol.Dialect;
@@ -117,13 +118,23 @@ public final class RestApi {
   }
 
   /**
-   * Gives the request its session: each REST request and event stream is its own client session,
+   * Counts the request against its address's rate limits ({@code rate_limited}, 429, beyond them),
+   * then gives it its session: each REST request and event stream is its own client session,
    * with the identity of the token in its {@code Authorization} header (an event stream may give it
    * as {@code access_token}, since a browser's EventSource cannot set headers). Refuses a token that
    * does not verify, and a request without one when the node requires one.
    */
   private void authenticate(RoutingContext context) {
     HttpServerRequest request = context.request();
+    // a REST request counts against its address's rates (each request is its own connection)
+    RateLimits.Meter meter = node.rateLimits().meter(request.remoteAddress().hostAddress());
+    context.addEndHandler(ended -> meter.close());
+    KoraException refused = meter.admit(request.method() != HttpMethod.GET
+        && request.method() != HttpMethod.HEAD, context.body().length());
+    if (refused != null) {
+      fail(context, refused);
+      return;
+    }
     Map<String, String> headers = new HashMap<>();
     for (Map.Entry<String, String> header : request.headers()) {
       headers.putIfAbsent(header.getKey().toLowerCase(Locale.ROOT), header.getValue());

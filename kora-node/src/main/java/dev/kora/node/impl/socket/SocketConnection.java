@@ -11,6 +11,7 @@ import dev.kora.protocol.Frame;
 import dev.kora.protocol.FrameCodec;
 import dev.kora.protocol.FrameException;
 import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -22,6 +23,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Future;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -84,6 +87,10 @@ final class SocketConnection implements Subscriber {
     }
     this.connection = new Connection(endpoint.node(), session, this);
     connection.onExpired(() -> close(TOKEN_EXPIRED, "token expired"));
+    SocketAddress remote = channel.channel().remoteAddress();
+    connection.meter(endpoint.node().rateLimits().meter(
+        remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress()
+            : String.valueOf(remote)));
     this.inbound = new InboundGate(channel, this::onText);
     connection.onWritesFull(inbound::writesFull);
     endpoint.node().connected(connection.session());
@@ -126,7 +133,7 @@ final class SocketConnection implements Subscriber {
       send(e.toFrame());
       return;
     }
-    handle(frame);
+    handle(frame, text.length());
   }
 
   /** Parses a large frame on a worker thread; the connection's later frames wait for it. */
@@ -136,7 +143,7 @@ final class SocketConnection implements Subscriber {
         .onComplete(done -> {
           if (!closed) {
             if (done.succeeded()) {
-              handle(done.result());
+              handle(done.result(), text.length());
             } else {
               send(done.cause() instanceof FrameException e ? e.toFrame()
                   : Errors.frame(null, done.cause()));
@@ -146,7 +153,26 @@ final class SocketConnection implements Subscriber {
         });
   }
 
-  private void handle(Frame frame) {
+  /**
+   * Runs a request; one over the rate limits is answered {@code rate_limited} (a cast is dropped),
+   * and a connection that keeps flooding is closed (status 1008).
+   *
+   * @param size the message's characters, counted against the bytes per second
+   */
+  private void handle(Frame frame, int size) {
+    String action = frame instanceof Frame.Cast cast ? cast.action() : ((Frame.Call) frame).action();
+    KoraException refused = connection.admit(action, size);
+    if (refused != null) {
+      if (frame instanceof Frame.Call call) {
+        send(Errors.frame(call.key(), refused));
+      }
+      if (connection.flooding()) {
+        LOG.log(System.Logger.Level.WARNING, "closing connection " + session().connectionId()
+            + ": it keeps sending over the rate limits");
+        close(WebSocketCloseStatus.POLICY_VIOLATION.code(), "rate limit exceeded");
+      }
+      return;
+    }
     if (frame instanceof Frame.Cast cast) {
       // no reply to write: pushes held for a subscribing cast go out once it has answered
       endpoint.node().call(cast.action(), cast.body(), connection)
