@@ -1,6 +1,8 @@
 package dev.kora.interceptors;
 
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -34,19 +36,24 @@ public final class Session {
    * @return the state of a client connection: no user yet, not internal, no headers
    */
   public static Session client(String connectionId) {
-    return client(connectionId, Map.of());
+    return client(connectionId, Map.<String, String>of().entrySet());
   }
 
   /**
    * @param connectionId a unique id of the connection, for logs
    * @param headers the headers of the request that opened it (a WebSocket handshake, a REST
-   *     request), names in lower case, e.g. {@code {"user-agent": "curl/8.5.0"}}; the first value of
-   *     a repeated header
+   *     request), e.g. Vert.x's {@code MultiMap}; kept with names in lower case, e.g.
+   *     {@code {"user-agent": "curl/8.5.0"}}, the first value of a repeated header
    * @return the state of a client connection: no user yet, not internal
    */
-  public static Session client(String connectionId, Map<String, String> headers) {
+  public static Session client(String connectionId,
+      Iterable<Map.Entry<String, String>> headers) {
+    Map<String, String> kept = new HashMap<>();
+    for (Map.Entry<String, String> header : headers) {
+      kept.putIfAbsent(header.getKey().toLowerCase(Locale.ROOT), header.getValue());
+    }
     return new Session(Objects.requireNonNull(connectionId, "connectionId"), false,
-        Map.copyOf(headers));
+        Map.copyOf(kept));
   }
 
   /** @return the shared state of server-side writes (embedded API, imports, effects): internal */

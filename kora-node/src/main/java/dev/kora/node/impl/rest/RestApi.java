@@ -28,9 +28,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * REST and server-sent events on {@code /tree/<path>} (docs/protocol.md): {@code GET} reads (with
@@ -135,11 +132,7 @@ public final class RestApi {
       fail(context, refused);
       return;
     }
-    Map<String, String> headers = new HashMap<>();
-    for (Map.Entry<String, String> header : request.headers()) {
-      headers.putIfAbsent(header.getKey().toLowerCase(Locale.ROOT), header.getValue());
-    }
-    Session session = Session.client("http:" + request.remoteAddress(), headers);
+    Session session = Session.client("http:" + request.remoteAddress(), request.headers());
     Authentication authentication = node.authentication();
     String token = Authentication.token(request.getHeader("Authorization"),
         isEventStream(request) ? request.getParam("access_token") : null);

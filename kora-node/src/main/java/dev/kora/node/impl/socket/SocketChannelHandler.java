@@ -36,15 +36,16 @@ final class SocketChannelHandler extends ChannelInboundHandlerAdapter {
 
   private final SocketEndpoint endpoint;
   private final Identity identity;
-  private final Map<String, String> headers;
+  private final Iterable<Map.Entry<String, String>> headers;
   private SocketConnection connection;
 
   /**
    * @param endpoint the node's endpoint
    * @param identity the identity of the handshake's token, or null
-   * @param headers the handshake's headers, names in lower case
+   * @param headers the handshake's headers
    */
-  SocketChannelHandler(SocketEndpoint endpoint, Identity identity, Map<String, String> headers) {
+  SocketChannelHandler(SocketEndpoint endpoint, Identity identity,
+      Iterable<Map.Entry<String, String>> headers) {
     this.endpoint = endpoint;
     this.identity = identity;
     this.headers = headers;

@@ -70,13 +70,13 @@ final class SocketConnection implements Subscriber {
    * @param channel the context of the connection's handler in its Netty pipeline, after the
    *     WebSocket handshake; frames written there pass the WebSocket encoder unchanged
    * @param identity the identity of the handshake's token, or null for an anonymous client
-   * @param headers the handshake's headers, names in lower case, for the session
+   * @param headers the handshake's headers, for the session
    */
   /** Close status of a connection whose token expired (private use range, RFC 6455 7.4.2). */
   static final int TOKEN_EXPIRED = 4001;
 
   SocketConnection(SocketEndpoint endpoint, ChannelHandlerContext channel, Identity identity,
-      Map<String, String> headers) {
+      Iterable<Map.Entry<String, String>> headers) {
     this.endpoint = endpoint;
     this.channel = channel;
     ChannelHandlerContext encoder = channel.pipeline().context(WebSocketFrameEncoder.class);

@@ -16,8 +16,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -171,11 +169,7 @@ public final class SocketEndpoint {
     int readPause = readPauseBytes(limits.maxBacklogBytes());
     vertx.channel().config().setWriteBufferWaterMark(
         new WriteBufferWaterMark(readPause / 2, readPause));
-    Map<String, String> headers = new HashMap<>();
-    for (Map.Entry<String, String> header : request.headers()) {
-      headers.putIfAbsent(header.getKey().toLowerCase(Locale.ROOT), header.getValue());
-    }
-    SocketChannelHandler handler = new SocketChannelHandler(this, identity, headers);
+    SocketChannelHandler handler = new SocketChannelHandler(this, identity, request.headers());
     pipeline.replace(vertx.handler(), SocketChannelHandler.NAME, handler);
     pipeline.addBefore(SocketChannelHandler.NAME, "kora-utf8-validator",
         new Utf8FrameValidator(false));
