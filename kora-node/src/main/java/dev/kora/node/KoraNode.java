@@ -7,6 +7,7 @@ import dev.kora.node.core.Authentication;
 import dev.kora.node.core.CommittedPart;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.NodeCore;
+import dev.kora.node.core.NodeMetrics;
 import dev.kora.node.core.RateLimits;
 import dev.kora.node.core.Subscriber;
 import dev.kora.node.core.RequestLimits;
@@ -65,6 +66,7 @@ public class KoraNode extends VerticleBase {
   private EventBusApi eventBus;
   private HttpFront http;
   private Authentication authentication;
+  private NodeMetrics metrics;
   /** The JWT authenticator made from the options, closed with the node; null when none. */
   private JwtAuthenticator jwt;
 
@@ -101,6 +103,7 @@ public class KoraNode extends VerticleBase {
         options.getChangeLogTrimIntervalMs());
     return authenticator(plugins).compose(authenticator -> {
       authentication = new Authentication(authenticator, options.isAllowAnonymous());
+      metrics = NodeMetrics.forVertx();
       if (options.isListen() && authentication.checkListen(options.getHost(),
           options.isInsecure())) {
         LOG.log(System.Logger.Level.WARNING, "INSECURE: listening on " + options.getHost()
@@ -124,7 +127,7 @@ public class KoraNode extends VerticleBase {
                     options.getMaxMutationsPerSecond(), options.getMaxBytesPerSecond(),
                     options.getMaxMutationsPerSecondPerAddress(),
                     options.getMaxBytesPerSecondPerAddress(),
-                    RATE_LIMIT_CLOSE_AFTER_REFUSALS)), changeLog, authentication);
+                    RATE_LIMIT_CLOSE_AFTER_REFUSALS)), changeLog, authentication, metrics);
       } catch (IllegalArgumentException e) {
         return store.close().transform(closed -> Future.failedFuture(e));
       }
@@ -177,7 +180,7 @@ public class KoraNode extends VerticleBase {
   private DefaultNodeCore.Parts localParts(Store opened, long lastVersion, boolean logged) {
     LocalCommitFeed feed = new LocalCommitFeed();
     Sequencer sequencer = new Sequencer(context, opened, feed, options.getMaxBatchMutations(),
-        options.getMaxPendingMutations(), lastVersion, logged);
+        options.getMaxPendingMutations(), lastVersion, logged, metrics);
     return new DefaultNodeCore.Parts(sequencer, feed, new LocalJobLeases());
   }
 
@@ -185,6 +188,9 @@ public class KoraNode extends VerticleBase {
   public Future<?> stop() {
     if (jwt != null) {
       jwt.close();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     if (core == null) {
       return store == null ? Future.succeededFuture() : store.close();

@@ -9,6 +9,8 @@ import dev.kora.storage.StoreOptions;
 import dev.kora.storage.TestServices;
 import dev.kora.testkit.TestSocket;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The node through a real outage of its database: PostgreSQL is really stopped with
+ * The node through a real outage of its database (and its {@code /ready} following it): PostgreSQL is really stopped with
  * {@code scripts/services/postgres.sh stop}. A mutation then fails with {@code store_unavailable}
  * within the store's operation timeout (no hang), the node keeps answering other requests on the same
  * connection, and once the server is started again the next mutation succeeds without restarting the
@@ -63,6 +65,8 @@ class NodeStoreOutageTest {
       assertTrue(elapsedMs < TIMEOUT_MS + 3_000, "took " + elapsedMs + " ms to fail");
       Object time = client.request("kora.ping", null).await();
       assertTrue(time instanceof Number, "the node still answers while the store is down");
+      assertEquals(503, status("/ready"), "not ready while its database is down");
+      assertEquals(200, status("/health"), "alive all the same");
     } finally {
       service("start");
     }
@@ -78,6 +82,7 @@ class NodeStoreOutageTest {
     }
     assertTrue(after instanceof JsonObject reply && reply.getLong("version") > 0,
         "the node writes again once the database is back: " + after);
+    assertEquals(200, status("/ready"), "ready again");
     JsonObject answer = (JsonObject) client.request("kora.query",
         new JsonObject().put("outage", new JsonObject())).await();
     assertEquals(new JsonObject().put("before", 1).put("after", 3),
@@ -85,6 +90,16 @@ class NodeStoreOutageTest {
         "the failed mutation left nothing; the others are there");
     client.request("kora.mutation", new JsonObject().put("delete",
         new JsonObject().put("outage", 1))).await();
+  }
+
+  /** @return the HTTP status of a GET of the node's {@code uri} */
+  private int status(String uri) {
+    HttpClient http = vertx.createHttpClient();
+    int status = http.request(HttpMethod.GET, node.actualPort(), "127.0.0.1", uri)
+        .compose(request -> request.send())
+        .compose(response -> response.body().map(body -> response.statusCode())).await();
+    http.close();
+    return status;
   }
 
   private static JsonObject merge(String key, int value) {

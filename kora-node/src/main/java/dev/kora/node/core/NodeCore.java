@@ -156,4 +156,14 @@ public interface NodeCore {
    *     from it
    */
   RateLimits rateLimits();
+
+  /** @return the node's metrics, which transports add to (connections, pushes) */
+  NodeMetrics metrics();
+
+  /**
+   * Checks that the node can serve: its store answers a small read within 2 s.
+   *
+   * @return completes when ready; fails with {@code store_unavailable} (or the store's code) when not
+   */
+  Future<Void> ready();
 }

@@ -9,6 +9,7 @@ import dev.kora.node.core.Cancellation;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.MutationRequest;
 import dev.kora.node.core.NodeCore;
+import dev.kora.node.core.NodeMetrics;
 import dev.kora.node.core.RateLimits;
 import dev.kora.node.core.RequestLimits;
 import dev.kora.node.core.Subscriber;
@@ -26,6 +27,7 @@ import dev.kora.node.spi.JobLeases;
 import dev.kora.node.spi.WriteCoordinator;
 import dev.kora.storage.Store;
 import dev.kora.storage.TreeReader;
+import dev.kora.storage.changelog.ChangeLog;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
@@ -61,6 +63,7 @@ public final class DefaultNodeCore implements NodeCore {
   private final SubscriptionRegistry registry = new SubscriptionRegistry();
   private final ActionTable actions;
   private final Authentication authentication;
+  private final NodeMetrics metrics;
   private final RateLimits rateLimits;
   private final WritePipeline writes;
   private final ReadPath reads;
@@ -83,12 +86,14 @@ public final class DefaultNodeCore implements NodeCore {
    * @param limits the limits on clients' requests
    * @param changeLog the change log's settings
    * @param authentication how clients authenticate
+   * @param metrics where the node's metrics go
    * @throws IllegalArgumentException when an action handler uses a reserved or taken name
    */
   public DefaultNodeCore(Vertx vertx, Context context, Store store, Plugins plugins,
       Function<Store, Parts> parts, int jobMaxAttempts, long jobBackoffMs, RequestLimits limits,
-      ChangeLogRetention.Policy changeLog, Authentication authentication) {
+      ChangeLogRetention.Policy changeLog, Authentication authentication, NodeMetrics metrics) {
     this.authentication = authentication;
+    this.metrics = metrics;
     this.actions = new ActionTable(authentication);
     this.rateLimits = new RateLimits(limits.rates());
     this.vertx = vertx;
@@ -103,7 +108,10 @@ public final class DefaultNodeCore implements NodeCore {
     this.parts = parts.apply(store);
     this.parts.feed().listen(new Fanout(registry, chain));
     this.jobs = new JobScheduler(vertx, plugins.effectHandlers(), this::mutateInternal,
-        jobMaxAttempts, jobBackoffMs, this.parts.leases());
+        jobMaxAttempts, jobBackoffMs, this.parts.leases(), metrics);
+    metrics.gauge("kora.subscriptions", "Subscriptions of all connections", registry::size);
+    metrics.gauge("kora.effect.jobs.pending", "Effect jobs started and not yet done",
+        jobs::pending);
     this.writes = new WritePipeline(context, chain, jobs, this.parts.coordinator(), limits, store,
         changeLog.on());
     this.retention = new ChangeLogRetention(vertx, store, changeLog,
@@ -166,13 +174,17 @@ public final class DefaultNodeCore implements NodeCore {
 
   @Override
   public Future<JsonObject> read(Query query, Session session, Cancellation cancellation) {
-    return onContext(() -> reads.read(query, session, cancellation));
+    long started = System.nanoTime();
+    return onContext(() -> reads.read(query, session, cancellation))
+        .andThen(done -> metrics.read(System.nanoTime() - started));
   }
 
   @Override
   public Future<JsonObject> subscribe(Query query, Subscriber subscriber,
       Cancellation cancellation) {
-    return onContext(() -> reads.subscribe(query, subscriber, cancellation));
+    long started = System.nanoTime();
+    return onContext(() -> reads.subscribe(query, subscriber, cancellation))
+        .andThen(done -> metrics.read(System.nanoTime() - started));
   }
 
   @Override
@@ -202,6 +214,20 @@ public final class DefaultNodeCore implements NodeCore {
   @Override
   public RateLimits rateLimits() {
     return rateLimits;
+  }
+
+  @Override
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public Future<Void> ready() {
+    return TreeReader.read(store, ChangeLog.VERSION_PATH, QueryOptions.WHOLE)
+        .timeout(2, java.util.concurrent.TimeUnit.SECONDS).<Void>mapEmpty()
+        .recover(failure -> Future.failedFuture(failure instanceof KoraException ? failure
+            : new KoraException(ErrorCode.STORE_UNAVAILABLE, "the store did not answer: "
+                + failure.getMessage(), failure)));
   }
 
   @Override

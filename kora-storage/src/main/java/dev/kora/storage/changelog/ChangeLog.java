@@ -53,7 +53,8 @@ public final class ChangeLog {
   private static final String VERSION = "version";
   private static final int VERSION_DIGITS = 19;
   private static final Path TRIMMED_PATH = LOG.child(TRIMMED);
-  private static final Path VERSION_PATH = LOG.child(VERSION);
+  /** The counter of the last committed version, e.g. {@code kora:log/version}: {@code 42}. */
+  public static final Path VERSION_PATH = LOG.child(VERSION);
 
   private ChangeLog() {
   }

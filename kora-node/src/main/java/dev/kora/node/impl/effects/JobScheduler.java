@@ -2,6 +2,7 @@ package dev.kora.node.impl.effects;
 
 import dev.kora.interceptors.Effect;
 import dev.kora.interceptors.EffectHandler;
+import dev.kora.node.core.NodeMetrics;
 import dev.kora.node.core.ReservedPaths;
 import dev.kora.node.spi.JobLeases;
 import dev.kora.tree.Mutation;
@@ -41,6 +42,9 @@ public final class JobScheduler {
   private final int maxAttempts;
   private final long backoffMs;
   private final JobLeases leases;
+  private final NodeMetrics metrics;
+  /** Jobs started and not yet done (succeeded or failed for good). */
+  private int pending;
   private boolean stopped;
 
   /** A job to run once its write is durable. */
@@ -54,9 +58,12 @@ public final class JobScheduler {
    * @param maxAttempts most tries
    * @param backoffMs first retry delay
    * @param leases who may run a job now
+   * @param metrics where jobs that fail for good are counted
    */
   public JobScheduler(Vertx vertx, Map<String, EffectHandler> handlers,
-      Function<Mutation, Future<Long>> writer, int maxAttempts, long backoffMs, JobLeases leases) {
+      Function<Mutation, Future<Long>> writer, int maxAttempts, long backoffMs, JobLeases leases,
+      NodeMetrics metrics) {
+    this.metrics = metrics;
     this.leases = leases;
     this.vertx = vertx;
     this.handlers = handlers;
@@ -96,8 +103,14 @@ public final class JobScheduler {
   /** @param jobs jobs whose write is durable: run them now */
   public void start(List<Job> jobs) {
     for (Job job : jobs) {
+      pending++;
       run(job);
     }
+  }
+
+  /** @return jobs started on this node and not yet done (succeeded or failed for good) */
+  public int pending() {
+    return pending;
   }
 
   /**
@@ -124,6 +137,7 @@ public final class JobScheduler {
       } catch (RuntimeException e) {
         args = new JsonObject();
       }
+      pending++;
       run(new Job(entry.getKey(), job.getString("name"), args,
           job.getInteger("attempts", 0)));
       started++;
@@ -171,11 +185,14 @@ public final class JobScheduler {
     Path path = JOBS.child(job.id());
     outcome.onComplete(result -> {
       if (result.succeeded()) {
+        pending--;
         writer.apply(Mutation.delete(path)).onComplete(v -> leases.release(job.id()));
         return;
       }
       String error = String.valueOf(result.cause().getMessage());
       if (attempt >= maxAttempts) {
+        pending--;
+        metrics.jobFailed();
         LOG.log(System.Logger.Level.WARNING, "job " + job.id() + " (" + job.name()
             + ") failed for good after " + attempt + " attempts: " + error);
         writer.apply(Mutation.merge(path, new JsonObject().put("state", "failed")

@@ -125,6 +125,7 @@ public final class HttpFront {
     Router router = Router.router(vertx);
     new RestApi(node, limits.socket().maxFrameBytes(), limits.socket().maxBacklogBytes())
         .mount(router);
+    new OperationsRoutes(vertx, node).mount(router);
     SocketEndpoint socket = new SocketEndpoint(node, limits.socket());
     server = vertx.createHttpServer(serverOptions)
         .connectionHandler(this::accepted)

@@ -87,6 +87,7 @@ final class SocketConnection implements Subscriber {
     }
     this.connection = new Connection(endpoint.node(), session, this);
     connection.onExpired(() -> close(TOKEN_EXPIRED, "token expired"));
+    endpoint.node().metrics().connectionOpened();
     SocketAddress remote = channel.channel().remoteAddress();
     connection.meter(endpoint.node().rateLimits().meter(
         remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress()
@@ -191,7 +192,9 @@ final class SocketConnection implements Subscriber {
   @Override
   public void push(CommittedPart part) {
     if (!closed) {
-      write(endpoint.pushFrames().frame(part, connection.dialect()));
+      ByteBuf frame = endpoint.pushFrames().frame(part, connection.dialect());
+      endpoint.node().metrics().pushed(frame.readableBytes());
+      write(frame);
     }
   }
 
@@ -325,6 +328,7 @@ final class SocketConnection implements Subscriber {
     closed = true;
     inbound.clear();
     connection.close();
+    endpoint.node().metrics().connectionClosed();
     endpoint.node().disconnected(connection.session());
   }
 }

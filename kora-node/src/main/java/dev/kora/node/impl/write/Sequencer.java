@@ -1,5 +1,6 @@
 package dev.kora.node.impl.write;
 
+import dev.kora.node.core.NodeMetrics;
 import dev.kora.node.spi.CommitFeed;
 import dev.kora.node.spi.WriteCoordinator;
 import dev.kora.storage.Store;
@@ -50,6 +51,7 @@ public final class Sequencer implements WriteCoordinator {
 
   private final Context context;
   private final Store store;
+  private final NodeMetrics metrics;
   private final CommitFeed.Listener listener;
   private final int maxBatch;
   private final int maxPending;
@@ -72,9 +74,13 @@ public final class Sequencer implements WriteCoordinator {
    * @param lastVersion the last version committed before, as the store keeps it
    *     ({@link ChangeLog#counters}); versions go on from it
    * @param logged whether each commit also writes its change log entry (and id)
+   * @param metrics where commits, their batch sizes and store times are counted
    */
   public Sequencer(Context context, Store store, CommitFeed.Listener listener, int maxBatch,
-      int maxPending, long lastVersion, boolean logged) {
+      int maxPending, long lastVersion, boolean logged, NodeMetrics metrics) {
+    this.metrics = metrics;
+    metrics.gauge("kora.mutations.pending", "Mutations waiting for their group commit",
+        () -> writes.size());
     this.context = context;
     this.store = store;
     this.listener = listener;
@@ -205,6 +211,7 @@ public final class Sequencer implements WriteCoordinator {
           pending.json(), pending.id(), now, logged)));
     }
     List<Future<Void>> stored;
+    long started = System.nanoTime();
     try {
       stored = store.writeEach(mutations);
     } catch (RuntimeException e) {
@@ -213,10 +220,12 @@ public final class Sequencer implements WriteCoordinator {
     List<Future<Void>> outcomes = stored;
     // The store completes the futures of one list in order, so the last settles after all the others.
     return outcomes.get(outcomes.size() - 1).transform(settled -> {
+      long storeNanos = System.nanoTime() - started;
       boolean stepped = barriers.isEmpty();
       if (stepped) {
         step();
       }
+      int failed = 0;
       for (int i = 0; i < batch.size(); i++) {
         PendingWrite pending = batch.get(i);
         Future<Void> outcome = outcomes.get(i);
@@ -226,9 +235,11 @@ public final class Sequencer implements WriteCoordinator {
           pending.promise().complete(committed);
           listener.committed(pending.mutation(), committed);
         } else {
+          failed++;
           pending.promise().fail(asStoreError(outcome.cause()));
         }
       }
+      metrics.committed(batch.size(), failed, storeNanos);
       return Future.succeededFuture(stepped);
     });
   }
