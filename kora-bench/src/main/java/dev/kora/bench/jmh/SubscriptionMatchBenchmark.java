@@ -2,11 +2,13 @@ package dev.kora.bench.jmh;
 
 import dev.kora.interceptors.InterceptorChain;
 import dev.kora.node.core.CommittedPart;
+import dev.kora.node.core.NodeMetrics;
 import dev.kora.node.core.Subscriber;
 import dev.kora.node.impl.subscription.Fanout;
 import dev.kora.node.impl.subscription.SubscriptionRegistry;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -72,7 +74,8 @@ public class SubscriptionMatchBenchmark {
     for (int i = 0; i < 10_000; i++) {
       registry.add(Path.of("users", "u" + i), new FrameSubscriber());
     }
-    fanout = new Fanout(registry, new InterceptorChain(List.of()));
+    fanout = new Fanout(registry, new InterceptorChain(List.of()),
+        new NodeMetrics(new SimpleMeterRegistry(), false));
     hot = Mutation.merge(Path.of("bench", "fanout", "m"), "123:456");
     sparse = Mutation.merge(Path.of("users", "u1234", "name"), "dax");
     miss = Mutation.merge(Path.of("other", "x"), 1);

@@ -26,6 +26,24 @@ import java.util.function.Supplier;
  */
 public final class NodeMetrics {
 
+  /** Where interceptors run, a tag of {@code kora.interceptors}. */
+  public enum InterceptorPhase {
+    /** {@code validateMutation}, {@code beforeMutation} and {@code effect} of a write. */
+    PREPARE("prepare"),
+    /** {@code afterMutation}. */
+    AFTER_MUTATION("after_mutation"),
+    /** {@code beforeQuery} of a query or subscribe. */
+    QUERY("query"),
+    /** {@code filterDelivery} of one push. */
+    DELIVERY("delivery");
+
+    private final String tag;
+
+    InterceptorPhase(String tag) {
+      this.tag = tag;
+    }
+  }
+
   private final MeterRegistry registry;
   private final Counter committed;
   private final Counter failed;
@@ -35,6 +53,8 @@ public final class NodeMetrics {
   private final Counter pushes;
   private final Counter pushBytes;
   private final Counter jobsFailed;
+  private final java.util.EnumMap<InterceptorPhase, Timer> interceptors =
+      new java.util.EnumMap<>(InterceptorPhase.class);
   private final AtomicInteger connections = new AtomicInteger();
   /** The GC listener bound to a registry of the node's own, closed with the node; or null. */
   private final JvmGcMetrics gc;
@@ -93,6 +113,11 @@ public final class NodeMetrics {
         .description("Bytes of the pushes sent to WebSocket connections").register(registry);
     this.jobsFailed = Counter.builder("kora.effect.jobs.failed")
         .description("Effect jobs that failed for good (kept with state failed)").register(registry);
+    for (InterceptorPhase phase : InterceptorPhase.values()) {
+      interceptors.put(phase, Timer.builder("kora.interceptors").tag("phase", phase.tag)
+          .description("Time in interceptors (until their answer, 'later' ones included)")
+          .register(registry));
+    }
     Gauge.builder("kora.connections", connections, AtomicInteger::get)
         .description("Open WebSocket connections").register(registry);
   }
@@ -131,6 +156,14 @@ public final class NodeMetrics {
     }
     batchSize.record(mutations);
     storeWrite.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * @param phase where the interceptors ran
+   * @param nanos how long until they answered, ns
+   */
+  public void interceptors(InterceptorPhase phase, long nanos) {
+    interceptors.get(phase).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** @param nanos how long a client's read took to answer, ns */

@@ -106,18 +106,18 @@ public final class DefaultNodeCore implements NodeCore {
     BuiltInActions.register(actions);
     plugins.handlers().forEach(actions::add);
     this.parts = parts.apply(store);
-    this.parts.feed().listen(new Fanout(registry, chain));
+    this.parts.feed().listen(new Fanout(registry, chain, metrics));
     this.jobs = new JobScheduler(vertx, plugins.effectHandlers(), this::mutateInternal,
         jobMaxAttempts, jobBackoffMs, this.parts.leases(), metrics);
     metrics.gauge("kora.subscriptions", "Subscriptions of all connections", registry::size);
     metrics.gauge("kora.effect.jobs.pending", "Effect jobs started and not yet done",
         jobs::pending);
     this.writes = new WritePipeline(context, chain, jobs, this.parts.coordinator(), limits, store,
-        changeLog.on());
+        changeLog.on(), metrics);
     this.retention = new ChangeLogRetention(vertx, store, changeLog,
         this.parts.coordinator()::version);
     this.reads = new ReadPath(chain, store, this.parts.coordinator(), registry,
-        limits.maxQueryPaths(), limits.maxAnswerBytes());
+        limits.maxQueryPaths(), limits.maxAnswerBytes(), metrics);
   }
 
   /**

@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kora.auth.JwtOptions;
 import dev.kora.client.connection.KoraConnection;
+import dev.kora.interceptors.Interceptor;
+import dev.kora.interceptors.InterceptorResult;
+import dev.kora.interceptors.KoraPlugin;
+import dev.kora.interceptors.MutationLayer;
+import dev.kora.interceptors.Session;
 import dev.kora.node.KoraNode;
 import dev.kora.node.TestNodes;
 import dev.kora.node.ThrottledStore;
@@ -14,6 +19,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -118,12 +124,38 @@ class OperationsTest {
         > before.get("kora_store_write_seconds_count"), "group commits timed");
     assertTrue(after.get("kora_reads_seconds_count") >= 2, "the subscribe and the query timed");
     assertEquals(0.0, after.get("kora_mutations_pending"));
+    assertTrue(after.get("kora_interceptors_seconds_count{phase=\"query\"}") >= 2,
+        "beforeQuery timed for the subscribe and the query");
+    assertTrue(after.get("kora_backlog_bytes") >= 0, "the backlog gauge is there");
 
     writer.close().await();
     watcher.close().await();
     TestNodes.eventually(vertx, node, 5_000, () -> TestNodes.subscriptionCount(node) == 0,
         "closed").await();
     assertEquals(0.0, scrape().get("kora_connections"));
+  }
+
+  /** Lets everything through, so that the node has an interceptor to time. */
+  public static final class AllowAll implements Interceptor {
+    @Override
+    public InterceptorResult validateMutation(MutationLayer layer, Session session) {
+      return InterceptorResult.ok();
+    }
+  }
+
+  @Test
+  void timeInInterceptorsIsCountedWhenAPluginHasThem() {
+    node = TestNodes.start(vertx, TestNodes.memoryOptions().addPlugin(new KoraPlugin() {
+      @Override
+      public List<Interceptor> interceptors() {
+        return List.of(new AllowAll());
+      }
+    })).await();
+    KoraConnection writer = KoraConnection.connect(vertx, "ws://127.0.0.1:" + node.actualPort()
+        + "/socket").await();
+    writer.call("kora.mutation", new JsonObject().put("merge", new JsonObject().put("a", 1)))
+        .await();
+    assertEquals(1.0, scrape().get("kora_interceptors_seconds_count{phase=\"prepare\"}"));
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.kora.interceptors.InterceptorChain;
 import dev.kora.interceptors.Resolution;
 import dev.kora.interceptors.Session;
 import dev.kora.node.core.Cancellation;
+import dev.kora.node.core.NodeMetrics;
 import dev.kora.node.core.ReservedPaths;
 import dev.kora.node.core.Subscriber;
 import dev.kora.node.impl.subscription.SubscriptionRegistry;
@@ -33,6 +34,7 @@ import java.util.Map;
 public final class ReadPath {
 
   private final InterceptorChain chain;
+  private final NodeMetrics metrics;
   private final QueryEngine queries;
   private final WriteCoordinator coordinator;
   private final SubscriptionRegistry registry;
@@ -47,9 +49,11 @@ public final class ReadPath {
    * @param registry the node's subscriptions
    * @param maxQueryPaths the most paths one query may name
    * @param maxAnswerBytes the most bytes a client's answer may read ({@link ReadBudget})
+   * @param metrics where the time in {@code beforeQuery} is counted
    */
   public ReadPath(InterceptorChain chain, Store store, WriteCoordinator coordinator,
-      SubscriptionRegistry registry, int maxQueryPaths, long maxAnswerBytes) {
+      SubscriptionRegistry registry, int maxQueryPaths, long maxAnswerBytes, NodeMetrics metrics) {
+    this.metrics = metrics;
     this.maxAnswerBytes = maxAnswerBytes;
     this.chain = chain;
     this.store = store;
@@ -196,6 +200,8 @@ public final class ReadPath {
     } catch (KoraException e) {
       return Future.failedFuture(e);
     }
-    return chain.checkQuery(query, session);
+    long started = System.nanoTime();
+    return chain.checkQuery(query, session).andThen(done -> metrics.interceptors(
+        NodeMetrics.InterceptorPhase.QUERY, System.nanoTime() - started));
   }
 }

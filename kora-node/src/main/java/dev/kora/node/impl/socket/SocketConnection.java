@@ -88,6 +88,7 @@ final class SocketConnection implements Subscriber {
     this.connection = new Connection(endpoint.node(), session, this);
     connection.onExpired(() -> close(TOKEN_EXPIRED, "token expired"));
     endpoint.node().metrics().connectionOpened();
+    endpoint.opened(this);
     SocketAddress remote = channel.channel().remoteAddress();
     connection.meter(endpoint.node().rateLimits().meter(
         remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress()
@@ -242,6 +243,12 @@ final class SocketConnection implements Subscriber {
    *     closed: the client reads slower than it is sent to, and is dropped rather than buffered for
    *     without bound
    */
+  /** @return bytes waiting in the node to be sent on this connection */
+  long backlogBytes() {
+    ChannelOutboundBuffer backlog = channel.channel().unsafe().outboundBuffer();
+    return backlog == null ? 0 : backlog.totalPendingWriteBytes();
+  }
+
   private boolean overBacklog() {
     ChannelOutboundBuffer backlog = channel.channel().unsafe().outboundBuffer();
     long maxBacklogBytes = endpoint.maxBacklogBytes();
@@ -329,6 +336,7 @@ final class SocketConnection implements Subscriber {
     inbound.clear();
     connection.close();
     endpoint.node().metrics().connectionClosed();
+    endpoint.closed(this);
     endpoint.node().disconnected(connection.session());
   }
 }

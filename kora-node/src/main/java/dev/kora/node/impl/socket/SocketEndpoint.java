@@ -16,7 +16,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,6 +59,8 @@ public final class SocketEndpoint {
   static final String AGGREGATOR = "kora-frame-aggregator";
 
   private final NodeCore node;
+  /** The open connections, for the backlog gauge; confined to the node's context. */
+  private final Set<SocketConnection> open = new HashSet<>();
   private final Limits limits;
   private final SocketFlusher flusher;
   private final PushFrameCache pushFrames;
@@ -86,6 +90,27 @@ public final class SocketEndpoint {
     this.flusher = new SocketFlusher(node.context());
     this.pushFrames = new PushFrameCache(VertxInternals.eventLoop(node.context()),
         SocketConnection.transportLimit(limits.maxFrameBytes()));
+    node.metrics().gauge("kora.backlog.bytes", "Bytes waiting in the node to be sent to"
+        + " WebSocket connections", this::backlogBytes);
+  }
+
+  /** @param connection a connection that opened: counted in the backlog gauge */
+  void opened(SocketConnection connection) {
+    open.add(connection);
+  }
+
+  /** @param connection a connection that closed */
+  void closed(SocketConnection connection) {
+    open.remove(connection);
+  }
+
+  /** @return the bytes waiting to be sent to all open connections; read on the node's loop */
+  private long backlogBytes() {
+    long bytes = 0;
+    for (SocketConnection connection : open) {
+      bytes += connection.backlogBytes();
+    }
+    return bytes;
   }
 
   /**

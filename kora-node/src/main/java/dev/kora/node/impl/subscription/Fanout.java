@@ -2,6 +2,7 @@ package dev.kora.node.impl.subscription;
 
 import dev.kora.interceptors.InterceptorChain;
 import dev.kora.node.core.CommittedPart;
+import dev.kora.node.core.NodeMetrics;
 import dev.kora.node.core.Subscriber;
 import dev.kora.node.spi.CommitFeed;
 import dev.kora.tree.Mutation;
@@ -25,14 +26,17 @@ public final class Fanout implements CommitFeed.Listener {
 
   private final SubscriptionRegistry registry;
   private final InterceptorChain chain;
+  private final NodeMetrics metrics;
 
   /**
    * @param registry the subscriptions
    * @param chain the interceptors, for {@code filterDelivery}
+   * @param metrics where the time in {@code filterDelivery} is counted
    */
-  public Fanout(SubscriptionRegistry registry, InterceptorChain chain) {
+  public Fanout(SubscriptionRegistry registry, InterceptorChain chain, NodeMetrics metrics) {
     this.registry = registry;
     this.chain = chain;
+    this.metrics = metrics;
   }
 
   /**
@@ -79,10 +83,12 @@ public final class Fanout implements CommitFeed.Listener {
       if (chain.filtersDeliveries()) {
         // What a subscriber may see depends on who it is: filter per subscription, share nothing.
         Mutation filtered = Mutation.empty();
+        long started = System.nanoTime();
         for (Path path : outer) {
           filtered = filtered.combine(chain.filter(path, mutation.restrictTo(path),
               subscriber.session()));
         }
+        metrics.interceptors(NodeMetrics.InterceptorPhase.DELIVERY, System.nanoTime() - started);
         if (!filtered.isEmpty()) {
           subscriber.push(new CommittedPart(filtered, version));
         }

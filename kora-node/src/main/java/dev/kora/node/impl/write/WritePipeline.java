@@ -1,7 +1,9 @@
 package dev.kora.node.impl.write;
 
 import dev.kora.interceptors.InterceptorChain;
+import dev.kora.interceptors.PreparedMutation;
 import dev.kora.interceptors.Session;
+import dev.kora.node.core.NodeMetrics;
 import dev.kora.node.core.RequestLimits;
 import dev.kora.node.core.ReservedPaths;
 import dev.kora.node.impl.effects.JobScheduler;
@@ -39,6 +41,7 @@ import java.util.Map;
 public final class WritePipeline {
 
   private final Context context;
+  private final NodeMetrics metrics;
   private final InterceptorChain chain;
   private final JobScheduler jobs;
   private final WriteCoordinator coordinator;
@@ -56,9 +59,12 @@ public final class WritePipeline {
    * @param limits the limits on clients' mutations
    * @param store where mutation ids are looked up
    * @param logged whether the node keeps a change log (without it, ids are refused)
+   * @param metrics where the time in interceptors is counted
    */
   public WritePipeline(Context context, InterceptorChain chain, JobScheduler jobs,
-      WriteCoordinator coordinator, RequestLimits limits, Store store, boolean logged) {
+      WriteCoordinator coordinator, RequestLimits limits, Store store, boolean logged,
+      NodeMetrics metrics) {
+    this.metrics = metrics;
     this.context = context;
     this.chain = chain;
     this.jobs = jobs;
@@ -155,7 +161,15 @@ public final class WritePipeline {
 
   private Future<Long> prepareAndSubmitNew(Mutation mutation, String id, Session session,
       Promise<Void> queued) {
-    Future<Long> result = chain.prepare(mutation, session).compose(prepared -> {
+    Future<PreparedMutation> preparing;
+    if (chain.preparesMutations()) {
+      long started = System.nanoTime();
+      preparing = chain.prepare(mutation, session).andThen(done -> metrics.interceptors(
+          NodeMetrics.InterceptorPhase.PREPARE, System.nanoTime() - started));
+    } else {
+      preparing = chain.prepare(mutation, session);
+    }
+    Future<Long> result = preparing.compose(prepared -> {
       Mutation toWrite = prepared.mutation();
       List<JobScheduler.Job> newJobs = jobs.jobs(prepared.effects());
       if (!newJobs.isEmpty()) {
@@ -172,7 +186,10 @@ public final class WritePipeline {
         return committed;
       }
       return committed.onSuccess(version -> context.runOnContext(v -> {
+        long started = System.nanoTime();
         chain.afterMutation(written, session);
+        metrics.interceptors(NodeMetrics.InterceptorPhase.AFTER_MUTATION,
+            System.nanoTime() - started);
         jobs.start(newJobs);
       }));
     });

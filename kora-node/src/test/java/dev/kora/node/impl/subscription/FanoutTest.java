@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kora.interceptors.InterceptorChain;
 import dev.kora.node.core.CommittedPart;
+import dev.kora.node.core.NodeMetrics;
 import dev.kora.node.core.Subscriber;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.Test;
 class FanoutTest {
 
   private final SubscriptionRegistry registry = new SubscriptionRegistry();
-  private final Fanout fanout = new Fanout(registry, new InterceptorChain(List.of()));
+  private final Fanout fanout = new Fanout(registry, new InterceptorChain(List.of()),
+        new NodeMetrics(new SimpleMeterRegistry(), false));
 
   /** Records what it is pushed; may run an action on each push. */
   private static final class Recorder implements Subscriber {
