@@ -185,7 +185,7 @@ public final class HttpFront {
    * Answers a request with an error in Kora's JSON format and its HTTP status; a 401 also names the
    * scheme and the error as RFC 6750, section 3, asks.
    */
-  private static void refuse(HttpServerRequest request, KoraException refusal) {
+  static void refuse(HttpServerRequest request, KoraException refusal) {
     int status = Errors.httpStatus(refusal.code());
     HttpServerResponse response = request.response().setStatusCode(status)
         .putHeader("Content-Type", "application/json");

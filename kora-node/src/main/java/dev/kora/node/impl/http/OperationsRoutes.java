@@ -91,11 +91,6 @@ final class OperationsRoutes {
   }
 
   private static void refuse(RoutingContext context, KoraException refusal) {
-    int status = Errors.httpStatus(refusal.code());
-    if (status == 401) {
-      context.response().putHeader("WWW-Authenticate", Authentication.CHALLENGE);
-    }
-    context.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-        .end(Errors.toJson(refusal).encode());
+    HttpFront.refuse(context.request(), refusal);
   }
 }
