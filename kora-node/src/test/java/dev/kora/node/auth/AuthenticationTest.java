@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kora.auth.JwtOptions;
+import dev.kora.client.KoraClient;
+import dev.kora.client.KoraClientOptions;
 import dev.kora.client.connection.KoraConnection;
 import dev.kora.interceptors.ActionHandler;
 import dev.kora.interceptors.Identity;
@@ -17,6 +19,7 @@ import dev.kora.node.TestNodes;
 import dev.kora.testkit.TestCredentials;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
+import dev.kora.tree.Path;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -31,6 +34,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -256,6 +260,28 @@ class AuthenticationTest {
     assertTrue(System.currentTimeMillis() >= soon * 1_000 - 50, "not closed before its expiry");
     assertEquals("grace", ((JsonObject) renewed.call("test.whoami", null).await())
         .getString("user"), "the renewed connection lives on");
+  }
+
+  @Test
+  void theJavaClientFetchesAFreshTokenThroughItsHandshakeHookWhenTheOldOneExpires() {
+    startWithAuth();
+    AtomicInteger handshakes = new AtomicInteger();
+    // the first token lives 2 s; each later handshake gets one that lives an hour
+    KoraClient client = KoraClient.create(vertx, new KoraClientOptions()
+        .setUrl("ws://127.0.0.1:" + node.actualPort() + "/socket")
+        .setReconnectInitialDelayMs(50)
+        .setHandshake(target -> Future.succeededFuture(target.putHeader("Authorization",
+            "Bearer " + token("ivy", TestCredentials.nowSeconds()
+                + (handshakes.getAndIncrement() == 0 ? 2 : 3_600)))))).await();
+    assertTrue(client.merge(Path.of("c", "1"), "before").await() > 0);
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (handshakes.get() < 2 && System.currentTimeMillis() < deadline) {
+      vertx.timer(50).await();
+    }
+    assertTrue(handshakes.get() >= 2, "reconnected through the hook after the 4001 close");
+    assertTrue(client.merge(Path.of("c", "2"), "after").await() > 0,
+        "writes go on with the fresh token");
+    client.close().await();
   }
 
   @Test
