@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The security options of {@code kora serve}: how clients authenticate (JSON Web Tokens), whether
- * anonymous clients are served, whether an open node may listen beyond loopback, and TLS. They add
+ * anonymous clients are served, whether an open node may listen beyond loopback, TLS, and the
+ * clients' rate limits. They add
  * to the {@code auth}, {@code allowAnonymous}, {@code insecure} and {@code tlsCertPath}/
  * {@code tlsKeyPath} fields of {@code --config}; docs/security.md explains each.
  */
@@ -57,6 +58,11 @@ final class SecurityOptions {
   @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key of --tls-cert.")
   String tlsKey;
 
+  @Option(names = "--rate-limits", paramLabel = "M,B,MA,BA", split = ",",
+      description = "Rate limits: mutations/s and bytes/s per connection, then per client address"
+          + " (0: none), e.g. 200,1048576,2000,10485760.")
+  List<Double> rateLimits;
+
   /**
    * Adds the command line's security options to options read from {@code --config}.
    *
@@ -91,6 +97,14 @@ final class SecurityOptions {
     }
     if (insecure) {
       options.setInsecure(true);
+    }
+    if (rateLimits != null) {
+      if (rateLimits.size() != 4 || rateLimits.stream().anyMatch(rate -> rate < 0)) {
+        throw new KoraException(ErrorCode.INVALID_MESSAGE, "--rate-limits takes four numbers of"
+            + " at least 0: mutations/s and bytes/s per connection, then per address");
+      }
+      options.setRateLimits(rateLimits.get(0), rateLimits.get(1), rateLimits.get(2),
+          rateLimits.get(3));
     }
     if (tlsCert != null || tlsKey != null) {
       if (tlsCert == null || tlsKey == null) {

@@ -62,6 +62,25 @@ class ServeSecurityTest {
   }
 
   @Test
+  void rateLimitsFromTheCommandLineRefuseAFastClient() throws Exception {
+    try (NodeProcess node = NodeProcess.start("memory", NodeProcess.freePort(), 60, List.of(),
+        List.of("--rate-limits", "0,0,0.5,0"))) {
+      String url = "ws://127.0.0.1:" + node.port + "/socket";
+      int refused = 0;
+      for (int i = 0; i < 10; i++) {
+        CliTest.Run merged = CliTest.kora("merge", "--url", url, "r" + i, "1");
+        if (merged.exit() != 0) {
+          merged.assertFailure(ErrorCode.RATE_LIMITED, "over half a mutation per second for the address");
+          refused++;
+        }
+      }
+      assertTrue(refused > 0, "some of 10 quick merges from one address were refused");
+    }
+    CliTest.kora("serve", "--rate-limits", "1,2").assertFailure(ErrorCode.INVALID_MESSAGE,
+        "three numbers are not four");
+  }
+
+  @Test
   void aNodeWithoutAuthenticationDoesNotListenBeyondLoopback() throws Exception {
     IllegalStateException refused = assertThrows(IllegalStateException.class,
         () -> NodeProcess.start("memory", NodeProcess.freePort(), 60, List.of(),
