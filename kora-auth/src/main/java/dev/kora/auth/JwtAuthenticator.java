@@ -60,6 +60,9 @@ public final class JwtAuthenticator implements Authenticator {
   private JwtAuthenticator(Vertx vertx, JwtOptions options) {
     this.vertx = vertx;
     this.options = options;
+    // A connection per fetch: fetches are minutes apart, and with kept-alive connections a later
+    // fetch was seen, now and then, to go unanswered (JwtAuthenticatorTest's rotation case; the
+    // guard timer in fetch() ends such a fetch either way).
     this.http = options.getJwksUrl() == null ? null : vertx.createHttpClient(
         new HttpClientOptions().setConnectTimeout((int) FETCH_TIMEOUT_MS).setKeepAlive(false));
     install(List.of());
