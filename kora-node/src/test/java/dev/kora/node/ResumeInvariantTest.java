@@ -224,7 +224,10 @@ class ResumeInvariantTest {
     }
 
     Future<Void> check(Watcher watcher) {
-      return watcher.socket.request("kora.query", pathQuery(watcher.path)).compose(body -> {
+      // Pushes the node sent before this answer arrive before it on the same socket: apply them
+      // too, once the answer is in (the writers are done, so the answer's version is the last).
+      return watcher.socket.request("kora.query", pathQuery(watcher.path)).compose(body ->
+          watcher.applyPushes().map(v -> body)).compose(body -> {
         JsonObject answer = (JsonObject) body;
         JsonObject server = Mutation.of(answer.getJsonObject("merge"),
             answer.getJsonObject("delete")).apply(new JsonObject());
