@@ -42,13 +42,15 @@ import java.util.List;
 public final class JwtAuthenticator implements Authenticator {
 
   private static final System.Logger LOG = System.getLogger(JwtAuthenticator.class.getName());
-  /** ms a key set fetch may take. */
-  private static final long FETCH_TIMEOUT_MS = 10_000;
+  /** ms a key set fetch may take to connect, and then to answer. */
+  private static final long FETCH_TIMEOUT_MS = 5_000;
+  /** ms after which an attempt that got no answer at all is given up. */
+  private static final long GUARD_MS = FETCH_TIMEOUT_MS + 1_000;
 
   private final Vertx vertx;
   private final JwtOptions options;
-  /** Held: Vert.x closes an HTTP client that becomes unreachable. */
-  private final HttpClient http;
+  /** Held: Vert.x closes an HTTP client that becomes unreachable. Replaced after a lost request. */
+  private volatile HttpClient http;
   private final long refreshTimer;
   /** Verifies with every held key; checks {@code exp}. */
   private volatile JWTAuth strict;
@@ -60,11 +62,8 @@ public final class JwtAuthenticator implements Authenticator {
   private JwtAuthenticator(Vertx vertx, JwtOptions options) {
     this.vertx = vertx;
     this.options = options;
-    // A connection per fetch: fetches are minutes apart, and with kept-alive connections a later
-    // fetch was seen, now and then, to go unanswered (JwtAuthenticatorTest's rotation case; the
-    // guard timer in fetch() ends such a fetch either way).
-    this.http = options.getJwksUrl() == null ? null : vertx.createHttpClient(
-        new HttpClientOptions().setConnectTimeout((int) FETCH_TIMEOUT_MS).setKeepAlive(false));
+    // A connection per fetch: fetches are minutes apart (see attempt() for what else is guarded)
+    this.http = options.getJwksUrl() == null ? null : vertx.createHttpClient(clientOptions());
     install(List.of());
     this.refreshTimer = http == null ? -1
         : vertx.setPeriodic(options.getJwksRefreshMs(), id -> fetch());
@@ -190,20 +189,53 @@ public final class JwtAuthenticator implements Authenticator {
     lastFetchMs = System.currentTimeMillis();
     Promise<Void> done = Promise.promise();
     fetching = done.future();
-    // A guard besides the request's own timeouts: a fetch always ends, so no token waits forever.
-    long guard = vertx.setTimer(2 * FETCH_TIMEOUT_MS, id -> fetched(done, Future.failedFuture(
-        "no answer within " + 2 * FETCH_TIMEOUT_MS + " ms")));
-    http.request(new RequestOptions().setAbsoluteURI(options.getJwksUrl()).setMethod(HttpMethod.GET)
-            .putHeader("Accept", "application/json").setIdleTimeout(FETCH_TIMEOUT_MS))
+    attempt(done, true);
+    return done.future();
+  }
+
+  /**
+   * One request for the key set. A guard besides the request's own timeouts ends an attempt that
+   * got no answer at all (seen, rarely, in tests: a request that never left the client's pool); the
+   * first such attempt is tried once more on a new HTTP client, so a fetch ends within about
+   * 2 x {@value #GUARD_MS} ms whatever happens.
+   */
+  private void attempt(Promise<Void> done, boolean again) {
+    HttpClient client = http;
+    Promise<JsonArray> answer = Promise.promise();
+    long guard = vertx.setTimer(GUARD_MS, id -> answer.tryFail("no answer within " + GUARD_MS
+        + " ms"));
+    client.request(new RequestOptions().setAbsoluteURI(options.getJwksUrl())
+            .setMethod(HttpMethod.GET).putHeader("Accept", "application/json")
+            .setIdleTimeout(FETCH_TIMEOUT_MS))
         .compose(request -> request.send())
         .compose(response -> response.statusCode() == 200 ? response.body()
             : Future.failedFuture("status " + response.statusCode()))
         .map(body -> body.toJsonObject().getJsonArray("keys"))
-        .onComplete(fetched -> {
-          vertx.cancelTimer(guard);
-          fetched(done, fetched);
+        .onComplete(result -> {
+          if (result.succeeded()) {
+            answer.tryComplete(result.result());
+          } else {
+            answer.tryFail(result.cause());
+          }
         });
-    return done.future();
+    answer.future().onComplete(fetched -> {
+      vertx.cancelTimer(guard);
+      if (fetched.failed() && again && fetched.cause().getMessage().startsWith("no answer")) {
+        LOG.log(System.Logger.Level.WARNING, "no answer from " + options.getJwksUrl() + " within "
+            + GUARD_MS + " ms; trying once more on a new connection");
+        synchronized (this) {
+          http = vertx.createHttpClient(clientOptions());
+        }
+        client.close();
+        attempt(done, false);
+        return;
+      }
+      fetched(done, fetched);
+    });
+  }
+
+  private static HttpClientOptions clientOptions() {
+    return new HttpClientOptions().setConnectTimeout((int) FETCH_TIMEOUT_MS).setKeepAlive(false);
   }
 
   /** Installs a fetched key set, or logs why there is none; then ends the fetch. */

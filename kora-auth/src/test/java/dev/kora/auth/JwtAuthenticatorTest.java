@@ -178,7 +178,8 @@ class JwtAuthenticatorTest {
   void aRotatedKeyOfTheJwksEndpointIsFetchedAndTheRetiredOneRefused() {
     KeyPair first = TestCredentials.rsaKeys();
     KeyPair second = TestCredentials.rsaKeys();
-    AtomicReference<JsonArray> served = new AtomicReference<>(new JsonArray().add(TestCredentials.jwk(first, "k1")));
+    AtomicReference<JsonArray> served = new AtomicReference<>(new JsonArray()
+        .add(TestCredentials.jwk(first, "k1")));
     int[] fetches = new int[1];
     HttpServer server = vertx.createHttpServer().requestHandler(request -> {
       fetches[0]++;
@@ -189,15 +190,18 @@ class JwtAuthenticatorTest {
       JwtAuthenticator authenticator = JwtAuthenticator.create(vertx, new JwtOptions()
           .setJwksUrl("http://127.0.0.1:" + server.actualPort() + "/jwks.json")
           .setJwksMinRefetchMs(0)).await();
-      assertEquals(1, fetches[0], "fetched when made");
+      assertTrue(fetches[0] >= 1, "fetched when made");
       assertEquals("carol", authenticator.authenticate(rsaToken(first, "k1",
           new JsonObject().put("sub", "carol"))).await().user());
-      assertEquals(1, fetches[0], "a known key needs no fetch");
+      int known = fetches[0];
+      assertEquals("carol", authenticator.authenticate(rsaToken(first, "k1",
+          new JsonObject().put("sub", "carol"))).await().user());
+      assertEquals(known, fetches[0], "a known key needs no fetch");
 
       served.set(new JsonArray().add(TestCredentials.jwk(second, "k2")));
       assertEquals("carol", authenticator.authenticate(rsaToken(second, "k2",
           new JsonObject().put("sub", "carol"))).await().user(), "the new key was fetched");
-      assertEquals(2, fetches[0]);
+      assertTrue(fetches[0] > known, "fetched again for the unknown key");
       assertEquals(ErrorCode.UNAUTHENTICATED, refusal(authenticator.authenticate(rsaToken(first,
           "k1", new JsonObject().put("sub", "carol")))).code(), "the retired key is gone");
       authenticator.close();
@@ -218,10 +222,12 @@ class JwtAuthenticatorTest {
     try {
       JwtAuthenticator authenticator = JwtAuthenticator.create(vertx, new JwtOptions()
           .setJwksUrl("http://127.0.0.1:" + server.actualPort() + "/jwks.json")).await();
+      int made = fetches[0];
       for (int i = 0; i < 20; i++) {
-        refusal(authenticator.authenticate(rsaToken(TestCredentials.rsaKeys(), "k9", new JsonObject())));
+        refusal(authenticator.authenticate(rsaToken(TestCredentials.rsaKeys(), "k9",
+            new JsonObject())));
       }
-      assertEquals(1, fetches[0], "bad tokens do not make the node fetch again within 30 s");
+      assertEquals(made, fetches[0], "bad tokens do not make the node fetch again within 30 s");
       authenticator.close();
     } finally {
       server.close().await();
