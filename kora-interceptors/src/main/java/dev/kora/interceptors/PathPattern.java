@@ -80,6 +80,20 @@ public final class PathPattern {
   }
 
   /**
+   * @return the names of the pattern's captures in order, e.g. {@code [user, id]} for
+   *     {@code user:todos/{user}/{id}}; empty when it captures nothing
+   */
+  public List<String> captureNames() {
+    List<String> names = new ArrayList<>();
+    for (String name : captureNames) {
+      if (name != null) {
+        names.add(name);
+      }
+    }
+    return names;
+  }
+
+  /**
    * @param path a path
    * @return whether it matches
    */
