@@ -23,7 +23,7 @@ import java.util.List;
  *
  * Reads: {@link #beforeQuery} for every queried or subscribed path (a failure refuses the whole query,
  * and a denied path is never subscribed), then {@link #resolveQuery} (the first interceptor that
- * resolves a path replaces the store read).
+ * resolves a path replaces the store read), then {@link #filterAnswer} on the answer.
  *
  * <p>Layers: every path present in a mutation's merge or delete tree, branches and leaves, parents first
  * (see {@link MutationLayer}). A layer that deletes or writes a leaf over a whole subtree above the
@@ -123,5 +123,31 @@ public interface Interceptor {
   default Mutation filterDelivery(Path subscribed, java.util.Map<String, String> captures,
       Mutation part, Session session) {
     return part;
+  }
+
+  /**
+   * Says that {@link #filterDelivery} depends only on the part and on who the subscriber is (its
+   * user and claims), not on anything else of its session: the node then filters a change once for
+   * all subscribers of the same paths with equal identities and shares the result.
+   *
+   * @return whether that holds; default false (filtered per subscriber)
+   */
+  default boolean filtersByIdentity() {
+    return false;
+  }
+
+  /**
+   * Decides what part of an answer to a query or subscription a client may see, as
+   * {@link #filterDelivery} does for pushes: an interceptor that hides data should implement both, so
+   * that answers and the pushes after them agree.
+   *
+   * @param queried the queried paths, e.g. {@code [todos/dax]}
+   * @param answer the answer, paths from the root:
+   *     {@code {"merge": {"todos": {"dax": {...}}}, "delete": {"todos": {"dax": 1}}, "version": 7}};
+   *     change its {@code merge} and {@code delete} trees in place
+   * @param session who reads
+   */
+  default void filterAnswer(java.util.List<Path> queried, io.vertx.core.json.JsonObject answer,
+      Session session) {
   }
 }

@@ -32,6 +32,8 @@ public final class InterceptorChain {
   private final List<Interceptor> queryCheckers;
   private final List<Interceptor> resolvers;
   private final List<Interceptor> filters;
+  private final List<Interceptor> answerFilters;
+  private final boolean filtersByIdentity;
 
   /** @param interceptors in the order they run */
   public InterceptorChain(List<Interceptor> interceptors) {
@@ -43,6 +45,9 @@ public final class InterceptorChain {
     resolvers = implementing(interceptors, "resolveQuery", QueryLayer.class, Session.class);
     filters = implementing(interceptors, "filterDelivery", Path.class, Map.class, Mutation.class,
         Session.class);
+    answerFilters = implementing(interceptors, "filterAnswer", List.class, JsonObject.class,
+        Session.class);
+    filtersByIdentity = filters.stream().allMatch(Interceptor::filtersByIdentity);
   }
 
   private static List<Interceptor> implementing(List<Interceptor> all, String hook,
@@ -77,6 +82,48 @@ public final class InterceptorChain {
   /** @return whether any interceptor filters deliveries (pushes then go per subscription) */
   public boolean filtersDeliveries() {
     return !filters.isEmpty();
+  }
+
+  /**
+   * @return whether every delivery filter depends only on the subscriber's identity (user and
+   *     claims), so one filtered part may serve all subscribers of the same paths and identity
+   */
+  public boolean filtersByIdentity() {
+    return filtersByIdentity;
+  }
+
+  /**
+   * Runs {@code filterAnswer} of the interceptors whose pattern matches a queried path or lies under
+   * one.
+   *
+   * @param query the query or subscription
+   * @param answer its answer, {@code {"merge": ..., "delete": ..., "version": V}}, changed in place
+   * @param session who reads; the internal session sees everything
+   * @throws KoraException {@code interceptor_failed} when a filter throws (nothing is answered rather
+   *     than too much)
+   */
+  public void filterAnswer(Query query, JsonObject answer, Session session) {
+    if (answerFilters.isEmpty() || session.isInternal()) {
+      return;
+    }
+    for (Interceptor interceptor : answerFilters) {
+      List<Path> queried = new ArrayList<>();
+      for (Query.Entry entry : query.entries()) {
+        if (queryCaptures(interceptor.pattern(), entry.path()) != null) {
+          queried.add(entry.path());
+        }
+      }
+      if (queried.isEmpty()) {
+        continue;
+      }
+      try {
+        interceptor.filterAnswer(queried, answer, session);
+      } catch (KoraException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw failed(interceptor, e);
+      }
+    }
   }
 
   /**

@@ -80,6 +80,14 @@ public final class PathPattern {
   }
 
   /**
+   * @return whether the pattern ends with {@code **}: a path it matches has every path under it
+   *     matched too
+   */
+  public boolean endsWithAnyDepth() {
+    return anyDepthTail;
+  }
+
+  /**
    * @return the names of the pattern's captures in order, e.g. {@code [user, id]} for
    *     {@code user:todos/{user}/{id}}; empty when it captures nothing
    */

@@ -21,13 +21,17 @@ import dev.kora.node.impl.write.ChangeLogRetention;
 import dev.kora.node.impl.write.LocalCommitFeed;
 import dev.kora.node.impl.write.Sequencer;
 import dev.kora.protocol.Dialect;
+import dev.kora.rules.RulesFile;
+import dev.kora.rules.RulesInterceptor;
 import dev.kora.storage.Store;
 import dev.kora.storage.Stores;
+import dev.kora.storage.TreeReader;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;
+import dev.kora.tree.QueryOptions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -69,6 +73,8 @@ public class KoraNode extends VerticleBase {
   private NodeMetrics metrics;
   /** The JWT authenticator made from the options, closed with the node; null when none. */
   private JwtAuthenticator jwt;
+  /** The rules file in force, watched for changes; null when none. */
+  private RulesFile rules;
 
   /** @param options how to run; copied */
   public KoraNode(KoraNodeOptions options) {
@@ -101,14 +107,19 @@ public class KoraNode extends VerticleBase {
     ChangeLogRetention.Policy changeLog = new ChangeLogRetention.Policy(options.isChangeLog(),
         options.getChangeLogMaxEntries(), options.getChangeLogMaxAgeMs(),
         options.getChangeLogTrimIntervalMs());
-    return authenticator(plugins).compose(authenticator -> {
+    Future<RulesFile> rulesOpened = options.getRules() == null ? Future.succeededFuture()
+        : RulesFile.open(vertx, java.nio.file.Path.of(options.getRules()));
+    return rulesOpened.compose(opened -> {
+      rules = opened;
+      return authenticator(plugins);
+    }).compose(authenticator -> {
       authentication = new Authentication(authenticator, options.isAllowAnonymous());
       metrics = NodeMetrics.forVertx();
       if (options.isListen() && authentication.checkListen(options.getHost(),
-          options.isInsecure())) {
+          options.isInsecure(), rules != null)) {
         LOG.log(System.Logger.Level.WARNING, "INSECURE: listening on " + options.getHost()
-            + " without authentication (insecure is set): anyone who reaches the port can read and"
-            + " write everything");
+            + " without authentication or rules (insecure is set): anyone who reaches the port"
+            + " can read and write everything");
       }
       return Stores.open(vertx, options.getStore());
     }).compose(opened -> {
@@ -117,7 +128,7 @@ public class KoraNode extends VerticleBase {
           .recover(failure -> store.close().transform(closed -> Future.failedFuture(failure)));
     }).compose(lastVersion -> {
       try {
-        core = new DefaultNodeCore(vertx, context, store, plugins,
+        core = new DefaultNodeCore(vertx, context, store, withRules(plugins),
             opened -> localParts(opened, lastVersion, changeLog.on()),
             options.getJobMaxAttempts(), options.getJobBackoffMs(),
             new RequestLimits(options.getMaxLeavesPerMutation(),
@@ -150,6 +161,21 @@ public class KoraNode extends VerticleBase {
               .setCertPath(options.getTlsCertPath()).setKeyPath(options.getTlsKeyPath()));
       return http.listen(options.getHost(), options.getPort(), store.describe());
     });
+  }
+
+  /**
+   * The plugins with the rules' interceptor ahead of theirs when a rules file is in force; the rules
+   * read the values they need straight from the store.
+   */
+  private Plugins withRules(Plugins plugins) {
+    if (rules == null) {
+      return plugins;
+    }
+    rules.watch(options.getRulesCheckIntervalMs());
+    LOG.log(System.Logger.Level.INFO, "rules: " + rules.rules().size() + " rules from "
+        + rules.file() + ", reloaded when the file changes");
+    return plugins.withFirst(new RulesInterceptor(rules::rules,
+        path -> TreeReader.read(store, path, QueryOptions.WHOLE), System::currentTimeMillis));
   }
 
   /**
@@ -188,6 +214,9 @@ public class KoraNode extends VerticleBase {
   public Future<?> stop() {
     if (jwt != null) {
       jwt.close();
+    }
+    if (rules != null) {
+      rules.close();
     }
     if (metrics != null) {
       metrics.close();

@@ -113,6 +113,8 @@ public class KoraNodeOptions {
   private boolean insecure;
   private String tlsCertPath;
   private String tlsKeyPath;
+  private String rulesPath;
+  private long rulesCheckIntervalMs = dev.kora.rules.RulesFile.DEFAULT_CHECK_INTERVAL_MS;
   private final List<KoraPlugin> plugins = new ArrayList<>();
 
   /** Options with every default. */
@@ -156,6 +158,8 @@ public class KoraNodeOptions {
     this.insecure = other.insecure;
     this.tlsCertPath = other.tlsCertPath;
     this.tlsKeyPath = other.tlsKeyPath;
+    this.rulesPath = other.rulesPath;
+    this.rulesCheckIntervalMs = other.rulesCheckIntervalMs;
     this.plugins.addAll(other.plugins);
   }
 
@@ -209,6 +213,9 @@ public class KoraNodeOptions {
     this.insecure = json.getBoolean("insecure", false);
     this.tlsCertPath = json.getString("tlsCertPath");
     this.tlsKeyPath = json.getString("tlsKeyPath");
+    this.rulesPath = json.getString("rules");
+    setRulesCheckIntervalMs(json.getLong("rulesCheckIntervalMs",
+        dev.kora.rules.RulesFile.DEFAULT_CHECK_INTERVAL_MS));
   }
 
   private static double rate(JsonObject json, String name) {
@@ -883,6 +890,45 @@ public class KoraNodeOptions {
     return this;
   }
 
+  /** @return the rules file in force, or null for none (no rules: every client may do everything) */
+  public String getRules() {
+    return rulesPath;
+  }
+
+  /**
+   * Enforces a rules file of read, write and validate expressions over path patterns
+   * ({@code kora serve --rules FILE}; its shape and meaning: {@code dev.kora.rules.RuleSet} and
+   * docs/security.md). The node refuses to start when the file does not compile; it reloads the file
+   * when it changes, and keeps the rules in force when the new file does not compile (the log says
+   * why). A node with rules may listen beyond loopback without authentication: the rules decide what
+   * anonymous clients ({@code auth == null}) may do.
+   *
+   * @param path the rules file, e.g. {@code rules.json}; null for none (the default)
+   * @return these options
+   */
+  public KoraNodeOptions setRules(String path) {
+    this.rulesPath = path;
+    return this;
+  }
+
+  /** @return how often the rules file is looked at for changes, ms */
+  public long getRulesCheckIntervalMs() {
+    return rulesCheckIntervalMs;
+  }
+
+  /**
+   * @param ms how often the rules file is looked at for changes, ms; default 1,000
+   * @return these options
+   * @throws IllegalArgumentException when below 10
+   */
+  public KoraNodeOptions setRulesCheckIntervalMs(long ms) {
+    if (ms < 10) {
+      throw new IllegalArgumentException("rulesCheckIntervalMs must be at least 10, got " + ms);
+    }
+    this.rulesCheckIntervalMs = ms;
+    return this;
+  }
+
   /** @return the PEM certificate chain file of TLS, or null for none */
   public String getTlsCertPath() {
     return tlsCertPath;
@@ -957,6 +1003,7 @@ public class KoraNodeOptions {
         .put("maxMutationsPerSecondPerAddress", maxMutationsPerSecondPerAddress)
         .put("maxBytesPerSecondPerAddress", maxBytesPerSecondPerAddress)
         .put("auth", auth == null ? null : auth.toJson()).put("allowAnonymous", allowAnonymous)
-        .put("insecure", insecure).put("tlsCertPath", tlsCertPath).put("tlsKeyPath", tlsKeyPath);
+        .put("insecure", insecure).put("tlsCertPath", tlsCertPath).put("tlsKeyPath", tlsKeyPath)
+        .put("rules", rulesPath).put("rulesCheckIntervalMs", rulesCheckIntervalMs);
   }
 }

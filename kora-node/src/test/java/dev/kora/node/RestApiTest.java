@@ -5,25 +5,21 @@ import static dev.kora.testkit.TestJson.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kora.testkit.EventStream;
 import dev.kora.testkit.TestSocket;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;
 import dev.kora.tree.QueryOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -278,68 +274,13 @@ class RestApiTest {
   }
 
   /** Reads server-sent events from a streaming response, one awaited event at a time. */
-  private static final class EventStream {
-    private final Vertx vertx;
-    private final HttpClientResponse response;
-    private final StringBuilder pending = new StringBuilder();
-    private final ArrayDeque<JsonObject> events = new ArrayDeque<>();
-    private final ArrayDeque<Promise<JsonObject>> waiters = new ArrayDeque<>();
-
-    EventStream(Vertx vertx, HttpClientResponse response) {
-      this.vertx = vertx;
-      this.response = response;
-      response.handler(this::onData);
-    }
-
-    private void onData(Buffer data) {
-      pending.append(data.toString());
-      int end;
-      while ((end = pending.indexOf("\n\n")) >= 0) {
-        String block = pending.substring(0, end);
-        pending.delete(0, end + 2);
-        JsonObject event = new JsonObject();
-        for (String line : block.split("\n")) {
-          int colon = line.indexOf(':');
-          if (colon > 0) {
-            event.put(line.substring(0, colon), line.substring(colon + 1).trim());
-          }
-        }
-        Promise<JsonObject> waiter = waiters.poll();
-        if (waiter != null) {
-          waiter.complete(event);
-        } else {
-          events.add(event);
-        }
-      }
-    }
-
-    /** @return the next event as {@code {"event": ..., "id": ..., "data": ...}} */
-    Future<JsonObject> next() {
-      JsonObject ready = events.poll();
-      if (ready != null) {
-        return Future.succeededFuture(ready);
-      }
-      Promise<JsonObject> promise = Promise.promise();
-      waiters.add(promise);
-      long timer = vertx.setTimer(TestSocket.TIMEOUT_MS, id -> {
-        waiters.remove(promise);
-        promise.tryFail(new TimeoutException("no server-sent event"));
-      });
-      return promise.future().onComplete(done -> vertx.cancelTimer(timer));
-    }
-
-    Future<Void> close() {
-      return response.request().connection().close();
-    }
-  }
-
   private Future<EventStream> stream(Vertx vertx, String uri) {
     return http.request(HttpMethod.GET, node.actualPort(), "127.0.0.1", uri)
         .compose(request -> request.putHeader("Accept", "text/event-stream").send())
         .map(response -> {
           assertEquals(200, response.statusCode());
           assertTrue(response.getHeader("Content-Type").startsWith("text/event-stream"));
-          return new EventStream(vertx, response);
+          return new EventStream(vertx, response, TestSocket.TIMEOUT_MS);
         });
   }
 

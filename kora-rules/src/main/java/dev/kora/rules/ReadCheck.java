@@ -72,7 +72,7 @@ final class ReadCheck {
    *     under it
    */
   boolean mayShowAnything(Path path) {
-    return readable(path) || rules.readReachesBelow(path);
+    return readable(path) || rules.readMayGrantBelow(path);
   }
 
   /**
@@ -85,18 +85,25 @@ final class ReadCheck {
     List<LeafWrite> writes = part.writes();
     List<Path> deletes = part.deletes();
     List<LeafWrite> keptWrites = new ArrayList<>(writes.size());
-    for (LeafWrite write : writes) {
-      if (readable(write.path())) {
-        keptWrites.add(write);
-      }
-    }
     List<Path> keptDeletes = new ArrayList<>(deletes.size());
     for (Path deleted : deletes) {
-      if (readable(deleted) || rules.readMentions(deleted)) {
+      if (readable(deleted) || rules.readMayGrantBelow(deleted)) {
         keptDeletes.add(deleted);
       }
     }
-    if (keptWrites.size() == writes.size() && keptDeletes.size() == deletes.size()) {
+    boolean replaced = false;
+    for (LeafWrite write : writes) {
+      if (readable(write.path())) {
+        keptWrites.add(write);
+      } else if (rules.readMayGrantBelow(write.path())) {
+        // A leaf the client may not see replaces a subtree of which it may have seen parts: it
+        // learns only that those parts are gone.
+        keptDeletes.add(write.path());
+        replaced = true;
+      }
+    }
+    if (!replaced && keptWrites.size() == writes.size()
+        && keptDeletes.size() == deletes.size()) {
       return part;
     }
     return Mutation.fromFlat(keptDeletes, keptWrites);
@@ -117,9 +124,9 @@ final class ReadCheck {
       return value;
     }
     if (!(value instanceof JsonObject)) {
-      return deletes && value != null && rules.readMentions(path) ? value : null;
+      return deletes && value != null && rules.readMayGrantBelow(path) ? value : null;
     }
-    if (!rules.readReachesBelow(path)) {
+    if (!rules.readMayGrantBelow(path)) {
       return null;
     }
     JsonObject tree = (JsonObject) value;

@@ -45,11 +45,14 @@ final class RuleExpression {
   private final String source;
   private final CelRuntime.Program program;
   private final boolean usesData;
+  private final boolean usesPath;
 
-  private RuleExpression(String source, CelRuntime.Program program, boolean usesData) {
+  private RuleExpression(String source, CelRuntime.Program program, boolean usesData,
+      boolean usesPath) {
     this.source = source;
     this.program = program;
     this.usesData = usesData;
+    this.usesPath = usesPath;
   }
 
   /**
@@ -80,7 +83,9 @@ final class RuleExpression {
       boolean usesData = ast.getReferenceMap().values().stream()
           .anyMatch(reference -> reference.name().equals("data")
               || reference.name().equals("newData"));
-      return new RuleExpression(source, RUNTIME.createProgram(ast), usesData);
+      boolean usesPath = ast.getReferenceMap().values().stream()
+          .anyMatch(reference -> reference.name().equals("path"));
+      return new RuleExpression(source, RUNTIME.createProgram(ast), usesData, usesPath);
     } catch (CelValidationException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     } catch (dev.cel.common.CelException e) {
@@ -91,6 +96,14 @@ final class RuleExpression {
   /** @return whether the expression reads {@code data} or {@code newData} (which costs a read) */
   boolean usesData() {
     return usesData;
+  }
+
+  /**
+   * @return whether the expression reads {@code path}: only then can a rule ending in {@code **}
+   *     decide differently under a path than at it
+   */
+  boolean usesPath() {
+    return usesPath;
   }
 
   /**

@@ -204,28 +204,23 @@ public final class RuleSet {
   }
 
   /**
-   * @param path a path
-   * @return whether a rule with a {@code read} expression matches some path strictly under it, so
-   *     that parts of its subtree may be readable even where it is not
+   * Whether a read rule may grant something strictly under a path where no rule granted reading at
+   * the path or above: a rule whose pattern is longer than the path and agrees with it, or a rule
+   * ending in {@code **} that matches the path and reads {@code path} (any other such rule decides
+   * under the path as it decided at it: with the same captures, no).
+   *
+   * @param path a path that is not readable
+   * @return whether parts of its subtree may still be readable
    */
-  boolean readReachesBelow(Path path) {
+  boolean readMayGrantBelow(Path path) {
     for (Rule rule : rules) {
-      if (rule.read() != null && rule.pattern().reachesBelow(path)) {
-        return true;
+      RuleExpression read = rule.read();
+      if (read == null) {
+        continue;
       }
-    }
-    return false;
-  }
-
-  /**
-   * @param path a path
-   * @return whether a rule with a {@code read} expression matches it or a path under it: a client
-   *     that can read some of it may be told of a delete there
-   */
-  boolean readMentions(Path path) {
-    for (Rule rule : rules) {
-      if (rule.read() != null && (rule.pattern().matches(path)
-          || rule.pattern().reachesBelow(path))) {
+      PathPattern pattern = rule.pattern();
+      if (pattern.reachesBelow(path)
+          || read.usesPath() && pattern.endsWithAnyDepth() && pattern.matches(path)) {
         return true;
       }
     }

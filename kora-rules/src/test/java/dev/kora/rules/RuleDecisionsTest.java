@@ -97,9 +97,13 @@ class RuleDecisionsTest {
     Mutation seen = check.filter(change);
     assertEquals(Mutation.fromJson(new JsonObject("""
         {"merge": {"profiles": {"dax": {"email": "d@x"}, "bob": {"name": "Bob"}},
-                   "public": {"n": 1}},
-         "delete": {"profiles": {"bob": {"old": 1}}}}
-        """)), seen, "bob's email and the secrets are gone; a delete under a rule stays");
+                   "public": {"n": 1}}}
+        """)), seen, "bob's email, the secrets and deletes of what dax cannot see are gone");
+    Mutation wide = Mutation.delete(Path.parse("profiles/bob"));
+    assertSame(wide, check.filter(wide), "dax may hold bob's name: the delete reaches her");
+    assertEquals(Mutation.delete(Path.parse("profiles/bob")), check.filter(Mutation.merge(
+        Path.parse("profiles/bob"), "gone")), "a leaf dax may not read replaces bob's profile,"
+        + " whose name she may have: she learns only that it is gone");
     Mutation allPublic = Mutation.merge(Path.parse("public/a"), 1);
     assertSame(allPublic, check.filter(allPublic), "nothing to hide: the same part");
     assertTrue(new ReadCheck(rules, ANONYMOUS, 0).filter(Mutation.merge(Path.parse(

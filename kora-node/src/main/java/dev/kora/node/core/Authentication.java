@@ -134,14 +134,30 @@ public final class Authentication {
    *     without {@code insecure}
    */
   public boolean checkListen(String host, boolean insecure) {
-    if (enabled() || isLoopback(host)) {
+    return checkListen(host, insecure, false);
+  }
+
+  /**
+   * Checks that the node may listen on a host: beyond loopback only with authentication or rules
+   * (which then decide what anonymous clients may do), or when the operator said {@code insecure}.
+   *
+   * @param host the address to bind, e.g. {@code 127.0.0.1} or {@code 0.0.0.0}
+   * @param insecure whether the operator allowed an open node beyond loopback
+   * @param rules whether a rules file is in force
+   * @return whether the node listens beyond loopback with neither (allowed by {@code insecure}: the
+   *     caller warns)
+   * @throws IllegalStateException when it would listen beyond loopback with neither authentication
+   *     nor rules, and without {@code insecure}
+   */
+  public boolean checkListen(String host, boolean insecure, boolean rules) {
+    if (enabled() || rules || isLoopback(host)) {
       return false;
     }
     if (!insecure) {
-      throw new IllegalStateException("refusing to listen on " + host + " without authentication:"
-          + " anyone who reaches the port could read and write everything. Configure auth"
-          + " (docs/security.md), listen on 127.0.0.1, or pass --insecure (insecure: true) to allow"
-          + " it anyway");
+      throw new IllegalStateException("refusing to listen on " + host + " without authentication"
+          + " or rules: anyone who reaches the port could read and write everything. Configure"
+          + " auth or rules (docs/security.md), listen on 127.0.0.1, or pass --insecure"
+          + " (insecure: true) to allow it anyway");
     }
     return true;
   }

@@ -54,4 +54,15 @@ public record Plugins(List<KoraPlugin> plugins, List<Interceptor> interceptors,
     return new Plugins(List.copyOf(plugins), interceptors, handlers, effectHandlers,
         authenticator);
   }
+
+  /**
+   * @param first a built-in interceptor that runs before every plugin's (the rules)
+   * @return these plugins with {@code first} ahead of their interceptors
+   */
+  public Plugins withFirst(Interceptor first) {
+    List<Interceptor> all = new ArrayList<>();
+    all.add(first);
+    all.addAll(interceptors);
+    return new Plugins(plugins, all, handlers, effectHandlers, authenticator);
+  }
 }

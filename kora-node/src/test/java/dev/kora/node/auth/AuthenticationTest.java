@@ -16,6 +16,8 @@ import dev.kora.interceptors.Session;
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
 import dev.kora.node.TestNodes;
+import dev.kora.testkit.HttpCalls;
+import dev.kora.testkit.HttpCalls.Answer;
 import dev.kora.testkit.TestCredentials;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
@@ -209,24 +211,24 @@ class AuthenticationTest {
   void restAndEventStreamsTakeBearerTokensAndAnswer401WithTheCode() {
     startWithAuth();
     Answer missing = get("/tree/a", null);
-    assertEquals(401, missing.statusCode());
+    assertEquals(401, missing.status());
     assertEquals(ErrorCode.UNAUTHENTICATED, missing.json().getString("code"));
     assertTrue(missing.challenge().startsWith("Bearer "), missing.challenge());
 
     Answer expired = get("/tree/a", "Bearer " + token("a", TestCredentials.nowSeconds() - 60));
-    assertEquals(401, expired.statusCode());
+    assertEquals(401, expired.status());
     assertEquals(ErrorCode.TOKEN_EXPIRED, expired.json().getString("code"));
 
     Answer put = send(new RequestOptions().setMethod(HttpMethod.PUT).setHost("127.0.0.1")
         .setPort(node.actualPort()).setURI("/tree/a")
         .putHeader("Authorization", "Bearer " + validToken("dave")), "42");
-    assertEquals(200, put.statusCode(), put.body());
+    assertEquals(200, put.status(), put.body());
     Answer read = get("/tree/a", "bearer " + validToken("dave"));
-    assertEquals(200, read.statusCode());
+    assertEquals(200, read.status());
     assertEquals("42", read.body());
     // a token as a query parameter is for WebSockets and event streams only
     Answer queryToken = get("/tree/a?access_token=" + validToken("dave"), null);
-    assertEquals(401, queryToken.statusCode());
+    assertEquals(401, queryToken.status());
   }
 
   @Test
@@ -237,7 +239,7 @@ class AuthenticationTest {
     Answer stream = send(new RequestOptions().setHost("127.0.0.1").setPort(node.actualPort())
         .setURI("/tree/a?access_token=" + token("erin", exp))
         .putHeader("Accept", "text/event-stream"), null);
-    assertEquals(200, stream.statusCode());
+    assertEquals(200, stream.status());
     String events = stream.body();
     assertTrue(events.contains("event: mutation"), events);
     assertTrue(System.currentTimeMillis() >= exp * 1_000 - 50,
@@ -293,8 +295,8 @@ class AuthenticationTest {
     assertNull(me.getString("user"));
     assertEquals(false, me.getBoolean("authenticated"));
     anonymous.call("kora.query", new JsonObject().put("a", new JsonObject())).await();
-    assertEquals(200, get("/tree/a", null).statusCode());
-    assertEquals(401, get("/tree/a", "Bearer nonsense").statusCode());
+    assertEquals(200, get("/tree/a", null).status());
+    assertEquals(401, get("/tree/a", "Bearer nonsense").status());
     assertEquals(401, handshakeStatus(KoraConnection.connect(vertx, "ws://127.0.0.1:"
         + node.actualPort() + "/socket?access_token=nonsense")));
   }
@@ -324,7 +326,7 @@ class AuthenticationTest {
     assertEquals("ops", me.getString("role"));
     assertEquals(401, handshakeStatus(KoraConnection.connect(vertx, "ws://127.0.0.1:"
         + node.actualPort() + "/socket?access_token=wrong")));
-    assertEquals(200, get("/tree/a", "Bearer open-sesame").statusCode());
+    assertEquals(200, get("/tree/a", "Bearer open-sesame").status());
   }
 
   @Test
@@ -365,25 +367,11 @@ class AuthenticationTest {
   }
 
   /** An HTTP answer, its body read in the same chain as its head (none of it is missed). */
-  private record Answer(int statusCode, String challenge, String body) {
-    JsonObject json() {
-      return new JsonObject(body);
-    }
-  }
-
   private Answer get(String uri, String authorization) {
-    RequestOptions request = new RequestOptions().setHost("127.0.0.1").setPort(node.actualPort())
-        .setURI(uri);
-    if (authorization != null) {
-      request.putHeader("Authorization", authorization);
-    }
-    return send(request, null);
+    return new HttpCalls(http, node.actualPort()).get(uri, authorization);
   }
 
   private Answer send(RequestOptions request, String body) {
-    return http.request(request).compose(r -> body == null ? r.send() : r.send(body))
-        .compose(response -> response.body().map(text -> new Answer(response.statusCode(),
-            response.getHeader("WWW-Authenticate"), text.toString())))
-        .toCompletionStage().toCompletableFuture().orTimeout(20, TimeUnit.SECONDS).join();
+    return new HttpCalls(http, node.actualPort()).send(request, body);
   }
 }

@@ -179,7 +179,9 @@ public final class ReadPath {
               }
             }
             body.put("version", version);
-            return ReservedPaths.hide(body, session);
+            JsonObject visible = ReservedPaths.hide(body, session);
+            chain.filterAnswer(query, visible, session);
+            return visible;
           });
       return Future.succeededFuture(new QueryEngine.Opened(answer));
     });

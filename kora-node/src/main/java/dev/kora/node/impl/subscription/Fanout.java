@@ -1,12 +1,14 @@
 package dev.kora.node.impl.subscription;
 
 import dev.kora.interceptors.InterceptorChain;
+import dev.kora.interceptors.Session;
 import dev.kora.node.core.CommittedPart;
 import dev.kora.node.core.NodeMetrics;
 import dev.kora.node.core.Subscriber;
 import dev.kora.node.spi.CommitFeed;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -73,6 +75,7 @@ public final class Fanout implements CommitFeed.Listener {
 
   private void deliver(Mutation mutation, long version, Map<Subscriber, List<Path>> matches) {
     Map<String, CommittedPart> parts = new HashMap<>();
+    Map<Audience, CommittedPart> byAudience = new HashMap<>();
     // Subscribers of one path share its Path object: name it once, not once per subscriber.
     Map<Path, String> pathKeys = new IdentityHashMap<>();
     for (Map.Entry<Subscriber, List<Path>> match : matches.entrySet()) {
@@ -81,16 +84,23 @@ public final class Fanout implements CommitFeed.Listener {
           : key(outer);
       Subscriber subscriber = match.getKey();
       if (chain.filtersDeliveries()) {
-        // What a subscriber may see depends on who it is: filter per subscription, share nothing.
-        Mutation filtered = Mutation.empty();
-        long started = System.nanoTime();
-        for (Path path : outer) {
-          filtered = filtered.combine(chain.filter(path, mutation.restrictTo(path),
-              subscriber.session()));
+        // What a subscriber may see depends on who it is: filter per subscription, and share the
+        // result only between subscribers of the same paths and identity when the filters allow.
+        Session session = subscriber.session();
+        CommittedPart part;
+        if (chain.filtersByIdentity()) {
+          Audience audience = new Audience(key, session.isInternal(), session.isAuthenticated(),
+              session.user(), session.claims());
+          part = byAudience.get(audience);
+          if (part == null) {
+            part = filtered(mutation, version, outer, session);
+            byAudience.put(audience, part);
+          }
+        } else {
+          part = filtered(mutation, version, outer, session);
         }
-        metrics.interceptors(NodeMetrics.InterceptorPhase.DELIVERY, System.nanoTime() - started);
-        if (!filtered.isEmpty()) {
-          subscriber.push(new CommittedPart(filtered, version));
+        if (part != EMPTY) {
+          subscriber.push(part);
         }
       } else {
         CommittedPart part = parts.get(key);
@@ -104,6 +114,25 @@ public final class Fanout implements CommitFeed.Listener {
         }
       }
     }
+  }
+
+  private CommittedPart filtered(Mutation mutation, long version, List<Path> outer,
+      Session session) {
+    Mutation filtered = Mutation.empty();
+    long started = System.nanoTime();
+    for (Path path : outer) {
+      filtered = filtered.combine(chain.filter(path, mutation.restrictTo(path), session));
+    }
+    metrics.interceptors(NodeMetrics.InterceptorPhase.DELIVERY, System.nanoTime() - started);
+    return filtered.isEmpty() ? EMPTY : new CommittedPart(filtered, version);
+  }
+
+  /**
+   * Subscribers that see the same part of a change when every filter depends only on identity: the
+   * same subscribed paths, the same user and claims.
+   */
+  private record Audience(String paths, boolean internal, boolean authenticated, String user,
+      JsonObject claims) {
   }
 
   private static Mutation restrict(Mutation mutation, List<Path> paths) {
