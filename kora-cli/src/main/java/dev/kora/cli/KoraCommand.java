@@ -4,13 +4,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code kora} command line: {@code serve}, {@code import}, {@code export}, {@code query} and
- * {@code merge} and {@code copy}. Run {@code ./kora --help} or {@code ./kora help SUBCOMMAND}.
+ * The {@code kora} command line: {@code serve}, {@code import}, {@code export}, {@code query},
+ * {@code merge}, {@code copy} and {@code rules}. Run {@code ./kora --help} or {@code ./kora help SUBCOMMAND}.
  */
 @Command(name = "kora", mixinStandardHelpOptions = true, version = "kora 0.1.0",
     description = "Kora, a tree-structured realtime database.",
     subcommands = {ServeCommand.class, ImportCommand.class, ExportCommand.class,
-        QueryCommand.class, MergeCommand.class, CopyCommand.class,
+        QueryCommand.class, MergeCommand.class, CopyCommand.class, RulesCommand.class,
         CommandLine.HelpCommand.class})
 public final class KoraCommand implements Runnable {
 

@@ -12,9 +12,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The security options of {@code kora serve}: how clients authenticate (JSON Web Tokens), whether
- * anonymous clients are served, whether an open node may listen beyond loopback, TLS, and the
- * clients' rate limits. They add
- * to the {@code auth}, {@code allowAnonymous}, {@code insecure} and {@code tlsCertPath}/
+ * anonymous clients are served, whether an open node may listen beyond loopback, the rules file,
+ * TLS, and the clients' rate limits. They add
+ * to the {@code auth}, {@code allowAnonymous}, {@code insecure}, {@code rules} and {@code tlsCertPath}/
  * {@code tlsKeyPath} fields of {@code --config}; docs/security.md explains each.
  */
 final class SecurityOptions {
@@ -50,6 +50,11 @@ final class SecurityOptions {
   @Option(names = "--insecure",
       description = "Allow listening beyond loopback without authentication.")
   boolean insecure;
+
+  @Option(names = "--rules", paramLabel = "FILE",
+      description = "A rules file: read, write and validate expressions (CEL) over path patterns,"
+          + " reloaded when it changes (docs/security.md). Check it with ./kora rules test.")
+  String rules;
 
   @Option(names = "--tls-cert", paramLabel = "FILE",
       description = "PEM certificate chain: serve wss:// and https:// (with --tls-key).")
@@ -97,6 +102,9 @@ final class SecurityOptions {
     }
     if (insecure) {
       options.setInsecure(true);
+    }
+    if (rules != null) {
+      options.setRules(rules);
     }
     if (rateLimits != null) {
       if (rateLimits.size() != 4 || rateLimits.stream().anyMatch(rate -> rate < 0)) {

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code kora serve}'s security options on real node processes: a node started with
  * {@code --jwt-secret-file} serves {@code kora query} and {@code kora merge} with {@code --token}
  * and refuses them without; a node told to listen beyond loopback without authentication does not
- * start; {@code --tls-cert}/{@code --tls-key} serve {@code wss://} that {@code --tls-trust} reaches.
+ * start; {@code --rules} enforces the todo example's rules; {@code --tls-cert}/{@code --tls-key}
+ * serve {@code wss://} that {@code --tls-trust} reaches.
  */
 class ServeSecurityTest {
 
@@ -58,6 +59,33 @@ class ServeSecurityTest {
       CliTest.Run read = CliTest.kora("query", "--url", url, "--token", token, "a");
       assertEquals(0, read.exit(), read.err());
       assertEquals(new JsonObject().put("b", 1), Json.decodeValue(read.out()));
+    }
+  }
+
+  @Test
+  void aNodeWithTheTodoRulesLetsEachUserReadAndWriteOnlyTheirOwnList() throws Exception {
+    Path secret = Files.writeString(dir.resolve("secret"), TestCredentials.SECRET + "\n");
+    String dax = TestCredentials.hmacToken(vertx, TestCredentials.SECRET, new JsonObject()
+        .put("sub", "dax").put("exp", TestCredentials.nowSeconds() + 3_600));
+    String bob = TestCredentials.hmacToken(vertx, TestCredentials.SECRET, new JsonObject()
+        .put("sub", "bob").put("exp", TestCredentials.nowSeconds() + 3_600));
+    try (NodeProcess node = NodeProcess.start("memory", NodeProcess.freePort(), 60, List.of(),
+        List.of("--jwt-secret-file", secret.toString(), "--rules",
+            "../interceptor-examples/rules/todo.rules.json"))) {
+      String url = "ws://127.0.0.1:" + node.port + "/socket";
+      CliTest.Run added = CliTest.kora("merge", "--url", url, "--token", dax,
+          "user:todos/dax/t1", "{\"title\": \"milk\", \"done\": false}");
+      assertEquals(0, added.exit(), added.err());
+      CliTest.kora("merge", "--url", url, "--token", dax, "user:todos/dax/t2",
+          "{\"done\": false}").assertFailure(ErrorCode.INVALID_MUTATION, "a todo needs a title");
+      CliTest.kora("merge", "--url", url, "--token", bob, "user:todos/dax/t1/done", "true")
+          .assertFailure(ErrorCode.DENIED, "another user's list");
+      CliTest.kora("query", "--url", url, "--token", bob, "user:todos/dax")
+          .assertFailure(ErrorCode.DENIED, "nothing of dax's list is readable to bob");
+      CliTest.Run read = CliTest.kora("query", "--url", url, "--token", dax, "user:todos/dax");
+      assertEquals(0, read.exit(), read.err());
+      assertEquals(new JsonObject("{\"t1\": {\"title\": \"milk\", \"done\": false}}"),
+          Json.decodeValue(read.out()));
     }
   }
 
