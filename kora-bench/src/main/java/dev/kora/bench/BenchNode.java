@@ -116,9 +116,9 @@ abstract class BenchNode implements AutoCloseable {
     String mode = options.node != null ? options.node : defaultMode;
     switch (mode) {
       case "in":
-        return InProcess.start(storeUrl, options.changeLogOn());
+        return InProcess.start(storeUrl, options.changeLogOn(), options.rules);
       case "process":
-        return Child.start(storeUrl, options.nodeJavaOpts, options.changeLogOn());
+        return Child.start(storeUrl, options.nodeJavaOpts, options.changeLogOn(), options.rules);
       default:
         throw new IllegalArgumentException("--node must be 'in' or 'process', got " + mode);
     }
@@ -149,10 +149,11 @@ abstract class BenchNode implements AutoCloseable {
       this.storeUrl = storeUrl;
     }
 
-    static InProcess start(String storeUrl, boolean changeLog) {
+    static InProcess start(String storeUrl, boolean changeLog, String rules) {
       Vertx vertx = NodeMain.vertx();
       try {
-        KoraNode node = KoraNode.deploy(vertx, NodeMain.options(storeUrl, changeLog)).await();
+        KoraNode node = KoraNode.deploy(vertx, NodeMain.options(storeUrl, changeLog)
+            .setRules(rules)).await();
         return new InProcess(vertx, node, storeUrl);
       } catch (RuntimeException e) {
         vertx.close().await();
@@ -226,7 +227,8 @@ abstract class BenchNode implements AutoCloseable {
       this.storeUrl = storeUrl;
     }
 
-    static Child start(String storeUrl, String javaOpts, boolean changeLog) throws IOException {
+    static Child start(String storeUrl, String javaOpts, boolean changeLog, String rules)
+        throws IOException {
       List<String> command = new ArrayList<>();
       command.add(Machine.javaBinary());
       if (!javaOpts.isBlank()) {
@@ -234,6 +236,9 @@ abstract class BenchNode implements AutoCloseable {
       }
       command.addAll(List.of("-cp", System.getProperty("java.class.path"),
           NodeMain.class.getName(), storeUrl, changeLog ? "change-log" : "no-change-log"));
+      if (rules != null) {
+        command.add(java.nio.file.Path.of(rules).toAbsolutePath().toString());
+      }
       Process process = new ProcessBuilder(command)
           .redirectError(ProcessBuilder.Redirect.INHERIT).start();
       BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),

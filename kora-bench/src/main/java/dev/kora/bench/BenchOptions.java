@@ -43,6 +43,12 @@ final class BenchOptions {
           + " off (KoraNodeOptions.setChangeLog(false): versions only), to measure its cost.")
   String changeLog;
 
+  @Option(names = "--rules", paramLabel = "FILE",
+      description = "A rules file the node this run starts enforces (KoraNodeOptions.setRules),"
+          + " to measure what rules cost, e.g. kora-bench/rules/twenty.rules.json; the rules must"
+          + " let anonymous clients read and write under bench/.")
+  String rules;
+
   @Option(names = "--quiet", description = "No progress lines on stderr.")
   boolean quiet;
 

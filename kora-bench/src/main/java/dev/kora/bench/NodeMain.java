@@ -11,7 +11,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A node in a child JVM for the load tool: {@code NodeMain STORE_URL}. Listens on a free loopback port,
+ * A node in a child JVM for the load tool:
+ * {@code NodeMain STORE_URL [change-log|no-change-log [RULES_FILE]]}. Listens on a free loopback port,
  * prints {@code ready PORT TRANSPORT STORE} on stdout (TRANSPORT: {@code epoll} or {@code nio}), then
  * answers commands read from stdin: {@code mem} prints {@code mem HEAP_AFTER_GC RSS} (bytes),
  * {@code stop} (or end of input) stops the node and exits.
@@ -53,7 +54,8 @@ public final class NodeMain {
     KoraNode node;
     try {
       node = KoraNode.deploy(vertx, options(args[0],
-          args.length < 2 || !args[1].equals("no-change-log"))).await();
+          args.length < 2 || !args[1].equals("no-change-log"))
+          .setRules(args.length < 3 ? null : args[2])).await();
     } catch (Throwable e) {
       // Vert.x's event-loop threads would keep this JVM alive: say why and leave.
       out.println("failed " + e);

@@ -66,17 +66,23 @@ class ArchitectureTest {
   void lowerModulesDoNotKnowTheUpperOnes() {
     noClasses().that().resideInAPackage("dev.kora.tree..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.kora.protocol..",
-            "dev.kora.interceptors..", "dev.kora.auth..", "dev.kora.storage..", "dev.kora.node..",
-            "dev.kora.cli..")
+            "dev.kora.interceptors..", "dev.kora.auth..", "dev.kora.rules..", "dev.kora.storage..",
+            "dev.kora.node..", "dev.kora.cli..")
         .check(classes);
     noClasses().that().resideInAnyPackage("dev.kora.protocol..", "dev.kora.interceptors..",
-            "dev.kora.storage..", "dev.kora.auth..")
+            "dev.kora.storage..", "dev.kora.auth..", "dev.kora.rules..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.kora.node..", "dev.kora.cli..")
         .check(classes);
     // authentication knows the interceptor SPI it implements, not the stores or the protocol
     noClasses().that().resideInAPackage("dev.kora.auth..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.kora.storage..",
-            "dev.kora.protocol..", "dev.kora.client..")
+            "dev.kora.protocol..", "dev.kora.client..", "dev.kora.rules..")
+        .check(classes);
+    // rules know the interceptor SPI they are enforced through; they read data through a function
+    // the node gives them, never a store
+    noClasses().that().resideInAPackage("dev.kora.rules..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.kora.storage..",
+            "dev.kora.protocol..", "dev.kora.client..", "dev.kora.auth..")
         .check(classes);
     noClasses().that().resideInAPackage("dev.kora.node..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.kora.cli..",
