@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Drives a real node with the published npm client {@code @ironbay/riptide@0.2.5}, unchanged: installs
  * the exact package with {@code npm ci} and runs {@code src/test/js/riptide-interop/interop.test.js}
- * with Node's test runner against the node's WebSocket, and {@code auth.test.js} against a node that
+ * with Node's test runner against the node's WebSocket, {@code rules.test.js} against a node with
+ * the rules of {@code RulesTest}, and {@code auth.test.js} against a node that
  * requires tokens (given in the URL, as the client cannot set headers). Fails (never skips) when
  * node or npm are missing.
  */
@@ -84,6 +85,34 @@ class RiptideInteropTest {
     Matcher passed = Pattern.compile("(?m)pass (\\d+)\\s*$").matcher(result.output);
     assertTrue(passed.find() && Integer.parseInt(passed.group(1)) == 2,
         "both auth interop tests ran and passed:\n" + result.output);
+  }
+
+  @Test
+  void publishedRiptideClientGetsOnlyWhatTheRulesLetItRead() throws Exception {
+    vertx.close().await();
+    vertx = Vertx.vertx();
+    java.nio.file.Path rules = Files.createTempFile("kora-rules", ".json");
+    Files.writeString(rules, dev.kora.node.rules.RulesTest.RULES);
+    node = KoraNode.deploy(vertx, new KoraNodeOptions().setPort(0)
+        .setStore(new StoreOptions().setUrl("memory"))
+        .setAuth(new JwtOptions().setHmacSecret(TestCredentials.SECRET))
+        .setRules(rules.toString())).await();
+    if (!Files.isDirectory(PROJECT.resolve("node_modules/@ironbay/riptide"))) {
+      run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
+    }
+    Result result = run(List.of("node", "--test", "--test-reporter=spec", "rules.test.js"), 120,
+        "KORA_URL", "ws://127.0.0.1:" + node.actualPort() + "/socket",
+        "KORA_TOKEN_DAX", token("dax"), "KORA_TOKEN_BOB", token("bob"));
+    Files.deleteIfExists(rules);
+    assertEquals(0, result.exitCode, "rules interop tests failed:\n" + result.output);
+    Matcher passed = Pattern.compile("(?m)pass (\\d+)\\s*$").matcher(result.output);
+    assertTrue(passed.find() && Integer.parseInt(passed.group(1)) == 2,
+        "both rules interop tests ran and passed:\n" + result.output);
+  }
+
+  private String token(String user) {
+    return TestCredentials.hmacToken(vertx, TestCredentials.SECRET, new JsonObject()
+        .put("sub", user).put("exp", TestCredentials.nowSeconds() + 3_600));
   }
 
   private record Result(int exitCode, String output) {
