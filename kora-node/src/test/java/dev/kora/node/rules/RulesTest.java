@@ -42,9 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * validation, and field-level read filtering of answers and pushes, over the WebSocket, REST and
  * server-sent events; a changed rules file takes effect and a broken one is not taken.
  */
-class RulesTest {
+public class RulesTest {
 
-  static final String RULES = """
+  public static final String RULES = """
       {"rules": [
         {"path": "profiles/{user}/**",
          "read": "auth != null && auth.sub == user",
