@@ -80,6 +80,16 @@ public final class PathPattern {
   }
 
   /**
+   * @param index a segment's position, from 0
+   * @return the literal key the pattern requires there, e.g. {@code todos} at 0 for
+   *     {@code todos/{user}/**}; null where any key matches ({@code *}, a capture, or past the fixed
+   *     segments)
+   */
+  public String literalAt(int index) {
+    return index < segments.length ? segments[index] : null;
+  }
+
+  /**
    * @return whether the pattern ends with {@code **}: a path it matches has every path under it
    *     matched too
    */

@@ -6,6 +6,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -57,9 +58,36 @@ public final class RuleSet {
 
   private final List<Rule> rules;
   private final boolean anyData;
+  /** The rules whose pattern starts with any key (or matches the root), in file order. */
+  private final List<Rule> anyFirstKey;
+  /** By a path's first key: the rules that can match it or a path under it, in file order. */
+  private final Map<String, List<Rule>> byFirstKey;
 
   private RuleSet(List<Rule> rules) {
     this.rules = List.copyOf(rules);
+    List<Rule> general = new ArrayList<>();
+    Map<String, List<Rule>> keyed = new HashMap<>();
+    for (Rule rule : rules) {
+      String first = rule.pattern().literalAt(0);
+      if (first == null) {
+        general.add(rule);
+      }
+    }
+    for (Rule rule : rules) {
+      String first = rule.pattern().literalAt(0);
+      if (first != null && !keyed.containsKey(first)) {
+        List<Rule> candidates = new ArrayList<>();
+        for (Rule other : rules) {
+          String otherFirst = other.pattern().literalAt(0);
+          if (otherFirst == null || otherFirst.equals(first)) {
+            candidates.add(other);
+          }
+        }
+        keyed.put(first, List.copyOf(candidates));
+      }
+    }
+    this.anyFirstKey = List.copyOf(general);
+    this.byFirstKey = Map.copyOf(keyed);
     boolean data = false;
     for (Rule rule : rules) {
       data |= rule.write() != null && rule.write().usesData()
@@ -188,7 +216,7 @@ public final class RuleSet {
    */
   List<Match> matching(Path path, RuleExpression.Kind kind) {
     List<Match> result = null;
-    for (Rule rule : rules) {
+    for (Rule rule : candidates(path)) {
       if (rule.expression(kind) == null) {
         continue;
       }
@@ -213,7 +241,7 @@ public final class RuleSet {
    * @return whether parts of its subtree may still be readable
    */
   boolean readMayGrantBelow(Path path) {
-    for (Rule rule : rules) {
+    for (Rule rule : candidates(path)) {
       RuleExpression read = rule.read();
       if (read == null) {
         continue;
@@ -225,6 +253,18 @@ public final class RuleSet {
       }
     }
     return false;
+  }
+
+  /**
+   * @param path a path
+   * @return the rules that can match it or a path under it (those whose first segment matches its
+   *     first key), in file order; every rule for the root
+   */
+  private List<Rule> candidates(Path path) {
+    if (path.isRoot()) {
+      return rules;
+    }
+    return byFirstKey.getOrDefault(path.key(0), anyFirstKey);
   }
 
   /**
