@@ -202,4 +202,25 @@ public final class NodeMetrics {
   public void gauge(String name, String description, Supplier<Number> value) {
     Gauge.builder(name, value).description(description).register(registry);
   }
+
+  /**
+   * The few figures the console shows at a glance, read from the registry; rates are the
+   * differences of the counters between two glances.
+   *
+   * @return {@code {"mutationsCommitted": total, "pushes": total, "connections": n,
+   *     "subscriptions": n, "mutationsPending": n}}; a gauge not registered yet reads 0
+   */
+  public io.vertx.core.json.JsonObject glance() {
+    return new io.vertx.core.json.JsonObject()
+        .put("mutationsCommitted", committed.count())
+        .put("pushes", pushes.count())
+        .put("connections", connections.get())
+        .put("subscriptions", gaugeValue("kora.subscriptions"))
+        .put("mutationsPending", gaugeValue("kora.mutations.pending"));
+  }
+
+  private double gaugeValue(String name) {
+    Gauge gauge = registry.find(name).gauge();
+    return gauge == null ? 0 : gauge.value();
+  }
 }
