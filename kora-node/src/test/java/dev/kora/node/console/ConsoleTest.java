@@ -12,6 +12,8 @@ import dev.kora.node.KoraNode;
 import dev.kora.node.TestNodes;
 import dev.kora.testkit.TestCredentials;
 import dev.kora.tree.Path;
+import dev.kora.tree.Query;
+import dev.kora.tree.QueryOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -31,11 +33,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -58,6 +62,7 @@ class ConsoleTest {
   private KoraConnection writer;
   private KoraNode node;
   private WebDriver browser;
+  /** The browser's fresh profile. */
   @TempDir
   java.nio.file.Path profile;
 
@@ -136,7 +141,7 @@ class ConsoleTest {
         .status());
     assertEquals(401, request(HttpMethod.POST, "/console/api/watch", null,
         "{\"stream\": \"s\", \"path\": [\"cities\"]}").status());
-    assertEquals("City 1", node.query(dev.kora.tree.Query.of(Path.of("cities", "000001"), dev.kora.tree.QueryOptions.WHOLE))
+    assertEquals("City 1", node.query(Query.of(Path.of("cities", "000001"), QueryOptions.WHOLE))
         .await().merge().getJsonObject("cities").getJsonObject("000001").getString("name"),
         "nothing was written by the refused requests");
 
@@ -179,7 +184,7 @@ class ConsoleTest {
     // writes through the console's tree routes, read back through the node
     assertEquals(200, request(HttpMethod.PUT, "/console/api/tree/todos/t2", admin,
         "{\"title\": \"bread\"}").status());
-    assertEquals("bread", node.query(dev.kora.tree.Query.of(Path.of("todos", "t2"), dev.kora.tree.QueryOptions.WHOLE)).await()
+    assertEquals("bread", node.query(Query.of(Path.of("todos", "t2"), QueryOptions.WHOLE)).await()
         .merge().getJsonObject("todos").getJsonObject("t2").getString("title"));
     Answer badJson = request(HttpMethod.PUT, "/console/api/tree/todos/t3", admin, "{nope");
     assertEquals(400, badJson.status());
@@ -264,7 +269,7 @@ class ConsoleTest {
 
     // edit a value in the browser and read it back through the node
     WebElement population = browser.findElement(item("cities\",\"000001\",\"population", ""));
-    new org.openqa.selenium.interactions.Actions(browser).moveToElement(population).perform();
+    new Actions(browser).moveToElement(population).perform();
     population.findElement(By.cssSelector(".act-edit")).click();
     assertEquals("cities/000001/population",
         browser.findElement(By.id("edit-path")).getDomProperty("value"));
@@ -299,12 +304,12 @@ class ConsoleTest {
 
     // delete through the page
     WebElement added = browser.findElement(item("cities\",\"000050x", ""));
-    new org.openqa.selenium.interactions.Actions(browser).moveToElement(added).perform();
+    new Actions(browser).moveToElement(added).perform();
     added.findElement(By.cssSelector(".act-delete")).click();
     wait.until(ExpectedConditions.alertIsPresent()).accept();
     wait.until(ExpectedConditions.numberOfElementsToBe(item("cities\",\"000050x", ""), 0));
-    assertTrue(node.query(dev.kora.tree.Query.of(Path.of("cities", "000050x"), dev.kora.tree.QueryOptions.WHOLE)).await().merge()
-        .isEmpty(), "deleted in the node");
+    assertTrue(node.query(Query.of(Path.of("cities", "000050x"), QueryOptions.WHOLE)).await()
+        .merge().isEmpty(), "deleted in the node");
     screenshot("4-edited");
 
     // logged out, the page shows nothing again
@@ -344,7 +349,7 @@ class ConsoleTest {
 
   private void screenshot(String name) throws IOException {
     SCREENSHOTS.mkdirs();
-    File shot = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+    File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
     Files.copy(shot.toPath(), new File(SCREENSHOTS, name + ".png").toPath(),
         StandardCopyOption.REPLACE_EXISTING);
   }

@@ -28,7 +28,8 @@ import java.util.Map;
  * paths it has open ({@code POST /console/api/watch} with {@code {"stream": id, "path": ["cities"],
  * "watch": true}}); every commit that touches them arrives on the stream as an event
  * {@code mutation}, as on {@code /tree}'s streams. A page needs one HTTP connection however many
- * paths it shows. The first event, {@code stream}, names the stream's id (random, 128 bits); a watch
+ * paths it shows. The first event, {@code stream}, names the stream's id (random, 128 bits); a
+ * watch
  * must name it, and needs the administrator's credential as every console request. A watch
  * subscribes without reading: a path's data comes through {@code children} or {@code tree} reads.
  * Confined to the node's context.

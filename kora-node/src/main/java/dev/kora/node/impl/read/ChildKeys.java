@@ -18,7 +18,8 @@ import java.util.List;
 /**
  * Lists the children of a path without reading their subtrees: a skip scan that reads one leaf per
  * child (the first one under it) and then starts after that child's whole range, so listing the
- * top-level keys of a tree holding a million leaves under {@code cities} costs one row read per key.
+ * top-level keys of a tree holding a million leaves under {@code cities} costs one row read per
+ * key.
  * A child that is a leaf comes with its value; a branch only with its key.
  */
 final class ChildKeys {
