@@ -107,6 +107,11 @@ class ConsoleTest {
     return request(HttpMethod.GET, uri, token, null);
   }
 
+  private static List<String> keys(JsonObject page) {
+    return page.getJsonArray("children").stream()
+        .map(child -> ((JsonObject) child).getString("key")).toList();
+  }
+
   private void seed() {
     JsonObject cities = new JsonObject();
     for (int i = 0; i < CITIES; i++) {
@@ -162,14 +167,22 @@ class ConsoleTest {
     JsonObject last = get("/console/api/children/cities?min=002990&limit=50", admin).json();
     assertEquals(10, last.getJsonArray("children").size());
     assertNull(last.getString("next"));
+    JsonObject bounded = get("/console/api/children/cities?min=000010&max=000013&limit=50", admin)
+        .json();
+    assertEquals(List.of("000010", "000011", "000012"), keys(bounded), "max is excluded");
+    assertNull(bounded.getString("next"));
+    assertEquals(List.of(), keys(get("/console/api/children/cities/000007/name?limit=5", admin)
+        .json()), "a leaf has no children");
+    assertEquals(List.of(), keys(get("/console/api/children/nowhere?limit=5", admin).json()));
     JsonObject city = get("/console/api/children/cities/000007?limit=10", admin).json();
     assertEquals(new JsonArray().add(new JsonObject().put("key", "country").put("value", "US"))
         .add(new JsonObject().put("key", "name").put("value", "City 7"))
         .add(new JsonObject().put("key", "population").put("value", 1007)),
         city.getJsonArray("children"));
     JsonObject root = get("/console/api/children?limit=10", admin).json();
-    assertEquals(List.of("cities", "todos"), root.getJsonArray("children").stream()
-        .map(child -> ((JsonObject) child).getString("key")).toList(),
+    assertFalse(node.query(Query.of(Path.of("kora:log"), new QueryOptions(null, null, 1, false)))
+        .await().merge().isEmpty(), "the node keeps reserved keys at the root");
+    assertEquals(List.of("cities", "todos"), keys(root),
         "the root lists its keys, the reserved kora:* ones left out");
     Answer noLimit = get("/console/api/children/cities?limit=0", admin);
     assertEquals(400, noLimit.status());

@@ -61,6 +61,8 @@ final class ConsoleStreams {
       stream.connection().close();
       open.remove(id);
     });
+    // a stream the node ends (its token expired) is forgotten too
+    context.response().endHandler(v -> open.remove(id));
     stream.send(SseEvents.event("stream", null, new JsonObject().put("stream", id)));
   }
 
