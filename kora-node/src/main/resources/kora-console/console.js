@@ -274,41 +274,117 @@ function event(text) {
   }
 }
 
-const dirty = new Set();
+/** Per open path (JSON text): {all: true} to list again, or the direct child keys a push touched. */
+const dirty = new Map();
 let refreshTimer = null;
 
-/** Marks every open path whose children a pushed mutation touches, and refreshes them soon. */
+/** Notes what a pushed mutation touches under every open path, and refreshes those soon. */
 function changed(mutation) {
-  for (const entry of open.values()) {
-    if (touches(mutation.merge, entry.path) || touches(mutation.delete, entry.path)) {
-      dirty.add(JSON.stringify(entry.path));
-    }
+  for (const [key, entry] of open) {
+    const touched = touchedKeys(mutation, entry.path);
+    if (touched === null) continue;
+    const known = dirty.get(key) || { all: false, keys: new Set() };
+    if (touched === "all") known.all = true;
+    else touched.forEach((k) => known.keys.add(k));
+    dirty.set(key, known);
   }
   if (dirty.size > 0 && refreshTimer === null) {
     refreshTimer = setTimeout(refresh, 200);
   }
 }
 
-function touches(tree, path) {
-  let at = tree;
-  for (const key of path) {
-    if (at === null || typeof at !== "object" || Array.isArray(at)) return at !== undefined && at !== null;
-    if (!(key in at)) return false;
-    at = at[key];
+/**
+ * @return null when the mutation does not touch the path's children, "all" when it replaces or
+ *     deletes the path or an ancestor, else the keys of the direct children it writes or deletes
+ */
+function touchedKeys(mutation, path) {
+  let all = false;
+  const keys = new Set();
+  for (const tree of [mutation.merge, mutation.delete]) {
+    let at = tree;
+    let depth = 0;
+    for (; depth < path.length; depth++) {
+      if (at === null || typeof at !== "object" || Array.isArray(at)) break;
+      if (!(path[depth] in at)) { at = undefined; break; }
+      at = at[path[depth]];
+    }
+    if (at === undefined) continue;
+    if (at === null || typeof at !== "object" || Array.isArray(at)) all = true; // a leaf at or above
+    else Object.keys(at).forEach((k) => keys.add(k));
   }
-  return at !== undefined;
+  if (all) return "all";
+  return keys.size > 0 ? keys : null;
 }
 
 async function refresh() {
   refreshTimer = null;
-  const paths = [...dirty];
+  const work = [...dirty];
   dirty.clear();
-  for (const key of paths) {
+  for (const [key, change] of work) {
     const entry = open.get(key);
     if (!entry) continue;
-    // the children shown so far, read again from the first
-    await loadPage(entry, null, Math.min(1000, Math.max(PAGE, entry.shown)), true);
+    if (change.all || change.keys.size > 50) {
+      // the children shown so far, read again from the first
+      await loadPage(entry, null, Math.min(1000, Math.max(PAGE, entry.shown)), true);
+    } else {
+      for (const k of change.keys) await refreshChild(entry, k);
+    }
   }
+}
+
+/** Reads one child again (a one-key page) and updates, adds or removes its row. */
+async function refreshChild(entry, key) {
+  const page = await call("GET", API + "/children/" + encodePath(entry.path)
+      + query({ min: key, max: key + " ", limit: 1 }));
+  const path = entry.path.concat([key]);
+  const old = itemOf(path);
+  const child = page.children.length === 1 ? page.children[0] : null;
+  if (old && !child) {
+    if (open.has(JSON.stringify(path))) collapse(path);
+    old.remove();
+    entry.shown--;
+    return;
+  }
+  if (!child) return;
+  const fresh = node(path, child, false);
+  fresh.classList.add("changed");
+  if (old) {
+    if (child.branch && !old.querySelector(":scope > .line > .value")) {
+      old.classList.remove("changed");
+      void old.offsetWidth; // restart the highlight
+      old.classList.add("changed");
+      return; // still a branch: what is open under it follows by itself
+    }
+    if (open.has(JSON.stringify(path))) collapse(path);
+    old.replaceWith(fresh);
+    return;
+  }
+  if (entry.next !== null && compareKeys(key, entry.next) >= 0) return; // beyond the loaded pages
+  const empty = entry.ul.querySelector(":scope > li.empty");
+  if (empty) empty.remove();
+  for (const li of entry.ul.children) {
+    if (!li.classList.contains("node")) { entry.ul.insertBefore(fresh, li); entry.shown++; return; }
+    const other = JSON.parse(li.dataset.path);
+    if (compareKeys(key, other[other.length - 1]) < 0) {
+      entry.ul.insertBefore(fresh, li);
+      entry.shown++;
+      return;
+    }
+  }
+  entry.ul.append(fresh);
+  entry.shown++;
+}
+
+const utf8 = new TextEncoder();
+
+/** Orders keys as the node does: by their UTF-8 bytes. */
+function compareKeys(a, b) {
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i] - y[i];
+  }
+  return x.length - y.length;
 }
 
 // ---- writes and queries -------------------------------------------------------------------------

@@ -273,7 +273,8 @@ class ConsoleTest {
     // another client writes: the open paths follow
     writer.call("kora.mutation", new JsonObject().put("merge", new JsonObject().put("cities",
         new JsonObject().put("000001", new JsonObject().put("name", "Vila Velha"))
-            .put("000050x", new JsonObject().put("name", "New Town"))))).await();
+            .put("000050x", new JsonObject().put("name", "New Town"))
+            .put("002500x", new JsonObject().put("name", "Far Town"))))).await();
     wait.until(ExpectedConditions.textToBePresentInElementLocated(
         item("cities\",\"000001\",\"name", ">.line>.value"), "\"Vila Velha\""));
     wait.until(ExpectedConditions.presenceOfElementLocated(item("cities\",\"000050x", "")));
@@ -297,6 +298,10 @@ class ConsoleTest {
         .getJsonObject("000001").getInteger("population"));
     wait.until(ExpectedConditions.textToBePresentInElementLocated(
         item("cities\",\"000001\",\"population", ">.line>.value"), "4242"));
+    // (by now the push of the cities above is long applied)
+    assertTrue(browser.findElements(item("cities\",\"002500x", "")).isEmpty(),
+        "a new city beyond the pages loaded is not shown");
+    assertEquals(101, browser.findElements(children("cities")).size());
 
     // bad JSON is refused in the page, nothing written
     browser.findElement(By.id("edit-value")).clear();
