@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.backends.BackendRegistries;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -210,8 +211,8 @@ public final class NodeMetrics {
    * @return {@code {"mutationsCommitted": total, "pushes": total, "connections": n,
    *     "subscriptions": n, "mutationsPending": n}}; a gauge not registered yet reads 0
    */
-  public io.vertx.core.json.JsonObject glance() {
-    return new io.vertx.core.json.JsonObject()
+  public JsonObject glance() {
+    return new JsonObject()
         .put("mutationsCommitted", committed.count())
         .put("pushes", pushes.count())
         .put("connections", connections.get())

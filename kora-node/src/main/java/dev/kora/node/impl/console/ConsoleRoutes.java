@@ -10,11 +10,13 @@ import dev.kora.tree.Path;
 import dev.kora.tree.QueryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
+import java.util.regex.Pattern;
 
 /**
  * The browser console at {@code /console} (docs/operations.md, "Console"): its page, script and
@@ -89,7 +91,7 @@ public final class ConsoleRoutes {
     router.get(API + "/whoami").handler(this::whoami);
     router.get(API + "/metrics").handler(context -> json(context,
         Future.succeededFuture(node.metrics().glance())));
-    router.getWithRegex(java.util.regex.Pattern.quote(API + "/children") + "(/.*)?")
+    router.getWithRegex(Pattern.quote(API + "/children") + "(/.*)?")
         .handler(this::children);
     router.get(API + "/events").handler(streams::open);
     router.route(HttpMethod.POST, API + "/watch").handler(streams::watch);
@@ -126,6 +128,6 @@ public final class ConsoleRoutes {
   /** Answers a JSON value, or the failure in Kora's format. */
   static void json(RoutingContext context, Future<?> answer) {
     answer.onSuccess(value -> context.response().putHeader("Content-Type", "application/json")
-        .end(io.vertx.core.json.Json.encodeToBuffer(value))).onFailure(context::fail);
+        .end(Json.encodeToBuffer(value))).onFailure(context::fail);
   }
 }

@@ -26,6 +26,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.regex.Pattern;
 
 /**
  * REST and server-sent events on {@code /tree/<path>} (docs/protocol.md): {@code GET} reads (with
@@ -124,7 +125,7 @@ public final class RestApi {
    * @param router where to add the routes
    */
   public void mountTree(Router router) {
-    String tree = java.util.regex.Pattern.quote(prefix) + "(/.*)?";
+    String tree = Pattern.quote(prefix) + "(/.*)?";
     router.routeWithRegex(tree).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
     router.routeWithRegex(tree).handler(gate::admit);
     router.routeWithRegex(HttpMethod.GET, tree).handler(this::get);
