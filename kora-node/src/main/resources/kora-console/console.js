@@ -66,6 +66,8 @@ async function login(candidate) {
     $("who").textContent = "admin: " + who.user;
     $("login-error").textContent = "";
     startMetrics();
+    if (stream) stream.controller.abort(); // logged in again: one stream per page
+    open.clear();
     openStream();
     $("tree").replaceChildren(node([], null, true));
     expand([]);
@@ -486,9 +488,19 @@ document.addEventListener("DOMContentLoaded", () => {
   $("edit-merge").addEventListener("click", () => write("PATCH"));
   $("edit-delete").addEventListener("click", () => remove(parsePath($("edit-path").value)));
   $("q-run").addEventListener("click", runQuery);
-  // a token in the fragment (the start line's link) is taken and removed from the address bar
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  const given = fragment.get("token") || sessionStorage.getItem(TOKEN_KEY);
-  if (fragment.has("token")) history.replaceState(null, "", location.pathname);
+  const given = fragmentToken() || sessionStorage.getItem(TOKEN_KEY);
   if (given) login(given);
+  // the start line's link opened in a tab that shows the console already
+  window.addEventListener("hashchange", () => {
+    const token = fragmentToken();
+    if (token) login(token);
+  });
 });
+
+/** A token in the fragment (the start line's link), taken and removed from the address bar. */
+function fragmentToken() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const token = fragment.get("token");
+  if (token) history.replaceState(null, "", location.pathname);
+  return token;
+}

@@ -347,6 +347,12 @@ class ConsoleTest {
     browser.navigate().refresh();
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-form")));
     assertFalse(browser.findElement(By.id("app")).isDisplayed());
+
+    // the start line's link: the token in the fragment logs in, and leaves the address bar
+    browser.get(console + "#token=" + node.adminToken());
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+    wait.until(ExpectedConditions.presenceOfElementLocated(item("cities", "")));
+    assertFalse(browser.getCurrentUrl().contains(node.adminToken()), browser.getCurrentUrl());
   }
 
   /** Debian's chromium and chromedriver, named explicitly so that Selenium Manager never runs. */
