@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Kora's one test command (CI runs exactly this): ensures the database servers the driver tests need
-# are installed and running on loopback, runs every module's tests with Maven, and stops the servers it
-# started. Extra arguments go to Maven, e.g. scripts/test.sh -pl kora-tree.
+# are installed and running on loopback, and Debian's chromium and chromedriver for the console's browser
+# test, runs every module's tests with Maven, and stops the servers it started. Extra arguments go to Maven, e.g. scripts/test.sh -pl kora-tree.
 #   KORA_SERVICES="postgres mariadb cassandra"  which servers to ensure (default: all three)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +26,7 @@ start=$SECONDS
 log "ensuring test servers: ${KORA_SERVICES:-postgres mariadb cassandra}"
 started_services=1
 scripts/services/all.sh ensure
+scripts/services/chromium.sh ensure
 log "servers ready after $((SECONDS - start)) s; running mvn verify"
 mvn -B -ntp verify "$@"
 log "all tests passed in $((SECONDS - start)) s"

@@ -210,6 +210,16 @@ public class KoraNode extends VerticleBase {
     return new DefaultNodeCore.Parts(sequencer, feed, new LocalJobLeases());
   }
 
+  /**
+   * @return the random admin token of the console ({@code /console}), made when the node started
+   *     listening without authentication and shown in its start log line; null on a node with
+   *     authentication (administrators bring a token with {@code "kora_admin": true}) or one that
+   *     does not listen
+   */
+  public String adminToken() {
+    return http == null ? null : http.adminToken();
+  }
+
   @Override
   public Future<?> stop() {
     if (jwt != null) {

@@ -54,7 +54,7 @@ class ArchitectureTest {
   void transportsSpeakToTheNodeCoreOnly() {
     noClasses().that().resideInAnyPackage("dev.kora.node.impl.socket..",
             "dev.kora.node.impl.rest..", "dev.kora.node.impl.eventbus..",
-            "dev.kora.node.impl.http..")
+            "dev.kora.node.impl.http..", "dev.kora.node.impl.console..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.kora.node",
             "dev.kora.node.impl", "dev.kora.node.impl.write..", "dev.kora.node.impl.read..",
             "dev.kora.node.impl.subscription..", "dev.kora.node.impl.effects..",

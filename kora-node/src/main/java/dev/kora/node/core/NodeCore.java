@@ -4,6 +4,7 @@ import dev.kora.interceptors.Session;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;
+import dev.kora.tree.QueryOptions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -105,6 +106,23 @@ public interface NodeCore {
    * @return the answer, as {@link #read(Query, Session)}
    */
   Future<JsonObject> subscribe(Query query, Subscriber subscriber, Cancellation cancellation);
+
+  /**
+   * Lists one page of the children of a path without reading their subtrees (the console's tree):
+   * checked as a query with the same options (reserved paths, {@code beforeQuery}); virtual paths
+   * of {@code resolveQuery} are not listed.
+   *
+   * @param path the parent, e.g. {@code cities}
+   * @param options {@code min}, {@code max} and {@code limit} (at least 1) of the page
+   * @param session who reads; a client session does not see the reserved {@code kora:*} keys
+   * @param cancellation stops the listing when cancelled
+   * @return {@code {"children": [{"key": "a", "value": 1}, {"key": "b", "branch": true}], "next":
+   *     "c", "version": V}}, {@code next} being the {@code min} of the following page (null after
+   *     the last child); fails with {@code invalid_query} without a limit, {@code denied}, an
+   *     interceptor's code or {@code store_unavailable}
+   */
+  Future<JsonObject> children(Path path, QueryOptions options, Session session,
+      Cancellation cancellation);
 
   /**
    * Removes subscriptions, once per path given (a path subscribed twice needs two removals).

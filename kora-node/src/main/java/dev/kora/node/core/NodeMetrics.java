@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.backends.BackendRegistries;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -201,5 +202,26 @@ public final class NodeMetrics {
    */
   public void gauge(String name, String description, Supplier<Number> value) {
     Gauge.builder(name, value).description(description).register(registry);
+  }
+
+  /**
+   * The few figures the console shows at a glance, read from the registry; rates are the
+   * differences of the counters between two glances.
+   *
+   * @return {@code {"mutationsCommitted": total, "pushes": total, "connections": n,
+   *     "subscriptions": n, "mutationsPending": n}}; a gauge not registered yet reads 0
+   */
+  public JsonObject glance() {
+    return new JsonObject()
+        .put("mutationsCommitted", committed.count())
+        .put("pushes", pushes.count())
+        .put("connections", connections.get())
+        .put("subscriptions", gaugeValue("kora.subscriptions"))
+        .put("mutationsPending", gaugeValue("kora.mutations.pending"));
+  }
+
+  private double gaugeValue(String name) {
+    Gauge gauge = registry.find(name).gauge();
+    return gauge == null ? 0 : gauge.value();
   }
 }

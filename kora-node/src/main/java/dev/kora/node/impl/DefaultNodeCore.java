@@ -188,6 +188,14 @@ public final class DefaultNodeCore implements NodeCore {
   }
 
   @Override
+  public Future<JsonObject> children(Path path, QueryOptions options, Session session,
+      Cancellation cancellation) {
+    long started = System.nanoTime();
+    return onContext(() -> reads.children(path, options, session, cancellation))
+        .andThen(done -> metrics.read(System.nanoTime() - started));
+  }
+
+  @Override
   public void unsubscribe(Iterable<Path> paths, Subscriber subscriber) {
     if (onNodeThread()) {
       reads.unsubscribe(paths, subscriber);

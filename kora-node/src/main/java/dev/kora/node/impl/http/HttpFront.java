@@ -1,8 +1,10 @@
 package dev.kora.node.impl.http;
 
 import dev.kora.interceptors.Identity;
+import dev.kora.node.core.AdminAccess;
 import dev.kora.node.core.Authentication;
 import dev.kora.node.core.NodeCore;
+import dev.kora.node.impl.console.ConsoleRoutes;
 import dev.kora.node.impl.rest.RestApi;
 import dev.kora.node.impl.socket.SocketEndpoint;
 import dev.kora.node.impl.socket.VertxInternals;
@@ -33,7 +35,9 @@ import java.util.List;
 
 /**
  * The node's one HTTP port: WebSocket upgrades on {@code /socket} go to the {@link SocketEndpoint},
- * every other request to the REST/SSE routes ({@link RestApi}); an upgrade anywhere else is accepted
+ * every other request to the REST/SSE routes ({@link RestApi}), the operations routes
+ * ({@link OperationsRoutes}) and the browser console ({@link ConsoleRoutes}, closed to all but
+ * administrators, {@link AdminAccess}); an upgrade anywhere else is accepted
  * and closed with status 1008 and a message naming {@code /socket}. Runs on the node's context.
  *
  * <p>Every connection is counted against {@link Limits#maxConnectionsPerAddress} when it is accepted
@@ -61,6 +65,7 @@ public final class HttpFront {
   private final Limits limits;
   private final ConnectionCap connectionCap;
   private final RequestGuard guard;
+  private final AdminAccess admins;
   private HttpServer server;
 
   /**
@@ -92,6 +97,15 @@ public final class HttpFront {
     this.limits = limits;
     this.connectionCap = new ConnectionCap(limits.maxConnectionsPerAddress());
     this.guard = new RequestGuard(listenHost, allowedOrigins, allowedHosts);
+    this.admins = AdminAccess.of(node.authentication());
+  }
+
+  /**
+   * @return the random admin token of the console made at start on a node without authentication
+   *     (it is in the start log line), or null on a node with authentication
+   */
+  public String adminToken() {
+    return admins.adminToken();
   }
 
   /**
@@ -123,9 +137,11 @@ public final class HttpFront {
       serverOptions.setSsl(true).setKeyCertOptions(tls).setUseAlpn(false);
     }
     Router router = Router.router(vertx);
-    new RestApi(node, limits.socket().maxFrameBytes(), limits.socket().maxBacklogBytes())
-        .mount(router);
-    new OperationsRoutes(vertx, node).mount(router);
+    RestApi rest = new RestApi(node, limits.socket().maxFrameBytes(),
+        limits.socket().maxBacklogBytes());
+    rest.mount(router);
+    new OperationsRoutes(vertx, node, admins).mount(router);
+    new ConsoleRoutes(node, admins, rest, limits.socket().maxFrameBytes()).mount(router);
     SocketEndpoint socket = new SocketEndpoint(node, limits.socket());
     server = vertx.createHttpServer(serverOptions)
         .connectionHandler(this::accepted)
@@ -144,7 +160,20 @@ public final class HttpFront {
         });
     return server.listen().onSuccess(s -> LOG.log(System.Logger.Level.INFO,
         "Kora node listening on " + (tls == null ? "ws://" : "wss://") + host + ":" + s.actualPort() + SocketEndpoint.PATH
-            + ", store " + describeStore)).mapEmpty();
+            + ", store " + describeStore + ", console " + consoleUrl(host, s.actualPort())))
+        .mapEmpty();
+  }
+
+  /**
+   * The console's address as the start line shows it: with the admin token in the fragment (which
+   * browsers do not send to the server) on a node without authentication.
+   */
+  private String consoleUrl(String host, int port) {
+    String bare = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    String url = (tls == null ? "http://" : "https://") + bare + ":" + port + ConsoleRoutes.PATH
+        + "/";
+    return admins.adminToken() == null ? url + " (a token with \"" + AdminAccess.ADMIN_CLAIM
+        + "\": true)" : url + "#token=" + admins.adminToken();
   }
 
   /**

@@ -1,6 +1,6 @@
 package dev.kora.node.impl.http;
 
-import dev.kora.interceptors.Identity;
+import dev.kora.node.core.AdminAccess;
 import dev.kora.node.core.Authentication;
 import dev.kora.node.core.NodeCore;
 import dev.kora.protocol.Errors;
@@ -20,23 +20,23 @@ import io.vertx.ext.web.healthchecks.HealthCheckHandler;
  * 2 s; 503 with {@code "status": "DOWN"} and the reason otherwise), both with vertx-health-check and
  * open to all, as orchestrators' probes are; and {@code GET /metrics}, the node's metrics in the
  * Prometheus text format. On a node with authentication {@code /metrics} needs a token whose claims
- * say {@code "kora_admin": true} (401 without a token, 403 without the claim).
+ * say {@code "kora_admin": true} (401 without a token, 403 without the claim; {@link AdminAccess}).
  */
 final class OperationsRoutes {
 
-  /** The claim that makes a token an administrator's, e.g. {@code {"kora_admin": true}}. */
-  static final String ADMIN_CLAIM = "kora_admin";
-
   private final NodeCore node;
+  private final AdminAccess admins;
   private final HealthChecks liveness;
   private final HealthChecks readiness;
 
   /**
    * @param vertx the Vert.x instance
    * @param node the node
+   * @param admins who may read the metrics on a node with authentication
    */
-  OperationsRoutes(Vertx vertx, NodeCore node) {
+  OperationsRoutes(Vertx vertx, NodeCore node, AdminAccess admins) {
     this.node = node;
+    this.admins = admins;
     // answering at all is the check: the event loop that serves the node is not stuck
     this.liveness = HealthChecks.create(vertx).register("node",
         promise -> promise.complete(Status.OK()));
@@ -59,24 +59,13 @@ final class OperationsRoutes {
       return;
     }
     String token = Authentication.token(context.request().getHeader("Authorization"), null);
-    if (token == null) {
-      refuse(context, Authentication.unauthenticated());
-      return;
-    }
-    authentication.authenticate(token).onComplete(done -> {
+    admins.authorize(token, "/metrics").onComplete(done -> {
       if (done.failed()) {
         refuse(context, Errors.asKora(done.cause()));
-      } else if (!isAdmin(done.result())) {
-        refuse(context, new KoraException(ErrorCode.DENIED, "/metrics needs a token with the"
-            + " claim \"" + ADMIN_CLAIM + "\": true"));
       } else {
         scrape(context);
       }
     });
-  }
-
-  private static boolean isAdmin(Identity identity) {
-    return Boolean.TRUE.equals(identity.claims().getValue(ADMIN_CLAIM));
   }
 
   private void scrape(RoutingContext context) {

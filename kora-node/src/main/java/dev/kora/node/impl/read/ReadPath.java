@@ -16,6 +16,7 @@ import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;
+import dev.kora.tree.QueryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -41,6 +42,7 @@ public final class ReadPath {
   private final int maxQueryPaths;
   private final long maxAnswerBytes;
   private final Store store;
+  private final ChildKeys childKeys;
 
   /**
    * @param chain the interceptors
@@ -58,6 +60,7 @@ public final class ReadPath {
     this.chain = chain;
     this.store = store;
     this.queries = new QueryEngine(store);
+    this.childKeys = new ChildKeys(store);
     this.coordinator = coordinator;
     this.registry = registry;
     this.maxQueryPaths = maxQueryPaths;
@@ -114,6 +117,31 @@ public final class ReadPath {
         unsubscribe(registered, subscriber);
       }
     });
+  }
+
+  /**
+   * Lists the children of a path, one page, without reading their subtrees: as a query with these
+   * options would be checked (reserved paths, {@code beforeQuery}), then a skip scan of the store.
+   * Virtual paths ({@code resolveQuery}) are not listed.
+   *
+   * @param path the parent
+   * @param options {@code min}, {@code max} and {@code limit} (required, at least 1) of the page
+   * @param session who reads; a client session does not see reserved keys
+   * @param cancellation stops the listing when cancelled
+   * @return {@code {"children": [{"key": ..., "value": ...} or {"key": ..., "branch": true}],
+   *     "next": min of the next page or null, "version": V}}
+   */
+  public Future<JsonObject> children(Path path, QueryOptions options, Session session,
+      Cancellation cancellation) {
+    if (options.limit() == null || options.limit() < 1 || options.since() != null) {
+      return Future.failedFuture(new KoraException(ErrorCode.INVALID_QUERY, "listing the"
+          + " children of '" + path + "' needs a limit of at least 1 and no since"));
+    }
+    long version = coordinator.version();
+    return check(Query.of(path, options.withSubscribe(false)), session)
+        .compose(v -> childKeys.list(path, options.min(), options.max(), options.limit(),
+            !session.isInternal(), cancellation))
+        .map(page -> page.put("version", version));
   }
 
   /**

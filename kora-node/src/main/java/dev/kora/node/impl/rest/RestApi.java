@@ -2,12 +2,10 @@ package dev.kora.node.impl.rest;
 
 import dev.kora.interceptors.Session;
 import dev.kora.node.core.Authentication;
-import dev.kora.node.core.CommittedPart;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.NodeCore;
 import dev.kora.node.core.RateLimits;
 import dev.kora.node.core.RequestParsing;
-import dev.kora.node.core.Subscriber;
 import dev.kora.protocol.Dialect;
 import dev.kora.protocol.Errors;
 import dev.kora.tree.ErrorCode;
@@ -28,6 +26,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.regex.Pattern;
 
 /**
  * REST and server-sent events on {@code /tree/<path>} (docs/protocol.md): {@code GET} reads (with
@@ -47,19 +46,28 @@ import io.vertx.ext.web.handler.BodyHandler;
  */
 public final class RestApi {
 
-  private static final System.Logger LOG = System.getLogger(RestApi.class.getName());
-  /** {@code /tree} and every path under it, of the normalized request path. */
-  private static final String TREE = "/tree(/.*)?";
+  /** Where clients find the tree. */
+  public static final String TREE_PREFIX = "/tree";
   private static final String TREE_METHODS = "GET, HEAD, PATCH, PUT, DELETE";
-  /** Where {@link #authenticate} keeps a request's session in its routing context. */
+  /** Where a {@link Gate} keeps a request's session in its routing context. */
   private static final String SESSION = "kora.session";
+
+  /**
+   * Admits a request to the tree routes before they run: gives it its session with
+   * {@link RestApi#admitted}, or answers it with {@link RestApi#fail}.
+   */
+  @FunctionalInterface
+  public interface Gate {
+    /** @param context the request, its body read */
+    void admit(RoutingContext context);
+  }
 
   private final NodeCore node;
   private final int maxBodyBytes;
-  private final long maxBacklogBytes;
-  /** The SSE event of the part pushed last, shared by the streams that receive the same part. */
-  private CommittedPart lastPart;
-  private String lastEvent;
+  private final SseEvents events;
+  /** The HTTP path the tree is served under, e.g. {@code /tree}. */
+  private final String prefix;
+  private final Gate gate;
 
   /**
    * @param node the node
@@ -70,19 +78,65 @@ public final class RestApi {
   public RestApi(NodeCore node, int maxBodyBytes, long maxBacklogBytes) {
     this.node = node;
     this.maxBodyBytes = maxBodyBytes;
-    this.maxBacklogBytes = maxBacklogBytes;
+    this.events = new SseEvents(maxBacklogBytes);
+    this.prefix = TREE_PREFIX;
+    this.gate = this::authenticate;
   }
 
-  /** @param router where to add the routes */
+  /**
+   * The same tree routes served under another prefix and admitted by another gate, e.g. the
+   * console's {@code /console/api/tree}, open to administrators only; its errors are answered by
+   * the handlers {@link #mount} adds.
+   *
+   * @param prefix the HTTP path of the tree, e.g. {@code /console/api/tree}
+   * @param gate admits each request, and gives it its session
+   * @return the routes there, sharing this one's limits and SSE events
+   */
+  public RestApi at(String prefix, Gate gate) {
+    return new RestApi(this, prefix, gate);
+  }
+
+  private RestApi(RestApi api, String prefix, Gate gate) {
+    this.node = api.node;
+    this.maxBodyBytes = api.maxBodyBytes;
+    this.events = api.events;
+    this.prefix = prefix;
+    this.gate = gate;
+  }
+
+  /** @return the SSE events of this node's streams (one encoding per pushed part) */
+  public SseEvents events() {
+    return events;
+  }
+
+  /**
+   * Adds the tree routes, and the handlers that answer every error of the router in Kora's format.
+   *
+   * @param router where to add the routes
+   */
   public void mount(Router router) {
-    router.routeWithRegex(TREE).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
-    router.routeWithRegex(TREE).handler(this::authenticate);
-    router.routeWithRegex(HttpMethod.GET, TREE).handler(this::get);
-    router.routeWithRegex(HttpMethod.HEAD, TREE).handler(this::get);
-    router.routeWithRegex(HttpMethod.PATCH, TREE).handler(context -> write(context, false));
-    router.routeWithRegex(HttpMethod.PUT, TREE).handler(context -> write(context, true));
-    router.routeWithRegex(HttpMethod.DELETE, TREE).handler(context -> respond(context,
+    mountTree(router);
+    mountErrors(router);
+  }
+
+  /**
+   * Adds the tree routes only ({@code prefix} and every path under it), behind the gate.
+   *
+   * @param router where to add the routes
+   */
+  public void mountTree(Router router) {
+    String tree = Pattern.quote(prefix) + "(/.*)?";
+    router.routeWithRegex(tree).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+    router.routeWithRegex(tree).handler(gate::admit);
+    router.routeWithRegex(HttpMethod.GET, tree).handler(this::get);
+    router.routeWithRegex(HttpMethod.HEAD, tree).handler(this::get);
+    router.routeWithRegex(HttpMethod.PATCH, tree).handler(context -> write(context, false));
+    router.routeWithRegex(HttpMethod.PUT, tree).handler(context -> write(context, true));
+    router.routeWithRegex(HttpMethod.DELETE, tree).handler(context -> respond(context,
         node.mutate(Mutation.delete(path(context)), session(context)).map(version -> "ok")));
+  }
+
+  private void mountErrors(Router router) {
     // vertx-web itself answers 400 to a malformed percent escape in the path (%ZZ, a lone %), 404 to
     // a path no route takes and 405 to a method no route takes, before any route runs: answer them in
     // Kora's error format too.
@@ -141,8 +195,7 @@ public final class RestApi {
         fail(context, Authentication.unauthenticated());
         return;
       }
-      context.put(SESSION, session);
-      context.next();
+      admitted(context, session);
       return;
     }
     authentication.authenticate(token).onComplete(done -> {
@@ -151,13 +204,26 @@ public final class RestApi {
         return;
       }
       session.authenticate(done.result());
-      context.put(SESSION, session);
-      context.next();
+      admitted(context, session);
     });
   }
 
-  /** The request's session, set by {@link #authenticate}. */
-  private static Session session(RoutingContext context) {
+  /**
+   * Lets a request a {@link Gate} admitted go on to its route.
+   *
+   * @param context the request
+   * @param session its session: who reads or writes
+   */
+  public static void admitted(RoutingContext context, Session session) {
+    context.put(SESSION, session);
+    context.next();
+  }
+
+  /**
+   * @param context a request its gate admitted
+   * @return its session, set by the gate ({@link #admitted})
+   */
+  public static Session session(RoutingContext context) {
     return context.get(SESSION);
   }
 
@@ -167,9 +233,9 @@ public final class RestApi {
         && request.method() == HttpMethod.GET;
   }
 
-  /** The tree path of the routed request: its normalized path after {@code /tree}. */
-  private static Path path(RoutingContext context) {
-    return Path.parse(context.normalizedPath().substring("/tree".length()));
+  /** The tree path of the routed request: its normalized path after the prefix. */
+  private Path path(RoutingContext context) {
+    return Path.parse(context.normalizedPath().substring(prefix.length()));
   }
 
   private void get(RoutingContext context) {
@@ -238,79 +304,16 @@ public final class RestApi {
   }
 
   private void stream(RoutingContext context, Query query) {
-    context.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
-        .putHeader("Cache-Control", "no-cache");
-    EventStream stream = new EventStream(context);
-    context.response().closeHandler(v -> stream.connection.close());
-    // the stream ends when its token expires; a browser's EventSource then reconnects with the URL
-    // it has, which needs a fresh token
-    stream.connection.onExpired(() -> {
-      stream.connection.close();
-      context.response().end();
-    });
-    stream.connection.subscribe(query, Dialect.KORA).onComplete(done -> {
+    EventStream stream = new EventStream(node, context, session(context), events);
+    stream.connection().subscribe(query, Dialect.KORA).onComplete(done -> {
       if (done.succeeded()) {
-        stream.send(event(done.result().getLong("version"), done.result()));
+        stream.send(SseEvents.event(done.result().getLong("version"), done.result()));
       } else {
         context.fail(done.cause());
       }
       // pushes held while the answer was read may go now, behind it
-      stream.connection.replied();
+      stream.connection().replied();
     });
-  }
-
-  /** One SSE stream: the subscriber of its own connection to the node. */
-  private final class EventStream implements Subscriber {
-    private final RoutingContext context;
-    private final Session session;
-    private final Connection connection;
-
-    EventStream(RoutingContext context) {
-      this.context = context;
-      this.session = RestApi.session(context);
-      this.connection = new Connection(node, session, this);
-    }
-
-    @Override
-    public Session session() {
-      return session;
-    }
-
-    @Override
-    public void push(CommittedPart part) {
-      send(event(part));
-    }
-
-    /**
-     * Writes an event, or closes the stream when more than {@code maxBacklogBytes} already wait to be
-     * sent on its connection: the client reads slower than pushes come.
-     */
-    void send(String event) {
-      if (connection.isClosed()) {
-        return;
-      }
-      HttpServerResponse response = context.response();
-      if (!response.writeQueueFull()) {
-        response.write(event);
-        return;
-      }
-      LOG.log(System.Logger.Level.WARNING, "closing the event stream of " + session.connectionId()
-          + ": more than maxBacklogBytes " + maxBacklogBytes + " bytes wait to be sent");
-      connection.close();
-      context.request().connection().close();
-    }
-  }
-
-  private String event(CommittedPart part) {
-    if (part != lastPart) {
-      lastPart = part;
-      lastEvent = event(part.version(), part.mutation().wire().put("version", part.version()));
-    }
-    return lastEvent;
-  }
-
-  private static String event(long version, JsonObject mutation) {
-    return "event: mutation\nid: " + version + "\ndata: " + mutation.encode() + "\n\n";
   }
 
   /** Answers with the value as JSON; to HEAD with the headers only, the length included. */
@@ -326,7 +329,14 @@ public final class RestApi {
     }).onFailure(context::fail);
   }
 
-  private static void fail(RoutingContext context, KoraException e) {
+  /**
+   * Answers a request with an error in Kora's format and its HTTP status (a 401 with
+   * {@code WWW-Authenticate}).
+   *
+   * @param context the request
+   * @param e the refusal
+   */
+  public static void fail(RoutingContext context, KoraException e) {
     int status = Errors.httpStatus(e.code());
     if (status == 401) {
       context.response().putHeader("WWW-Authenticate", Authentication.CHALLENGE);

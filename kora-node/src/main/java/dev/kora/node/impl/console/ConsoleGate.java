@@ -1,0 +1,54 @@
+package dev.kora.node.impl.console;
+
+import dev.kora.interceptors.Session;
+import dev.kora.node.core.AdminAccess;
+import dev.kora.node.core.Authentication;
+import dev.kora.node.impl.rest.RestApi;
+import dev.kora.protocol.Errors;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Admits a request of the console's API only with an administrator's credential in its
+ * {@code Authorization: Bearer} header ({@link AdminAccess}), checked on every request; anything
+ * else is answered 401 {@code unauthenticated} (no token, a wrong or expired one) or 403
+ * {@code denied} (a valid token without the admin claim). An admitted request reads and writes as a
+ * client session of the administrator (interceptors see it; reserved paths stay closed). The token
+ * is not passed on in the session's headers.
+ */
+final class ConsoleGate implements RestApi.Gate {
+
+  private final AdminAccess admins;
+  private final Authentication authentication;
+
+  /**
+   * @param admins who is an administrator
+   * @param authentication the node's authentication: on a node with it, the session carries the
+   *     administrator's identity
+   */
+  ConsoleGate(AdminAccess admins, Authentication authentication) {
+    this.admins = admins;
+    this.authentication = authentication;
+  }
+
+  @Override
+  public void admit(RoutingContext context) {
+    String token = Authentication.token(context.request().getHeader("Authorization"), null);
+    admins.authorize(token, "the console").onComplete(done -> {
+      if (done.failed()) {
+        RestApi.fail(context, Errors.asKora(done.cause()));
+        return;
+      }
+      Session session = Session.client("console:" + context.request().remoteAddress(),
+          context.request().headers().entries().stream()
+              .filter(header -> !header.getKey().equalsIgnoreCase("Authorization"))
+              .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue,
+                  (first, second) -> first)).entrySet());
+      if (authentication.enabled()) {
+        session.authenticate(done.result());
+      }
+      RestApi.admitted(context, session);
+    });
+  }
+}
