@@ -368,10 +368,10 @@ class AuthenticationTest {
 
   /** An HTTP answer, its body read in the same chain as its head (none of it is missed). */
   private Answer get(String uri, String authorization) {
-    return new HttpCalls(http, node.actualPort()).get(uri, authorization);
+    return new HttpCalls(vertx, http, node.actualPort()).get(uri, authorization);
   }
 
   private Answer send(RequestOptions request, String body) {
-    return new HttpCalls(http, node.actualPort()).send(request, body);
+    return new HttpCalls(vertx, http, node.actualPort()).send(request, body);
   }
 }

@@ -23,7 +23,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.attribute.FileTime;
@@ -79,7 +78,7 @@ public class RulesTest {
     node = TestNodes.start(vertx, TestNodes.memoryOptions()
         .setAuth(new JwtOptions().setHmacSecret(SECRET)).setAllowAnonymous(true)
         .setRules(rulesFile.toString()).setRulesCheckIntervalMs(20)).await();
-    calls = new HttpCalls(http, node.actualPort());
+    calls = new HttpCalls(vertx, http, node.actualPort());
     node.mutate(Mutation.fromJson(new JsonObject("""
         {"merge": {
           "profiles": {"dax": {"name": "Dax", "email": "dax@example.com"},
@@ -242,10 +241,8 @@ public class RulesTest {
     assertEquals(ErrorCode.DENIED, put.json().getString("code"));
     assertEquals("Dax", stored("profiles/dax/name"));
 
-    EventStream events = http.request(new RequestOptions().setHost("127.0.0.1")
-        .setPort(node.actualPort()).setURI("/tree/profiles?access_token=" + token("bob", null))
-        .putHeader("Accept", "text/event-stream")).compose(request -> request.send())
-        .map(response -> new EventStream(vertx, response, 10_000)).await();
+    EventStream events = calls.events(vertx, "/tree/profiles?access_token="
+        + token("bob", null), 10_000);
     JsonObject first = new JsonObject(events.next().await().getString("data"));
     assertEquals(json("{\"profiles\": {\"dax\": {\"name\": \"Dax\"}, \"bob\": {\"name\": \"Bob\","
         + " \"email\": \"bob@example.com\", \"age\": 40}}}"), first.getJsonObject("merge"));
