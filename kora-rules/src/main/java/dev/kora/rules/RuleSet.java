@@ -204,6 +204,20 @@ public final class RuleSet {
     return rules.size();
   }
 
+  /**
+   * @param path a path
+   * @return whether a rule with a {@code validate} expression may match it or a path around it
+   *     (one of its candidates has one): when false, a mutation within it needs no validation
+   */
+  boolean mayValidate(Path path) {
+    for (Rule rule : candidates(path)) {
+      if (rule.validate() != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** @return whether some write or validate expression reads {@code data} or {@code newData} */
   boolean readsData() {
     return anyData;
@@ -260,7 +274,7 @@ public final class RuleSet {
    * @return the rules that can match it or a path under it (those whose first segment matches its
    *     first key), in file order; every rule for the root
    */
-  private List<Rule> candidates(Path path) {
+  List<Rule> candidates(Path path) {
     if (path.isRoot()) {
       return rules;
     }

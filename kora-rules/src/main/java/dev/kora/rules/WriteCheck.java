@@ -58,8 +58,10 @@ final class WriteCheck {
     List<Path> changed = changedPaths();
     Set<Path> reached = new LinkedHashSet<>();
     for (Path path : changed) {
-      for (int length = 0; length <= path.size(); length++) {
-        reached.add(path.prefix(length));
+      if (rules.mayValidate(path)) {
+        for (int length = 0; length <= path.size(); length++) {
+          reached.add(path.prefix(length));
+        }
       }
     }
     // Which values must be read: where a validate rule applies, and where a write rule that uses the
@@ -130,13 +132,14 @@ final class WriteCheck {
   /** Whether a write rule at the path or an ancestor grants changing it. */
   private boolean granted(Path path, boolean withData) {
     for (int length = 0; length <= path.size(); length++) {
-      Path prefix = path.prefix(length);
-      for (RuleSet.Match match : rules.matching(prefix, RuleExpression.Kind.WRITE)) {
-        RuleExpression write = match.rule().write();
-        if (write.usesData() != withData) {
+      Path prefix = length == path.size() ? path : path.prefix(length);
+      for (Rule rule : rules.candidates(prefix)) {
+        RuleExpression write = rule.write();
+        if (write == null || write.usesData() != withData) {
           continue;
         }
-        if (write.test(variables(match, prefix))) {
+        Map<String, String> captures = rule.pattern().match(prefix);
+        if (captures != null && write.test(variables(new RuleSet.Match(rule, captures), prefix))) {
           return true;
         }
       }
