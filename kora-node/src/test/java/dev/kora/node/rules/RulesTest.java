@@ -285,6 +285,22 @@ public class RulesTest {
   }
 
   @Test
+  void theConsoleActsAsAnAdministratorTheRulesCanGrantAlsoWithoutAuthentication() throws Exception {
+    java.nio.file.Path withAdmins = folder.resolve("admins.json");
+    Files.writeString(withAdmins, RULES.replace("\"rules\": [", "\"rules\": [{\"path\": \"**\","
+        + " \"read\": \"auth != null && auth.kora_admin == true\"},"));
+    KoraNode open = TestNodes.start(vertx, TestNodes.memoryOptions()
+        .setRules(withAdmins.toString())).await();
+    open.merge(Path.parse("secrets/launch"), "0000").await();
+    HttpCalls openCalls = new HttpCalls(vertx, http, open.actualPort());
+    assertEquals(403, openCalls.get("/tree/secrets", null).status(), "anonymous: no rule grants");
+    HttpCalls.Answer admin = openCalls.get("/console/api/tree/secrets",
+        "Bearer " + open.adminToken());
+    assertEquals(200, admin.status(), admin.body());
+    assertEquals(json("{\"launch\": \"0000\"}"), admin.json());
+  }
+
+  @Test
   void aNodeWithRulesMayListenBeyondLoopbackAndABrokenFileStopsItsStart() throws Exception {
     KoraNode open = TestNodes.start(vertx, TestNodes.memoryOptions().setHost("0.0.0.0")
         .setRules(rulesFile.toString())).await();

@@ -14,22 +14,17 @@ import java.util.stream.Collectors;
  * {@code Authorization: Bearer} header ({@link AdminAccess}), checked on every request; anything
  * else is answered 401 {@code unauthenticated} (no token, a wrong or expired one) or 403
  * {@code denied} (a valid token without the admin claim). An admitted request reads and writes as a
- * client session of the administrator (interceptors see it; reserved paths stay closed). The token
- * is not passed on in the session's headers.
+ * client session of the administrator (interceptors and rules see its identity, also on a node
+ * without authentication; reserved paths stay closed). The token is not passed on in the session's
+ * headers.
  */
 final class ConsoleGate implements RestApi.Gate {
 
   private final AdminAccess admins;
-  private final Authentication authentication;
 
-  /**
-   * @param admins who is an administrator
-   * @param authentication the node's authentication: on a node with it, the session carries the
-   *     administrator's identity
-   */
-  ConsoleGate(AdminAccess admins, Authentication authentication) {
+  /** @param admins who is an administrator */
+  ConsoleGate(AdminAccess admins) {
     this.admins = admins;
-    this.authentication = authentication;
   }
 
   @Override
@@ -45,9 +40,9 @@ final class ConsoleGate implements RestApi.Gate {
               .filter(header -> !header.getKey().equalsIgnoreCase("Authorization"))
               .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue,
                   (first, second) -> first)).entrySet());
-      if (authentication.enabled()) {
-        session.authenticate(done.result());
-      }
+      // the administrator's identity also on a node without authentication (the generated
+      // token's user "console" with the admin claim), so that rules can grant administrators
+      session.authenticate(done.result());
       RestApi.admitted(context, session);
     });
   }

@@ -62,7 +62,7 @@ public final class ConsoleRoutes {
    */
   public ConsoleRoutes(NodeCore node, AdminAccess admins, RestApi rest, int maxBodyBytes) {
     this.node = node;
-    this.gate = new ConsoleGate(admins, node.authentication());
+    this.gate = new ConsoleGate(admins);
     this.tree = rest.at(API + "/tree", gate);
     this.streams = new ConsoleStreams(node, rest.events());
     this.maxBodyBytes = maxBodyBytes;
