@@ -14,16 +14,24 @@ import java.util.Objects;
  */
 public final class Session {
 
+  /**
+   * Headers a session does not keep: the credential (its verified identity is the session's) and
+   * the WebSocket handshake's own (RFC 6455, section 4.1), which say nothing about the client.
+   */
+  private static final java.util.Set<String> NOT_KEPT = java.util.Set.of("authorization",
+      "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "upgrade",
+      "connection");
+
   private static final Session INTERNAL = new Session("internal", true, Map.of());
 
   private final String connectionId;
   private final boolean internal;
   private final Map<String, String> headers;
   private String user;
-  private JsonObject claims = new JsonObject();
+  private JsonObject claims;
   private boolean authenticated;
   private long expiresAtMs;
-  private final JsonObject attributes = new JsonObject();
+  private JsonObject attributes;
 
   private Session(String connectionId, boolean internal, Map<String, String> headers) {
     this.connectionId = connectionId;
@@ -43,14 +51,21 @@ public final class Session {
    * @param connectionId a unique id of the connection, for logs
    * @param headers the headers of the request that opened it (a WebSocket handshake, a REST
    *     request), e.g. Vert.x's {@code MultiMap}; kept with names in lower case, e.g.
-   *     {@code {"user-agent": "curl/8.5.0"}}, the first value of a repeated header
+   *     {@code {"user-agent": "curl/8.5.0"}}, the first value of a repeated header, except
+   *     {@code Authorization} and the handshake's own ({@code Sec-WebSocket-Key},
+   *     {@code Sec-WebSocket-Version}, {@code Sec-WebSocket-Extensions}, {@code Upgrade},
+   *     {@code Connection})
    * @return the state of a client connection: no user yet, not internal
    */
   public static Session client(String connectionId,
       Iterable<Map.Entry<String, String>> headers) {
     Map<String, String> kept = new HashMap<>();
     for (Map.Entry<String, String> header : headers) {
-      kept.putIfAbsent(header.getKey().toLowerCase(Locale.ROOT), header.getValue());
+      // interned: every connection has the same few names, so they are held once
+      String name = header.getKey().toLowerCase(Locale.ROOT).intern();
+      if (!NOT_KEPT.contains(name)) {
+        kept.putIfAbsent(name, header.getValue());
+      }
     }
     return new Session(Objects.requireNonNull(connectionId, "connectionId"), false,
         Map.copyOf(kept));
@@ -91,6 +106,10 @@ public final class Session {
 
   /** @return the user's claims (roles and the like); never null */
   public JsonObject claims() {
+    if (claims == null) {
+      // made on first use: an idle connection should cost little memory
+      claims = new JsonObject();
+    }
     return claims;
   }
 
@@ -149,6 +168,9 @@ public final class Session {
 
   /** @return free-form per-connection state for handlers; never null */
   public JsonObject attributes() {
+    if (attributes == null) {
+      attributes = new JsonObject();
+    }
     return attributes;
   }
 

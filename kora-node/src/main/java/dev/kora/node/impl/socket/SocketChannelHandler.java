@@ -35,8 +35,9 @@ final class SocketChannelHandler extends ChannelInboundHandlerAdapter {
   private static final System.Logger LOG = System.getLogger(SocketChannelHandler.class.getName());
 
   private final SocketEndpoint endpoint;
-  private final Identity identity;
-  private final Iterable<Map.Entry<String, String>> headers;
+  private Identity identity;
+  /** The handshake's headers until the connection is made from them; then null (not retained). */
+  private Iterable<Map.Entry<String, String>> headers;
   private SocketConnection connection;
 
   /**
@@ -54,6 +55,8 @@ final class SocketChannelHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext context) {
     connection = new SocketConnection(endpoint, context, identity, headers);
+    identity = null;
+    headers = null;
     if (!context.channel().isActive()) {
       connection.closed();
     }
