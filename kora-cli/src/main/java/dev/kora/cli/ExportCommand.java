@@ -118,7 +118,7 @@ final class ExportCommand implements Callable<Integer> {
         RemoteSnapshot snapshot;
         try {
           snapshot = new RemoteSnapshot(connection, base, local, pageLeaves);
-          version = snapshot.copy(new Progress(System.err, "pages"));
+          version = snapshot.copy();
         } finally {
           connection.close();
         }

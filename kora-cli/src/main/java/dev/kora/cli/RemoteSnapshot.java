@@ -59,7 +59,6 @@ final class RemoteSnapshot {
   private final int pageLeaves;
   private final ConcurrentLinkedQueue<JsonObject> pushes = new ConcurrentLinkedQueue<>();
   private long pages;
-  private long pageLeafCount;
   private long appliedPushes;
 
   /**
@@ -92,25 +91,24 @@ final class RemoteSnapshot {
   /**
    * Copies the subtree. Blocks.
    *
-   * @param progress told the pages read so far (leaves, pages), may be null
    * @return the version the local copy reflects exactly
    * @throws KoraException with the node's code when it refused a call ({@code denied},
    *     {@code unauthenticated}, {@code too_large} when one child alone is over the node's
    *     {@code maxAnswerBytes}), {@code disconnected} when the connection closed, or the local
    *     store's failure
    */
-  long copy(Progress progress) {
+  long copy() {
     long start = subscribe();
     String min = null;
     int children = 100;
     while (true) {
       applyPushes(Long.MAX_VALUE);
-      JsonObject answer = readPage(min, children);
-      Object value = Tree.get(answer.getJsonObject("merge", new JsonObject()), base);
+      Page read = readPage(min, children);
+      children = read.limit();
+      Object value = Tree.get(read.answer().getJsonObject("merge", new JsonObject()), base);
       if (!(value instanceof JsonObject page)) {
         if (value != null) {
           local.write(List.of(Mutation.merge(base, value))).await();
-          pageLeafCount++;
         }
         break;
       }
@@ -119,10 +117,6 @@ final class RemoteSnapshot {
         local.write(List.of(Mutation.merge(base, page))).await();
       }
       pages++;
-      pageLeafCount += leaves;
-      if (progress != null) {
-        progress.update(0, pages, pageLeafCount, false);
-      }
       if (page.size() < children) {
         break;
       }
@@ -179,16 +173,20 @@ final class RemoteSnapshot {
     return answer.getLong("version");
   }
 
+  /** An answer to a page's query, and the {@code limit} it was asked with. */
+  private record Page(JsonObject answer, int limit) {
+  }
+
   /**
    * Reads up to {@code children} children from {@code min}; a page over the node's answer limit is
    * read again with half the children.
    */
-  private JsonObject readPage(String min, int children) {
+  private Page readPage(String min, int children) {
     int limit = children;
     while (true) {
       Query query = Query.of(base, new QueryOptions(min, null, limit, false));
       try {
-        return (JsonObject) call(Action.QUERY, query.toJson());
+        return new Page((JsonObject) call(Action.QUERY, query.toJson()), limit);
       } catch (KoraException e) {
         if (!ErrorCode.TOO_LARGE.equals(e.code())) {
           throw e;

@@ -165,6 +165,28 @@ class OnlineExportTest {
     assertEquals("null", Files.readString(out.toPath()).strip(), "an empty subtree is null");
   }
 
+  @Test
+  void pagesOverTheNodesAnswerLimitAreReadSmallerAndAChildOverItAloneIsRefused() throws IOException {
+    KoraNode node = TestNodes.start(vertx, TestNodes.memoryOptions().setMaxAnswerBytes(4_096))
+        .await();
+    String url = "ws://127.0.0.1:" + node.actualPort() + "/socket";
+    JsonObject small = new JsonObject();
+    for (int i = 0; i < 100; i++) {
+      small.put(child(i), new JsonObject().put("text", "x".repeat(100)));
+    }
+    node.merge(Path.of("small"), small).await();
+    File out = dir.resolve("small.json").toFile();
+    CliTest.Run paged = CliTest.kora("export", "--url", url, "--at", "small", "--out",
+        out.toString());
+    assertEquals(0, paged.exit(), paged.err());
+    assertEquals(small, Json.decodeValue(Files.readString(out.toPath())),
+        "100 children of 4 KiB in all, read in pages under the node's 4 KiB answer limit");
+
+    node.merge(Path.of("small", "c00050", "big"), "y".repeat(8_000)).await();
+    CliTest.kora("export", "--url", url, "--at", "small").assertFailure(ErrorCode.TOO_LARGE,
+        "one child over the node's answer limit");
+  }
+
   /** Writes random changes all over the subtree, one at a time, until told to stop. */
   private static Future<Void> write(KoraNode node, Random random, AtomicBoolean stop,
       ConcurrentLinkedQueue<Commit> commits) {
