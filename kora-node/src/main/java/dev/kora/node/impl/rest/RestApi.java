@@ -8,6 +8,7 @@ import dev.kora.node.core.NodeCore;
 import dev.kora.node.core.RateLimits;
 import dev.kora.node.core.RequestParsing;
 import dev.kora.node.core.Subscriber;
+import dev.kora.node.logging.RequestLog;
 import dev.kora.protocol.Dialect;
 import dev.kora.protocol.Errors;
 import dev.kora.tree.ErrorCode;
@@ -53,6 +54,10 @@ public final class RestApi {
   private static final String TREE_METHODS = "GET, HEAD, PATCH, PUT, DELETE";
   /** Where {@link #authenticate} keeps a request's session in its routing context. */
   private static final String SESSION = "kora.session";
+  /** The routing context's key of the failure a request was answered with, for its log line. */
+  private static final String FAILURE = "kora.failure";
+  /** The response header that carries the request's id. */
+  public static final String REQUEST_ID_HEADER = "X-Request-Id";
 
   private final NodeCore node;
   private final int maxBodyBytes;
@@ -75,6 +80,7 @@ public final class RestApi {
 
   /** @param router where to add the routes */
   public void mount(Router router) {
+    router.routeWithRegex(TREE).handler(this::logRequest);
     router.routeWithRegex(TREE).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
     router.routeWithRegex(TREE).handler(this::authenticate);
     router.routeWithRegex(HttpMethod.GET, TREE).handler(this::get);
@@ -107,6 +113,23 @@ public final class RestApi {
         fail(context, Errors.asKora(failure));
       }
     });
+  }
+
+  /**
+   * Gives the request its id (sent back as {@code X-Request-Id}) and logs its answer once the
+   * response has ended ({@link RequestLog}).
+   */
+  private void logRequest(RoutingContext context) {
+    long started = System.nanoTime();
+    RequestLog log = node.requestLog();
+    String requestId = log.nextRestId();
+    HttpServerRequest request = context.request();
+    String what = request.method() + " " + request.path();
+    String connectionId = "http:" + request.remoteAddress();
+    context.response().putHeader(REQUEST_ID_HEADER, requestId);
+    context.addEndHandler(ended -> log.answered(requestId, connectionId, what, started,
+        context.response().getStatusCode(), context.get(FAILURE)));
+    context.next();
   }
 
   private static KoraException notFound(RoutingContext context) {
@@ -327,6 +350,7 @@ public final class RestApi {
   }
 
   private static void fail(RoutingContext context, KoraException e) {
+    context.put(FAILURE, e);
     int status = Errors.httpStatus(e.code());
     if (status == 401) {
       context.response().putHeader("WWW-Authenticate", Authentication.CHALLENGE);
