@@ -65,7 +65,8 @@ final class ExportCommand implements Callable<Integer> {
   File out;
 
   @Option(names = "--page-leaves", defaultValue = "5000", paramLabel = "N",
-      description = "With --url: about how many leaves to read per query (default: ${DEFAULT-VALUE}).")
+      description = "With --url: about how many leaves to read per query"
+          + " (default: ${DEFAULT-VALUE}).")
   int pageLeaves;
 
   @Mixin
