@@ -146,12 +146,17 @@ final class ExportCommand implements Callable<Integer> {
       leaves = writeTree(store, base, writer);
       writer.write('\n');
       writer.flush();
-    } finally {
+    } catch (IOException | RuntimeException e) {
       if (partial != null) {
         writer.close();
+        Files.deleteIfExists(partial.toPath());
       }
+      throw e;
     }
     if (partial != null) {
+      writer.close();
+      // no moment where the new data sits beside the metadata of an older export
+      Files.deleteIfExists(ExportMetadata.fileFor(out).toPath());
       Files.move(partial.toPath(), out.toPath(), StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);
       new ExportMetadata(base.toString(), version, source, leaves, System.currentTimeMillis())
