@@ -107,6 +107,14 @@ class OnlineExportTest {
     try {
       export = CliTest.kora("export", "--url", url, "--at", "backup", "--out", out.toString(),
           "--page-leaves", "100");
+      ExportMetadata exported = ExportMetadata.readFor(out);
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (exported != null && System.currentTimeMillis() < deadline
+          && commits.stream().noneMatch(commit -> commit.version() > exported.version())) {
+        Thread.sleep(10); // until the writers have gone past the backup's version
+      }
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
     } finally {
       stop.set(true);
       Future.join(writers).await();
