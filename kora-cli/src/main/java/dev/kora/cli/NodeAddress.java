@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 final class NodeAddress {
 
   @Option(names = "--url", defaultValue = "ws://127.0.0.1:12000/socket",
-      description = "The node (default: ${DEFAULT-VALUE}).")
+      description = "The node (default: ${DEFAULT-VALUE}); kora export reads a running node"
+          + " only when --url is given.")
   String url;
 
   @Option(names = "--token", defaultValue = "${env:KORA_TOKEN}", paramLabel = "TOKEN",
