@@ -255,6 +255,34 @@ class OnlineExportTest {
         "one child over the node's answer limit");
   }
 
+  @Test
+  void aNodeThatGoesAwayDuringTheExportFailsItWithNoFileWritten() throws Exception {
+    Vertx nodeVertx = Vertx.vertx();
+    KoraNode node = TestNodes.start(nodeVertx, TestNodes.memoryOptions()).await();
+    JsonObject many = new JsonObject();
+    for (int i = 0; i < 20_000; i++) {
+      many.put(child(i), i);
+    }
+    node.merge(BASE, many).await();
+    File out = dir.resolve("gone.json").toFile();
+    CliTest.Run[] run = new CliTest.Run[1];
+    Thread export = new Thread(() -> run[0] = CliTest.kora("export", "--url", "ws://127.0.0.1:"
+        + node.actualPort() + "/socket", "--at", "backup", "--out", out.toString(),
+        "--page-leaves", "2"));
+    export.start();
+    Thread.sleep(500);
+    nodeVertx.close().await();
+    export.join(60_000);
+    assertNotNull(run[0], "the export ended");
+    assertEquals(1, run[0].exit(), "read ten thousand pages in 0.5 s? " + run[0].err());
+    String error = run[0].err().strip();
+    assertTrue(error.startsWith("kora: " + KoraConnection.DISCONNECTED + ": ")
+        || error.startsWith("kora: " + ErrorCode.CLOSED + ": "), error);
+    assertEquals(1, error.split("\n").length, error);
+    assertFalse(out.exists(), "no file after a failed export");
+    assertFalse(new File(out.getPath() + ".partial").exists());
+  }
+
   /**
    * Writes random changes all over the subtree, one at a time, until told to stop; each commit's
    * callback starts the next after a millisecond (no chain of composed futures, whose completion
