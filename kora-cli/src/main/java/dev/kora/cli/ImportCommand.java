@@ -26,7 +26,9 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code kora import FILE --at PATH [--index | --key FIELD]}: loads a JSON file into the tree through
  * an in-process node's write pipeline (the same validation as any client), in bounded batches, with a
- * progress bar. The file is read as a stream; memory stays bounded by the batch size.
+ * progress bar. The file is read as a stream; memory stays bounded by the batch size. When the file
+ * comes with the metadata of {@code kora export --out} ({@link ExportMetadata}, {@code FILE.meta.json}),
+ * the summary line says which version of which node the data is.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
     description = "Load a JSON file into the tree at a path.")
@@ -71,6 +73,7 @@ final class ImportCommand implements Callable<Integer> {
     if (!file.isFile()) {
       throw new KoraException(ErrorCode.INVALID_MESSAGE, "no such file: " + file);
     }
+    ExportMetadata metadata = ExportMetadata.readFor(file);
     Vertx vertx = Vertx.vertx();
     try {
       KoraNode node = KoraNode.deploy(vertx, config.options()
@@ -85,12 +88,21 @@ final class ImportCommand implements Callable<Integer> {
         throw new KoraException(ErrorCode.INVALID_JSON, file + " is not valid JSON" + where + ": "
             + e.getOriginalMessage(), e);
       }
-      System.err.printf("kora: imported %,d items, %,d leaves into '%s' of %s%n", counts[0],
-          counts[1], base, node.store().describe());
+      System.err.printf("kora: imported %,d items, %,d leaves into '%s' of %s%s%n", counts[0],
+          counts[1], base, node.store().describe(), describe(metadata));
       return 0;
     } finally {
       vertx.close().await();
     }
+  }
+
+  /** @return what an export's metadata says of the data: its source and version, or nothing */
+  private static String describe(ExportMetadata metadata) {
+    if (metadata == null) {
+      return "";
+    }
+    return "; the export of '" + metadata.at() + "' from " + metadata.source()
+        + (metadata.version() == null ? "" : " at version " + metadata.version());
   }
 
   private long[] load(KoraNode node, Path base) throws IOException {

@@ -5,9 +5,12 @@ import dev.kora.node.KoraNodeOptions;
 import io.vertx.core.Vertx;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code kora serve}: runs a node until SIGTERM or Ctrl-C, then stops it cleanly. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -22,11 +25,25 @@ final class ServeCommand implements Runnable {
       description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   int port;
 
+  @Option(names = "--log-format", paramLabel = "FORMAT",
+      defaultValue = KoraNodeOptions.LOG_FORMAT_TEXT,
+      description = "Log lines as 'text' or 'json', one JSON object per line"
+          + " (default: ${DEFAULT-VALUE}).")
+  String logFormat;
+
+  @Option(names = "--log-requests",
+      description = "Log every answered request (WebSocket call, REST request) with its request id;"
+          + " without it only requests that failed on the node's side are logged.")
+  boolean logRequests;
+
   @Mixin
   NodeConfig config;
 
   @Mixin
   SecurityOptions security;
+
+  @Spec
+  CommandSpec spec;
 
   @Override
   public void run() {
@@ -36,6 +53,17 @@ final class ServeCommand implements Runnable {
     }
     if (config.given("--port") || !config.json().containsKey("port")) {
       options.setPort(port);
+    }
+    if (config.given("--log-format") || !config.json().containsKey("logFormat")) {
+      try {
+        options.setLogFormat(logFormat);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--log-format: "
+            + e.getMessage());
+      }
+    }
+    if (logRequests) {
+      options.setLogRequests(true);
     }
     security.applyTo(options);
     Vertx vertx = NodeVertx.create();

@@ -20,6 +20,8 @@ import dev.kora.node.impl.socket.SocketEndpoint;
 import dev.kora.node.impl.write.ChangeLogRetention;
 import dev.kora.node.impl.write.LocalCommitFeed;
 import dev.kora.node.impl.write.Sequencer;
+import dev.kora.node.logging.JsonLogFormatter;
+import dev.kora.node.logging.RequestLog;
 import dev.kora.protocol.Dialect;
 import dev.kora.rules.RulesFile;
 import dev.kora.rules.RulesInterceptor;
@@ -107,6 +109,9 @@ public class KoraNode extends VerticleBase {
     ChangeLogRetention.Policy changeLog = new ChangeLogRetention.Policy(options.isChangeLog(),
         options.getChangeLogMaxEntries(), options.getChangeLogMaxAgeMs(),
         options.getChangeLogTrimIntervalMs());
+    if (KoraNodeOptions.LOG_FORMAT_JSON.equals(options.getLogFormat())) {
+      JsonLogFormatter.install();
+    }
     Future<RulesFile> rulesOpened = options.getRules() == null ? Future.succeededFuture()
         : RulesFile.open(vertx, java.nio.file.Path.of(options.getRules()));
     return rulesOpened.compose(opened -> {
@@ -138,7 +143,8 @@ public class KoraNode extends VerticleBase {
                     options.getMaxMutationsPerSecond(), options.getMaxBytesPerSecond(),
                     options.getMaxMutationsPerSecondPerAddress(),
                     options.getMaxBytesPerSecondPerAddress(),
-                    RATE_LIMIT_CLOSE_AFTER_REFUSALS)), changeLog, authentication, metrics);
+                    RATE_LIMIT_CLOSE_AFTER_REFUSALS)), changeLog, authentication, metrics,
+            new RequestLog(options.isLogRequests()));
       } catch (IllegalArgumentException e) {
         return store.close().transform(closed -> Future.failedFuture(e));
       }

@@ -21,6 +21,10 @@ public class KoraNodeOptions {
 
   /** Default interface to listen on: {@code 127.0.0.1} (loopback only, safe by default). */
   public static final String DEFAULT_HOST = "127.0.0.1";
+  /** {@link #setLogFormat log format}: java.util.logging's text lines, as configured. */
+  public static final String LOG_FORMAT_TEXT = "text";
+  /** {@link #setLogFormat log format}: one JSON object per line. */
+  public static final String LOG_FORMAT_JSON = "json";
   /** Default port: 12000. */
   public static final int DEFAULT_PORT = 12000;
   /** Default largest WebSocket message or HTTP body accepted: 16 MiB. */
@@ -97,6 +101,8 @@ public class KoraNodeOptions {
   private int maxPendingWritesPerConnection = DEFAULT_MAX_PENDING_WRITES_PER_CONNECTION;
   private int workerParseBytes = DEFAULT_WORKER_PARSE_BYTES;
   private boolean changeLog = true;
+  private String logFormat = LOG_FORMAT_TEXT;
+  private boolean logRequests;
   private long changeLogMaxEntries = DEFAULT_CHANGE_LOG_MAX_ENTRIES;
   private long changeLogMaxAgeMs = DEFAULT_CHANGE_LOG_MAX_AGE_MS;
   private long changeLogTrimIntervalMs = DEFAULT_CHANGE_LOG_TRIM_INTERVAL_MS;
@@ -142,6 +148,8 @@ public class KoraNodeOptions {
     this.maxPendingWritesPerConnection = other.maxPendingWritesPerConnection;
     this.workerParseBytes = other.workerParseBytes;
     this.changeLog = other.changeLog;
+    this.logFormat = other.logFormat;
+    this.logRequests = other.logRequests;
     this.changeLogMaxEntries = other.changeLogMaxEntries;
     this.changeLogMaxAgeMs = other.changeLogMaxAgeMs;
     this.changeLogTrimIntervalMs = other.changeLogTrimIntervalMs;
@@ -195,6 +203,8 @@ public class KoraNodeOptions {
         DEFAULT_MAX_PENDING_WRITES_PER_CONNECTION);
     this.workerParseBytes = json.getInteger("workerParseBytes", DEFAULT_WORKER_PARSE_BYTES);
     this.changeLog = json.getBoolean("changeLog", true);
+    setLogFormat(json.getString("logFormat", LOG_FORMAT_TEXT));
+    this.logRequests = json.getBoolean("logRequests", false);
     this.changeLogMaxEntries = json.getLong("changeLogMaxEntries", DEFAULT_CHANGE_LOG_MAX_ENTRIES);
     this.changeLogMaxAgeMs = json.getLong("changeLogMaxAgeMs", DEFAULT_CHANGE_LOG_MAX_AGE_MS);
     this.changeLogTrimIntervalMs = json.getLong("changeLogTrimIntervalMs",
@@ -511,6 +521,52 @@ public class KoraNodeOptions {
    */
   public KoraNodeOptions setChangeLog(boolean changeLog) {
     this.changeLog = changeLog;
+    return this;
+  }
+
+  /** @return {@value #LOG_FORMAT_TEXT} or {@value #LOG_FORMAT_JSON} */
+  public String getLogFormat() {
+    return logFormat;
+  }
+
+  /**
+   * How log lines look. {@value #LOG_FORMAT_TEXT} (the default) leaves java.util.logging as it is
+   * configured; {@value #LOG_FORMAT_JSON} makes every handler of its root logger write one JSON
+   * object per line ({@link dev.kora.node.logging.JsonLogFormatter}: {@code time}, {@code level},
+   * {@code logger}, {@code message}, the fields of request lines such as {@code requestId}, and
+   * {@code error}) when the node starts. That is JVM-wide: other libraries' java.util.logging lines
+   * become JSON too; an application that routes {@link System.Logger} to another backend configures
+   * that backend instead.
+   *
+   * @param logFormat {@value #LOG_FORMAT_TEXT} or {@value #LOG_FORMAT_JSON}
+   * @return these options
+   * @throws IllegalArgumentException for another value
+   */
+  public KoraNodeOptions setLogFormat(String logFormat) {
+    if (!LOG_FORMAT_TEXT.equals(logFormat) && !LOG_FORMAT_JSON.equals(logFormat)) {
+      throw new IllegalArgumentException("logFormat must be \"" + LOG_FORMAT_TEXT + "\" or \""
+          + LOG_FORMAT_JSON + "\", got '" + logFormat + "'");
+    }
+    this.logFormat = logFormat;
+    return this;
+  }
+
+  /** @return whether every answered request is logged */
+  public boolean isLogRequests() {
+    return logRequests;
+  }
+
+  /**
+   * Logs every answered client request (WebSocket call, REST request) at {@code INFO}, with its
+   * request id, what was asked, its outcome and its duration ({@link
+   * dev.kora.node.logging.RequestLog}). Off (the default), only requests that failed on the node's
+   * side ({@code internal}, {@code store_unavailable}, ...) are logged, at {@code WARNING}.
+   *
+   * @param logRequests whether to log every request
+   * @return these options
+   */
+  public KoraNodeOptions setLogRequests(boolean logRequests) {
+    this.logRequests = logRequests;
     return this;
   }
 
@@ -993,6 +1049,7 @@ public class KoraNodeOptions {
         .put("maxPendingWritesPerConnection", maxPendingWritesPerConnection)
         .put("workerParseBytes", workerParseBytes)
         .put("changeLog", changeLog).put("changeLogMaxEntries", changeLogMaxEntries)
+        .put("logFormat", logFormat).put("logRequests", logRequests)
         .put("changeLogMaxAgeMs", changeLogMaxAgeMs)
         .put("changeLogTrimIntervalMs", changeLogTrimIntervalMs)
         .put("jobMaxAttempts", jobMaxAttempts).put("jobBackoffMs", jobBackoffMs)

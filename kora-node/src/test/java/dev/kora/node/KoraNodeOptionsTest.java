@@ -2,6 +2,7 @@ package dev.kora.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -124,5 +125,22 @@ class KoraNodeOptionsTest {
     assertThrows(IllegalArgumentException.class,
         () -> new KoraNodeOptions(new JsonObject().put("maxBytesPerSecond", "fast")));
     assertThrows(IllegalArgumentException.class, () -> options.setTls(null, "key.pem"));
+  }
+
+  @Test
+  void theLogOptionsHaveDefaultsAJsonFormAndRefuseAnUnknownFormat() {
+    KoraNodeOptions defaults = new KoraNodeOptions(new JsonObject());
+    assertEquals(KoraNodeOptions.LOG_FORMAT_TEXT, defaults.getLogFormat());
+    assertEquals(false, defaults.isLogRequests());
+    KoraNodeOptions json = new KoraNodeOptions(new JsonObject().put("logFormat", "json")
+        .put("logRequests", true));
+    assertEquals(KoraNodeOptions.LOG_FORMAT_JSON, json.getLogFormat());
+    assertEquals(true, json.isLogRequests());
+    KoraNodeOptions again = new KoraNodeOptions(json.toJson());
+    assertEquals(KoraNodeOptions.LOG_FORMAT_JSON, again.getLogFormat());
+    assertEquals(true, new KoraNodeOptions(again).isLogRequests());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new KoraNodeOptions(new JsonObject().put("logFormat", "yaml")));
+    assertTrue(e.getMessage().contains("yaml"), e.getMessage());
   }
 }

@@ -1,6 +1,7 @@
 package dev.kora.node.core;
 
 import dev.kora.interceptors.Session;
+import dev.kora.node.logging.RequestLog;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import dev.kora.tree.Query;
@@ -177,6 +178,9 @@ public interface NodeCore {
 
   /** @return the node's metrics, which transports add to (connections, pushes) */
   NodeMetrics metrics();
+
+  /** @return where transports log the answer to each request, under its request id */
+  RequestLog requestLog();
 
   /**
    * Checks that the node can serve: its store answers a small read within 2 s.

@@ -22,6 +22,7 @@ import dev.kora.node.impl.subscription.Fanout;
 import dev.kora.node.impl.subscription.SubscriptionRegistry;
 import dev.kora.node.impl.write.ChangeLogRetention;
 import dev.kora.node.impl.write.WritePipeline;
+import dev.kora.node.logging.RequestLog;
 import dev.kora.node.spi.CommitFeed;
 import dev.kora.node.spi.JobLeases;
 import dev.kora.node.spi.WriteCoordinator;
@@ -70,6 +71,7 @@ public final class DefaultNodeCore implements NodeCore {
   private final JobScheduler jobs;
   private final Plugins plugins;
   private final RequestLimits limits;
+  private final RequestLog requestLog;
   private final ChangeLogRetention retention;
 
   /**
@@ -87,12 +89,15 @@ public final class DefaultNodeCore implements NodeCore {
    * @param changeLog the change log's settings
    * @param authentication how clients authenticate
    * @param metrics where the node's metrics go
+   * @param requestLog where transports log the answers to requests
    * @throws IllegalArgumentException when an action handler uses a reserved or taken name
    */
   public DefaultNodeCore(Vertx vertx, Context context, Store store, Plugins plugins,
       Function<Store, Parts> parts, int jobMaxAttempts, long jobBackoffMs, RequestLimits limits,
-      ChangeLogRetention.Policy changeLog, Authentication authentication, NodeMetrics metrics) {
+      ChangeLogRetention.Policy changeLog, Authentication authentication, NodeMetrics metrics,
+      RequestLog requestLog) {
     this.authentication = authentication;
+    this.requestLog = requestLog;
     this.metrics = metrics;
     this.actions = new ActionTable(authentication);
     this.rateLimits = new RateLimits(limits.rates());
@@ -227,6 +232,11 @@ public final class DefaultNodeCore implements NodeCore {
   @Override
   public NodeMetrics metrics() {
     return metrics;
+  }
+
+  @Override
+  public RequestLog requestLog() {
+    return requestLog;
   }
 
   @Override

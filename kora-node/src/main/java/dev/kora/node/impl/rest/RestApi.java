@@ -6,6 +6,7 @@ import dev.kora.node.core.Connection;
 import dev.kora.node.core.NodeCore;
 import dev.kora.node.core.RateLimits;
 import dev.kora.node.core.RequestParsing;
+import dev.kora.node.logging.RequestLog;
 import dev.kora.protocol.Dialect;
 import dev.kora.protocol.Errors;
 import dev.kora.tree.ErrorCode;
@@ -51,6 +52,10 @@ public final class RestApi {
   private static final String TREE_METHODS = "GET, HEAD, PATCH, PUT, DELETE";
   /** Where a {@link Gate} keeps a request's session in its routing context. */
   private static final String SESSION = "kora.session";
+  /** The routing context's key of the failure a request was answered with, for its log line. */
+  private static final String FAILURE = "kora.failure";
+  /** The response header that carries the request's id. */
+  public static final String REQUEST_ID_HEADER = "X-Request-Id";
 
   /**
    * Admits a request to the tree routes before they run: gives it its session with
@@ -126,6 +131,7 @@ public final class RestApi {
    */
   public void mountTree(Router router) {
     String tree = Pattern.quote(prefix) + "(/.*)?";
+    router.routeWithRegex(tree).handler(this::logRequest);
     router.routeWithRegex(tree).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
     router.routeWithRegex(tree).handler(gate::admit);
     router.routeWithRegex(HttpMethod.GET, tree).handler(this::get);
@@ -161,6 +167,23 @@ public final class RestApi {
         fail(context, Errors.asKora(failure));
       }
     });
+  }
+
+  /**
+   * Gives the request its id (sent back as {@code X-Request-Id}) and logs its answer once the
+   * response has ended ({@link RequestLog}).
+   */
+  private void logRequest(RoutingContext context) {
+    long started = System.nanoTime();
+    RequestLog log = node.requestLog();
+    String requestId = log.nextRestId();
+    HttpServerRequest request = context.request();
+    String what = request.method() + " " + request.path();
+    String connectionId = "http:" + request.remoteAddress();
+    context.response().putHeader(REQUEST_ID_HEADER, requestId);
+    context.addEndHandler(ended -> log.answered(requestId, connectionId, what, started,
+        context.response().getStatusCode(), context.get(FAILURE)));
+    context.next();
   }
 
   private static KoraException notFound(RoutingContext context) {
@@ -337,6 +360,7 @@ public final class RestApi {
    * @param e the refusal
    */
   public static void fail(RoutingContext context, KoraException e) {
+    context.put(FAILURE, e);
     int status = Errors.httpStatus(e.code());
     if (status == 401) {
       context.response().putHeader("WWW-Authenticate", Authentication.CHALLENGE);

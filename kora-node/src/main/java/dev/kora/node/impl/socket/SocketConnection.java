@@ -6,6 +6,7 @@ import dev.kora.node.core.CommittedPart;
 import dev.kora.node.core.Connection;
 import dev.kora.node.core.RequestParsing;
 import dev.kora.node.core.Subscriber;
+import dev.kora.node.logging.RequestLog;
 import dev.kora.protocol.Errors;
 import dev.kora.protocol.Frame;
 import dev.kora.protocol.FrameCodec;
@@ -64,6 +65,8 @@ final class SocketConnection implements Subscriber {
   private boolean flushPending;
   private boolean closed;
   private boolean closeSent;
+  /** Calls received so far: the number in each call's request id. */
+  private long calls;
 
   /**
    * @param endpoint the node's endpoint: the node, the limits, the flusher, the shared pushes
@@ -182,11 +185,15 @@ final class SocketConnection implements Subscriber {
       return;
     }
     Frame.Call call = (Frame.Call) frame;
+    long started = System.nanoTime();
+    String requestId = RequestLog.callId(session().connectionId(), ++calls);
     Future<Object> result = endpoint.node().call(call.action(), call.body(), connection);
     result.onComplete(done -> {
       send(done.succeeded() ? new Frame.Reply(call.key(), done.result())
           : Errors.frame(call.key(), done.cause()));
       connection.replied();
+      endpoint.node().requestLog().answered(requestId, session().connectionId(), call.action(),
+          started, 0, done.cause());
     });
   }
 
