@@ -3,35 +3,18 @@
 // profiles/{user}/name for anyone signed in). Tokens go in the URL. Run with:
 //   KORA_URL=ws://127.0.0.1:PORT/socket KORA_TOKEN_DAX=<JWT sub dax> KORA_TOKEN_BOB=<JWT sub bob> \
 //     node --test rules.test.js
-import { test, after } from "node:test"
+import { test } from "node:test"
 import assert from "node:assert/strict"
 import Riptide from "@ironbay/riptide"
+import { connect as connectTo } from "./support.js"
 
 const URL = process.env.KORA_URL
 const DAX = process.env.KORA_TOKEN_DAX
 const BOB = process.env.KORA_TOKEN_BOB
 const TEST_TIMEOUT = 20_000
-const connections = []
 
-function withTimeout(promise, ms, what) {
-  let timer
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
-async function connect(token) {
-  const conn = Riptide.Connection.create()
-  connections.push(conn)
-  const ready = new Promise(resolve => {
-    conn.transport.onStatus.add(status => {
-      if (status === "ready") resolve()
-    })
-  })
-  await conn.transport.connect(`${URL}?access_token=${token}`)
-  await withTimeout(ready, 10_000, "connecting")
-  return conn
+function connect(token) {
+  return connectTo(`${URL}?access_token=${token}`)
 }
 
 async function until(predicate, what) {
@@ -41,11 +24,6 @@ async function until(predicate, what) {
     await new Promise(resolve => setTimeout(resolve, 20))
   }
 }
-
-after(() => {
-  for (const conn of connections) conn.transport.disconnect()
-  setTimeout(() => process.exit(), 5_000).unref()
-})
 
 test("answers and pushes carry only the fields the rules let a client read", { timeout: TEST_TIMEOUT }, async () => {
   const dax = new Riptide.Store.Remote(await connect(DAX))

@@ -1,5 +1,6 @@
 package dev.kora.auth;
 
+import static dev.kora.testkit.Checks.refusal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,8 +20,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.util.Base64;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -84,13 +83,6 @@ class JwtAuthenticatorTest {
     return createOnLoop(options.setHmacSecret(SECRET)).await();
   }
 
-  private static KoraException refusal(Future<Identity> answer) {
-    Throwable failure = assertThrows(ExecutionException.class,
-        () -> answer.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS))
-        .getCause();
-    assertTrue(failure instanceof KoraException, "a KoraException: " + failure);
-    return (KoraException) failure;
-  }
 
   @Test
   void aValidTokenGivesItsSubjectClaimsAndExpiry() {

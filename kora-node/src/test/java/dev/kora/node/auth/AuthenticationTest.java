@@ -1,5 +1,6 @@
 package dev.kora.node.auth;
 
+import static dev.kora.testkit.Checks.refusal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -126,13 +127,6 @@ class AuthenticationTest {
     return KoraConnection.connect(vertx, target, KoraConnection.defaultClientOptions()).await();
   }
 
-  private static KoraException refusal(Future<?> answer) {
-    Throwable failure = assertThrows(CompletionException.class,
-        () -> answer.toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS)
-            .join()).getCause();
-    assertTrue(failure instanceof KoraException, "a KoraException: " + failure);
-    return (KoraException) failure;
-  }
 
   private static int handshakeStatus(Future<?> connect) {
     Throwable failure = assertThrows(CompletionException.class,

@@ -1,5 +1,6 @@
 package dev.kora.node.rules;
 
+import static dev.kora.testkit.Checks.refusal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,7 +30,6 @@ import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,13 +113,6 @@ public class RulesTest {
         new JsonObject())).await()).getJsonObject("merge");
   }
 
-  private static KoraException refusal(Future<?> answer) {
-    Throwable failure = assertThrows(CompletionException.class,
-        () -> answer.toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS)
-            .join()).getCause();
-    assertTrue(failure instanceof KoraException, "a KoraException: " + failure);
-    return (KoraException) failure;
-  }
 
   private static JsonObject json(String text) {
     return new JsonObject(text);
