@@ -57,7 +57,6 @@ public final class RuleSet {
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final List<Rule> rules;
-  private final boolean anyData;
   /** The rules whose pattern starts with any key (or matches the root), in file order. */
   private final List<Rule> anyFirstKey;
   /** By a path's first key: the rules that can match it or a path under it, in file order. */
@@ -88,12 +87,6 @@ public final class RuleSet {
     }
     this.anyFirstKey = List.copyOf(general);
     this.byFirstKey = Map.copyOf(keyed);
-    boolean data = false;
-    for (Rule rule : rules) {
-      data |= rule.write() != null && rule.write().usesData()
-          || rule.validate() != null && rule.validate().usesData();
-    }
-    this.anyData = data;
   }
 
   /**
@@ -216,11 +209,6 @@ public final class RuleSet {
       }
     }
     return false;
-  }
-
-  /** @return whether some write or validate expression reads {@code data} or {@code newData} */
-  boolean readsData() {
-    return anyData;
   }
 
   /**

@@ -6,8 +6,6 @@ import dev.kora.node.core.Authentication;
 import dev.kora.node.impl.rest.RestApi;
 import dev.kora.protocol.Errors;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Admits a request of the console's API only with an administrator's credential in its
@@ -35,11 +33,9 @@ final class ConsoleGate implements RestApi.Gate {
         RestApi.fail(context, Errors.asKora(done.cause()));
         return;
       }
+      // Session.client keeps no Authorization header itself
       Session session = Session.client("console:" + context.request().remoteAddress(),
-          context.request().headers().entries().stream()
-              .filter(header -> !header.getKey().equalsIgnoreCase("Authorization"))
-              .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue,
-                  (first, second) -> first)).entrySet());
+          context.request().headers());
       // the administrator's identity also on a node without authentication (the generated
       // token's user "console" with the admin claim), so that rules can grant administrators
       session.authenticate(done.result());
