@@ -47,6 +47,8 @@ public class KoraNodeOptions {
   public static final long DEFAULT_MAX_ANSWER_BYTES = 64L * 1024 * 1024;
   /** Default most mutations committed in one store transaction (group commit): 2,048. */
   public static final int DEFAULT_MAX_BATCH_MUTATIONS = 2_048;
+  /** How long a member waits for the cluster's leader by default, ms. */
+  public static final long DEFAULT_CLUSTER_TIMEOUT_MS = 5_000;
   /** Default most mutations waiting for the store before new ones are refused: 100,000. */
   public static final int DEFAULT_MAX_PENDING_MUTATIONS = 100_000;
   /** Default most leaves and deleted paths in one mutation from a client: 100,000. */
@@ -121,6 +123,8 @@ public class KoraNodeOptions {
   private String tlsKeyPath;
   private String rulesPath;
   private long rulesCheckIntervalMs = dev.kora.rules.RulesFile.DEFAULT_CHECK_INTERVAL_MS;
+  private int clusterSize;
+  private long clusterTimeoutMs = DEFAULT_CLUSTER_TIMEOUT_MS;
   private final List<KoraPlugin> plugins = new ArrayList<>();
 
   /** Options with every default. */
@@ -168,6 +172,8 @@ public class KoraNodeOptions {
     this.tlsKeyPath = other.tlsKeyPath;
     this.rulesPath = other.rulesPath;
     this.rulesCheckIntervalMs = other.rulesCheckIntervalMs;
+    this.clusterSize = other.clusterSize;
+    this.clusterTimeoutMs = other.clusterTimeoutMs;
     this.plugins.addAll(other.plugins);
   }
 
@@ -226,6 +232,8 @@ public class KoraNodeOptions {
     this.rulesPath = json.getString("rules");
     setRulesCheckIntervalMs(json.getLong("rulesCheckIntervalMs",
         dev.kora.rules.RulesFile.DEFAULT_CHECK_INTERVAL_MS));
+    setClusterSize(json.getInteger("clusterSize", clusterSize));
+    setClusterTimeoutMs(json.getLong("clusterTimeoutMs", clusterTimeoutMs));
   }
 
   private static double rate(JsonObject json, String name) {
@@ -985,6 +993,50 @@ public class KoraNodeOptions {
     return this;
   }
 
+  /** @return how many nodes the cluster is configured with; 0 for a node alone on its store */
+  public int getClusterSize() {
+    return clusterSize;
+  }
+
+  /**
+   * Makes the node one member of a cluster of {@code size} nodes sharing one store (docs/cluster.md).
+   * The node must then be deployed on a clustered Vert.x instance (its cluster manager, e.g.
+   * Hazelcast's, tells who the members are) and its store must support fenced writes (PostgreSQL,
+   * MySQL/MariaDB); it refuses to start otherwise. The size sets the quorum: writes are ordered only
+   * by a member that sees a majority ({@code size / 2 + 1}) of the members, so that a node cut off
+   * from the others acknowledges nothing it cannot order.
+   *
+   * @param size the number of nodes of the cluster, 1 to 64; 0 (the default) for a node alone
+   * @return these options
+   * @throws IllegalArgumentException when negative or above 64
+   */
+  public KoraNodeOptions setClusterSize(int size) {
+    if (size < 0 || size > 64) {
+      throw new IllegalArgumentException("clusterSize must be 0 (no cluster) to 64, got " + size);
+    }
+    this.clusterSize = size;
+    return this;
+  }
+
+  /** @return how long a write or subscribe waits for the cluster's leader, ms */
+  public long getClusterTimeoutMs() {
+    return clusterTimeoutMs;
+  }
+
+  /**
+   * @param ms how long a member waits for the leader's answer to a forwarded write or a subscribe's
+   *     barrier before it fails with {@code cluster_unavailable}, ms; default 5,000
+   * @return these options
+   * @throws IllegalArgumentException when below 100
+   */
+  public KoraNodeOptions setClusterTimeoutMs(long ms) {
+    if (ms < 100) {
+      throw new IllegalArgumentException("clusterTimeoutMs must be at least 100, got " + ms);
+    }
+    this.clusterTimeoutMs = ms;
+    return this;
+  }
+
   /** @return the PEM certificate chain file of TLS, or null for none */
   public String getTlsCertPath() {
     return tlsCertPath;
@@ -1061,6 +1113,7 @@ public class KoraNodeOptions {
         .put("maxBytesPerSecondPerAddress", maxBytesPerSecondPerAddress)
         .put("auth", auth == null ? null : auth.toJson()).put("allowAnonymous", allowAnonymous)
         .put("insecure", insecure).put("tlsCertPath", tlsCertPath).put("tlsKeyPath", tlsKeyPath)
-        .put("rules", rulesPath).put("rulesCheckIntervalMs", rulesCheckIntervalMs);
+        .put("rules", rulesPath).put("rulesCheckIntervalMs", rulesCheckIntervalMs)
+        .put("clusterSize", clusterSize).put("clusterTimeoutMs", clusterTimeoutMs);
   }
 }

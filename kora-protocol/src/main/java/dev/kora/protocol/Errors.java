@@ -42,6 +42,8 @@ public final class Errors {
       case ErrorCode.RATE_LIMITED:
         return 429;
       case ErrorCode.STORE_UNAVAILABLE:
+      case ErrorCode.CLUSTER_UNAVAILABLE:
+      case ErrorCode.FENCED:
       case ErrorCode.CLOSED:
       case ErrorCode.TOO_MANY_CONNECTIONS:
         return 503;

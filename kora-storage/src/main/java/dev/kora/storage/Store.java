@@ -73,6 +73,28 @@ public interface Store {
    */
   Future<Void> close();
 
+  /**
+   * @return whether this store can fence its writes ({@link #fence}); the server stores with
+   *     transactions do (PostgreSQL, MySQL/MariaDB, and SQLite and memory for tests), Cassandra does
+   *     not (a batch cannot be conditional across partitions)
+   */
+  default boolean fences() {
+    return false;
+  }
+
+  /**
+   * Sets (or clears) the fence every later write transaction checks first: {@link #write} and each
+   * group of {@link #writeEach} lock the fence's row and fail with {@code fenced}, writing nothing,
+   * when it does not hold the fence's value. Writes already committed are not affected; a group
+   * being committed when the fence is set may check the old one.
+   *
+   * @param fence the condition, or null for none (the default)
+   * @throws UnsupportedOperationException when {@link #fences()} is false
+   */
+  default void fence(Fence fence) {
+    throw new UnsupportedOperationException("the store " + describe() + " cannot fence writes");
+  }
+
   /** @return a short description for logs, e.g. {@code sqlite:/var/kora/kora.db}; never a password */
   String describe();
 }

@@ -60,6 +60,18 @@ public final class ErrorCode {
    * closed (WebSocket status 1008).
    */
   public static final String RATE_LIMITED = "rate_limited";
+  /**
+   * A store's fence did not hold: another writer took the store over (in a cluster, a newer leader
+   * took the fence row, docs/cluster.md), so this write transaction was rolled back and wrote nothing.
+   */
+  public static final String FENCED = "fenced";
+  /**
+   * A clustered node cannot have the write ordered now: no leader is reachable, this node is cut off
+   * from a majority of the cluster, or leadership is changing (HTTP status 503). When the message says
+   * the write was sent to the leader but no answer came, its outcome is unknown: resend it with the
+   * same id (exactly once) to this or another node.
+   */
+  public static final String CLUSTER_UNAVAILABLE = "cluster_unavailable";
 
   private ErrorCode() {
   }
