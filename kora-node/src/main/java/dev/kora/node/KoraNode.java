@@ -13,6 +13,8 @@ import dev.kora.node.core.Subscriber;
 import dev.kora.node.core.RequestLimits;
 import dev.kora.node.impl.DefaultNodeCore;
 import dev.kora.node.impl.Plugins;
+import dev.kora.node.impl.cluster.ClusterCoordinator;
+import dev.kora.node.impl.cluster.ClusterParts;
 import dev.kora.node.impl.effects.LocalJobLeases;
 import dev.kora.node.impl.eventbus.EventBusApi;
 import dev.kora.node.impl.http.HttpFront;
@@ -69,6 +71,8 @@ public class KoraNode extends VerticleBase {
   private final KoraNodeOptions options;
   private Store store;
   private DefaultNodeCore core;
+  /** The cluster's parts when the node is a member of one ({@code clusterSize > 0}), else null. */
+  private ClusterParts cluster;
   private EventBusApi eventBus;
   private HttpFront http;
   private Authentication authentication;
@@ -133,8 +137,16 @@ public class KoraNode extends VerticleBase {
           .recover(failure -> store.close().transform(closed -> Future.failedFuture(failure)));
     }).compose(lastVersion -> {
       try {
+        if (options.getClusterSize() > 0) {
+          ClusterParts.check(vertx, store, changeLog.on());
+          cluster = ClusterParts.create(vertx, context, store, lastVersion,
+              new ClusterCoordinator.Settings(options.getClusterSize(),
+                  options.getClusterTimeoutMs(), options.getMaxBatchMutations(),
+                  options.getMaxPendingMutations()), metrics);
+        }
         core = new DefaultNodeCore(vertx, context, store, withRules(plugins),
-            opened -> localParts(opened, lastVersion, changeLog.on()),
+            opened -> cluster != null ? cluster.parts()
+                : localParts(opened, lastVersion, changeLog.on()),
             options.getJobMaxAttempts(), options.getJobBackoffMs(),
             new RequestLimits(options.getMaxLeavesPerMutation(),
                 options.getMaxPendingWritesPerConnection(), options.getWorkerParseBytes(),
@@ -150,7 +162,8 @@ public class KoraNode extends VerticleBase {
       }
       eventBus = new EventBusApi(vertx, core);
       eventBus.start(core.feed());
-      return core.start();
+      return (cluster == null ? Future.<Void>succeededFuture() : cluster.start())
+          .compose(joined -> core.start());
     }).compose(recovered -> {
       if (recovered > 0) {
         LOG.log(System.Logger.Level.INFO, "resumed " + recovered + " pending effect jobs");

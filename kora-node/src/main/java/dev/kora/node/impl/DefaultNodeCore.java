@@ -120,7 +120,9 @@ public final class DefaultNodeCore implements NodeCore {
     this.writes = new WritePipeline(context, chain, jobs, this.parts.coordinator(), limits, store,
         changeLog.on(), metrics);
     this.retention = new ChangeLogRetention(vertx, store, changeLog,
-        this.parts.coordinator()::version);
+        this.parts.coordinator()::version, this.parts.coordinator()::ordersWrites);
+    this.parts.leases().onOrphans(() -> TreeReader.read(store, JobScheduler.JOBS,
+        QueryOptions.WHOLE).onSuccess(jobs::recover));
     this.reads = new ReadPath(chain, store, this.parts.coordinator(), registry,
         limits.maxQueryPaths(), limits.maxAnswerBytes(), metrics);
   }

@@ -25,4 +25,15 @@ public interface JobLeases {
    * @param jobId the job's id
    */
   void release(String jobId);
+
+  /**
+   * Registers what to do when leases may have been orphaned: in a cluster, when a member that may
+   * have held leases left (its jobs must be taken over), and when a node starts leading. The local
+   * implementation never calls it.
+   *
+   * @param rescan runs every pending job stored under {@code kora:jobs} again; each still asks for
+   *     its lease, so jobs running elsewhere are left alone
+   */
+  default void onOrphans(Runnable rescan) {
+  }
 }

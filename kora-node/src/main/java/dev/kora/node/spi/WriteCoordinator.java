@@ -41,6 +41,27 @@ public interface WriteCoordinator {
    */
   <T> Future<T> barrier(Supplier<Future<T>> operation);
 
+  /**
+   * @return whether this node commits writes itself now: always on a node alone; in a cluster, only
+   *     on the leader. Work that writes the store directly (trimming the change log) runs only here.
+   */
+  default boolean ordersWrites() {
+    return true;
+  }
+
+  /**
+   * Waits until this node has handed a version to its feed, for a client that saw it elsewhere (a
+   * {@code since} from another member of a cluster). A node alone has every version it will ever
+   * have: it answers at once, and the caller then refuses a version ahead of {@link #version()}.
+   *
+   * @param version a version a client names
+   * @return completes once {@link #version()} reached it, or when waiting longer makes no sense
+   *     (never fails)
+   */
+  default Future<Void> reached(long version) {
+    return Future.succeededFuture();
+  }
+
   /** Refuses new work; what is waiting is still committed. */
   void close();
 

@@ -157,6 +157,8 @@ public final class JobScheduler {
     leases.acquire(job.id()).onComplete(granted -> {
       if (granted.succeeded() && granted.result()) {
         runLeased(job);
+      } else {
+        pending--; // another node runs it, or runs it next
       }
     });
   }

@@ -220,16 +220,32 @@ public final class ReadPath {
       return Future.failedFuture(new KoraException(ErrorCode.TOO_LARGE, "the query names "
           + query.entries().size() + " paths, more than maxQueryPaths (" + maxQueryPaths + ")"));
     }
+    long latestSince = -1;
     try {
       ReservedPaths.checkRead(query, session);
       for (Query.Entry entry : query.entries()) {
         if (entry.options().since() != null) {
-          Resume.checkSince(entry.options().since(), coordinator.version(), entry.path());
+          latestSince = Math.max(latestSince, entry.options().since());
         }
       }
     } catch (KoraException e) {
       return Future.failedFuture(e);
     }
+    if (latestSince > coordinator.version()) {
+      // A clustered node may not have received the commits a client saw on another node yet.
+      return coordinator.reached(latestSince).compose(reached -> {
+        for (Query.Entry entry : query.entries()) {
+          if (entry.options().since() != null) {
+            Resume.checkSince(entry.options().since(), coordinator.version(), entry.path());
+          }
+        }
+        return checkInterceptors(query, session);
+      });
+    }
+    return checkInterceptors(query, session);
+  }
+
+  private Future<Void> checkInterceptors(Query query, Session session) {
     long started = System.nanoTime();
     return chain.checkQuery(query, session).andThen(done -> metrics.interceptors(
         NodeMetrics.InterceptorPhase.QUERY, System.nanoTime() - started));

@@ -38,6 +38,7 @@ public final class ChangeLogRetention {
   private final Store store;
   private final Policy policy;
   private final LongSupplier version;
+  private final java.util.function.BooleanSupplier active;
   private long timer = -1;
   private Future<Integer> running = Future.succeededFuture(0);
 
@@ -46,8 +47,12 @@ public final class ChangeLogRetention {
    * @param store the store
    * @param policy the bounds
    * @param version the node's last committed version
+   * @param active whether this node trims now: the node that commits writes (in a cluster, the
+   *     leader; its store is fenced, so a trim of a node that lost the lead writes nothing)
    */
-  public ChangeLogRetention(Vertx vertx, Store store, Policy policy, LongSupplier version) {
+  public ChangeLogRetention(Vertx vertx, Store store, Policy policy, LongSupplier version,
+      java.util.function.BooleanSupplier active) {
+    this.active = active;
     this.vertx = vertx;
     this.store = store;
     this.policy = policy;
@@ -78,7 +83,7 @@ public final class ChangeLogRetention {
   /** Starts trimming every {@link Policy#intervalMs}. */
   public void start() {
     timer = vertx.setPeriodic(policy.intervalMs(), id -> {
-      if (running.isComplete()) {
+      if (running.isComplete() && active.getAsBoolean()) {
         running = trim();
       }
     });

@@ -1,0 +1,474 @@
+package dev.kora.node.impl.cluster;
+
+import dev.kora.node.core.NodeMetrics;
+import dev.kora.node.impl.write.Sequencer;
+import dev.kora.node.spi.WriteCoordinator;
+import dev.kora.storage.Fence;
+import dev.kora.storage.Store;
+import dev.kora.storage.TreeReader;
+import dev.kora.storage.changelog.ChangeLog;
+import dev.kora.tree.ErrorCode;
+import dev.kora.tree.KoraException;
+import dev.kora.tree.LeafWrite;
+import dev.kora.tree.Mutation;
+import dev.kora.tree.QueryOptions;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * A clustered node's {@link WriteCoordinator}: one commit order for every member of the cluster.
+ *
+ * <p>One member, the leader, orders and commits every write: it runs the local {@link Sequencer}
+ * (versions, change log, group commit) on the shared store. Every other member forwards the writes
+ * it receives (after its interceptors ran: they run once, on the member the client talks to) to the
+ * leader over the event bus and answers its client once the leader has committed the write and this
+ * member has pushed it to its own subscribers ({@link ClusterFeed}). Which member leads is decided by
+ * {@link ClusterMembers} (the oldest member of a quorum); what keeps it safe is the store's fence:
+ * a member that takes over raises the epoch row {@code kora:cluster/epoch} in one fenced transaction
+ * and fences its own store on the new value, so that any write of an earlier leader that is still
+ * under way — cut off, paused, unaware — fails with {@code fenced} and writes nothing. Two members
+ * can therefore never both commit: the database serializes the takeover with every commit.
+ *
+ * <p>Subscribing reads need a point with no write in flight ({@link #barrier}); on a member that
+ * does not lead, the leader holds its sequencer still between two commits, tells the member the
+ * version it reached, and waits until the member has opened its reads at that version (the member
+ * first waits until its feed has delivered that version).
+ *
+ * <p>Confined to the node's context.
+ */
+public final class ClusterCoordinator implements WriteCoordinator {
+
+  private static final System.Logger LOG = System.getLogger(ClusterCoordinator.class.getName());
+  /** How often an idle leader tells the members its version, ms (so lost batches are noticed). */
+  private static final long HEARTBEAT_MS = 1_000;
+
+  /** The settings a coordinator needs from the node's options. */
+  public record Settings(int clusterSize, long timeoutMs, int maxBatch, int maxPending) {
+  }
+
+  private enum Role { FOLLOWER, TAKING_OVER, LEADER }
+
+  private final Vertx vertx;
+  private final Context context;
+  private final Store store;
+  private final NodeMetrics metrics;
+  private final Settings settings;
+  private final ClusterMembers members;
+  private final ClusterFeed feed;
+  private final List<CommitBatch.Commit> unpublished = new ArrayList<>();
+  private final List<Runnable> orphanListeners = new ArrayList<>();
+  private Role role = Role.FOLLOWER;
+  private Sequencer sequencer;
+  private long epoch;
+  private long published;
+  private boolean flushScheduled;
+  private boolean closed;
+  private int forwarding;
+  private Promise<Void> forwardsDone;
+  private MessageConsumer<JsonObject> memberConsumer;
+  private MessageConsumer<JsonObject> commitsConsumer;
+  private long heartbeat = -1;
+  private Set<String> lastMembers = Set.of();
+
+  /**
+   * @param vertx the clustered Vert.x instance
+   * @param context the node's context
+   * @param store the store the members share; must support fences
+   * @param members the cluster's members as this node sees them
+   * @param feed this node's commit feed
+   * @param settings cluster size, timeouts and the sequencer's limits
+   * @param metrics the node's metrics
+   */
+  ClusterCoordinator(Vertx vertx, Context context, Store store, ClusterMembers members,
+      ClusterFeed feed, Settings settings, NodeMetrics metrics) {
+    this.vertx = vertx;
+    this.context = context;
+    this.store = store;
+    this.members = members;
+    this.feed = feed;
+    this.settings = settings;
+    this.metrics = metrics;
+  }
+
+  /**
+   * Takes requests and batches from the other members and starts following the member list.
+   *
+   * @return completes once this member's addresses are known to the cluster
+   */
+  Future<Void> start() {
+    memberConsumer = vertx.eventBus().consumer(ClusterAddresses.member(members.self()),
+        this::onRequest);
+    commitsConsumer = vertx.eventBus().consumer(ClusterAddresses.COMMITS, message -> {
+      if (!closed && role != Role.LEADER) {
+        feed.received(CommitBatch.fromJson(message.body()));
+      }
+    });
+    heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> {
+      if (role == Role.LEADER && unpublished.isEmpty()) {
+        publish(new CommitBatch(published, List.of()));
+      }
+    });
+    return Future.all(memberConsumer.completion(), commitsConsumer.completion())
+        .onSuccess(ok -> members.start(this::membershipChanged)).mapEmpty();
+  }
+
+  /** @param listener called on the leader when a member left, so leases it held may be orphaned */
+  void onOrphans(Runnable listener) {
+    orphanListeners.add(listener);
+  }
+
+  /** @return this member's id */
+  String self() {
+    return members.self();
+  }
+
+  /** @return the members as this node sees them */
+  List<String> members() {
+    return members.members();
+  }
+
+  @Override
+  public long version() {
+    return feed.delivered();
+  }
+
+  @Override
+  public Future<Void> reached(long version) {
+    return feed.await(version, settings.timeoutMs()).otherwiseEmpty();
+  }
+
+  @Override
+  public boolean ordersWrites() {
+    return role == Role.LEADER;
+  }
+
+  @Override
+  public Future<Long> submit(Mutation mutation, String id) {
+    if (closed) {
+      return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the node is closing"));
+    }
+    if (role == Role.LEADER) {
+      return sequencer.submit(mutation, id).recover(this::leaderFailure);
+    }
+    return forward(mutation, id);
+  }
+
+  @Override
+  public <T> Future<T> barrier(Supplier<Future<T>> operation) {
+    if (closed) {
+      return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the node is closing"));
+    }
+    if (role == Role.LEADER) {
+      return sequencer.barrier(operation);
+    }
+    String leader = members.leader();
+    KoraException unavailable = unavailable(leader);
+    if (unavailable != null) {
+      return Future.failedFuture(unavailable);
+    }
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.timeoutMs());
+    return vertx.eventBus().<JsonObject>request(ClusterAddresses.member(leader),
+        new JsonObject().put("op", "barrier"), options)
+        .recover(failure -> Future.failedFuture(requestFailure(leader, failure, false)))
+        .compose(held -> {
+          JsonObject answer = held.body();
+          if (answer.containsKey("error")) {
+            return Future.failedFuture(new KoraException(answer.getString("error"),
+                answer.getString("message")));
+          }
+          long version = answer.getLong("version");
+          Future<T> result = feed.await(version, settings.timeoutMs())
+              .recover(failure -> Future.failedFuture(new KoraException(
+                  ErrorCode.CLUSTER_UNAVAILABLE, "this node did not receive the leader's commits"
+                  + " up to version " + version + " in time: " + failure.getMessage())))
+              .compose(reached -> run(operation));
+          // The leader waits for this answer before it commits again.
+          result.onComplete(done -> held.reply(new JsonObject()));
+          return result;
+        });
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    members.stop();
+    if (heartbeat >= 0) {
+      vertx.cancelTimer(heartbeat);
+    }
+    if (sequencer != null) {
+      sequencer.close();
+    }
+  }
+
+  @Override
+  public Future<Void> drain() {
+    Future<Void> sequenced = sequencer == null ? Future.succeededFuture() : sequencer.drain();
+    Future<Void> forwarded;
+    if (forwarding == 0) {
+      forwarded = Future.succeededFuture();
+    } else {
+      if (forwardsDone == null) {
+        forwardsDone = Promise.promise();
+      }
+      forwarded = forwardsDone.future();
+    }
+    return Future.all(sequenced, forwarded).compose(done -> {
+      List<Future<Void>> unregistered = new ArrayList<>();
+      if (memberConsumer != null) {
+        unregistered.add(memberConsumer.unregister());
+      }
+      if (commitsConsumer != null) {
+        unregistered.add(commitsConsumer.unregister());
+      }
+      return Future.join(unregistered).<Void>mapEmpty().otherwiseEmpty();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Leadership
+
+  private void membershipChanged(List<String> now, String leader) {
+    Set<String> current = new HashSet<>(now);
+    boolean someoneLeft = !current.containsAll(lastMembers);
+    lastMembers = current;
+    LOG.log(System.Logger.Level.INFO, "cluster: " + now.size() + " members " + now
+        + (leader == null ? ", no quorum (" + members.quorum() + " needed): writes are refused"
+        : ", leader " + leader + (leader.equals(members.self()) ? " (this node)" : "")));
+    if (closed) {
+      return;
+    }
+    if (members.self().equals(leader)) {
+      if (role == Role.FOLLOWER) {
+        takeOver();
+      } else if (role == Role.LEADER && someoneLeft) {
+        orphanListeners.forEach(Runnable::run);
+      }
+    } else if (role == Role.LEADER) {
+      stepDown(leader == null ? "this node lost the quorum" : "member " + leader + " leads now");
+    }
+  }
+
+  /**
+   * Becomes the leader: raises the epoch in one fenced transaction (so every earlier leader's
+   * later writes fail), fences this node's store on it, delivers every commit up to the store's
+   * version, and starts a sequencer from there.
+   */
+  private void takeOver() {
+    role = Role.TAKING_OVER;
+    TreeReader.read(store, ClusterAddresses.EPOCH, QueryOptions.WHOLE).compose(stored -> {
+      Long before = stored instanceof Number number ? number.longValue() : null;
+      long next = before == null ? 1 : before + 1;
+      store.fence(new Fence(ClusterAddresses.EPOCH, before == null ? null
+          : String.valueOf(before)));
+      Mutation raise = Mutation.fromFlat(List.of(), List.of(
+          new LeafWrite(ClusterAddresses.EPOCH, next),
+          new LeafWrite(ClusterAddresses.LEADER, members.self())));
+      return store.write(List.of(raise)).map(written -> {
+        store.fence(new Fence(ClusterAddresses.EPOCH, String.valueOf(next)));
+        return next;
+      });
+    }).compose(raised -> ChangeLog.counters(store).compose(counters -> {
+      feed.catchUp(counters.version());
+      return feed.await(counters.version(), settings.timeoutMs())
+          .map(reached -> new long[] {raised, counters.version()});
+    })).onComplete(done -> {
+      if (done.failed()) {
+        role = Role.FOLLOWER;
+        LOG.log(System.Logger.Level.WARNING, "cluster: taking over as leader failed: "
+            + done.cause());
+        vertx.setTimer(500, id -> {
+          if (!closed && role == Role.FOLLOWER && members.self().equals(members.leader())) {
+            takeOver();
+          }
+        });
+        return;
+      }
+      epoch = done.result()[0];
+      long version = done.result()[1];
+      if (closed || !members.self().equals(members.leader())) {
+        role = Role.FOLLOWER;
+        return;
+      }
+      sequencer = new Sequencer(context, store, this::committed, settings.maxBatch(),
+          settings.maxPending(), version, true, metrics);
+      published = version;
+      role = Role.LEADER;
+      LOG.log(System.Logger.Level.INFO, "cluster: this node leads with epoch " + epoch
+          + " from version " + version);
+      publish(new CommitBatch(published, List.of()));
+      orphanListeners.forEach(Runnable::run);
+    });
+  }
+
+  private void stepDown(String reason) {
+    LOG.log(System.Logger.Level.WARNING, "cluster: this node no longer leads: " + reason);
+    role = Role.FOLLOWER;
+    if (sequencer != null) {
+      Sequencer stopping = sequencer;
+      sequencer = null;
+      stopping.close();
+    }
+  }
+
+  /** A leader's write failed: when fenced, a newer leader exists, so this node steps down. */
+  private Future<Long> leaderFailure(Throwable failure) {
+    if (failure instanceof KoraException kora && ErrorCode.FENCED.equals(kora.code())) {
+      if (role == Role.LEADER) {
+        stepDown("another member took the store over (epoch " + epoch + " is fenced off)");
+      }
+      return Future.failedFuture(new KoraException(ErrorCode.CLUSTER_UNAVAILABLE,
+          "the cluster's leader changed while the write was committed; nothing was written",
+          failure));
+    }
+    return Future.failedFuture(failure);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The leader's side
+
+  /** The sequencer's listener: delivers a commit here and queues it for the other members. */
+  private void committed(Mutation mutation, long version) {
+    feed.deliver(mutation, version);
+    unpublished.add(new CommitBatch.Commit(version, mutation));
+    if (!flushScheduled) {
+      flushScheduled = true;
+      context.runOnContext(v -> {
+        flushScheduled = false;
+        if (unpublished.isEmpty()) {
+          return;
+        }
+        List<CommitBatch.Commit> commits = new ArrayList<>(unpublished);
+        unpublished.clear();
+        long previous = published;
+        published = commits.get(commits.size() - 1).version();
+        publish(new CommitBatch(previous, commits));
+      });
+    }
+  }
+
+  private void publish(CommitBatch batch) {
+    vertx.eventBus().publish(ClusterAddresses.COMMITS, batch.toJson());
+  }
+
+  private void onRequest(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    if (closed || role != Role.LEADER) {
+      message.reply(error(ErrorCode.CLUSTER_UNAVAILABLE, "member " + members.self()
+          + " does not lead the cluster (any more)"));
+      return;
+    }
+    switch (body.getString("op", "")) {
+      case "write" -> {
+        Mutation mutation;
+        try {
+          mutation = Mutation.fromJson(body.getJsonObject("mutation"));
+        } catch (RuntimeException e) {
+          message.reply(error(ErrorCode.INVALID_MUTATION, "a forwarded mutation did not decode: "
+              + e.getMessage()));
+          return;
+        }
+        submit(mutation, body.getString("id")).onComplete(done -> message.reply(done.succeeded()
+            ? new JsonObject().put("version", done.result())
+            : error(done.cause())));
+      }
+      case "barrier" -> sequencer.barrier(() -> {
+        DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.timeoutMs());
+        return message.replyAndRequest(new JsonObject().put("version", feed.delivered()), options)
+            .<Void>mapEmpty().otherwiseEmpty();
+      });
+      default -> message.reply(error(ErrorCode.INVALID_MESSAGE, "unknown cluster request"));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // A member's side
+
+  private Future<Long> forward(Mutation mutation, String id) {
+    String leader = members.leader();
+    KoraException unavailable = unavailable(leader);
+    if (unavailable != null) {
+      return Future.failedFuture(unavailable);
+    }
+    JsonObject request = new JsonObject().put("op", "write").put("mutation", mutation.toJson());
+    if (id != null) {
+      request.put("id", id);
+    }
+    forwarding++;
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.timeoutMs());
+    return vertx.eventBus().<JsonObject>request(ClusterAddresses.member(leader), request, options)
+        .recover(failure -> Future.failedFuture(requestFailure(leader, failure, true)))
+        .compose(reply -> {
+          JsonObject answer = reply.body();
+          if (answer.containsKey("error")) {
+            return Future.failedFuture(new KoraException(answer.getString("error"),
+                answer.getString("message")));
+          }
+          long version = answer.getLong("version");
+          return feed.await(version, settings.timeoutMs()).map(version)
+              .recover(failure -> Future.succeededFuture(version));
+        })
+        .andThen(done -> {
+          forwarding--;
+          if (forwarding == 0 && forwardsDone != null) {
+            forwardsDone.tryComplete();
+          }
+        });
+  }
+
+  /** @return why no write can be ordered now, or null when {@code leader} may be asked */
+  private KoraException unavailable(String leader) {
+    if (leader == null) {
+      return new KoraException(ErrorCode.CLUSTER_UNAVAILABLE, "this node sees "
+          + members.members().size() + " of the " + members.quorum() + " cluster members needed"
+          + " to order writes; nothing was written");
+    }
+    if (leader.equals(members.self())) {
+      return new KoraException(ErrorCode.CLUSTER_UNAVAILABLE, "this node is taking over as the"
+          + " cluster's leader; nothing was written, retry in a moment");
+    }
+    return null;
+  }
+
+  private KoraException requestFailure(String leader, Throwable failure, boolean write) {
+    if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT
+        && write) {
+      return new KoraException(ErrorCode.CLUSTER_UNAVAILABLE, "the write was sent to the leader "
+          + leader + " but no answer came within " + settings.timeoutMs() + " ms: its outcome is"
+          + " unknown; resend it with the same id", failure);
+    }
+    return new KoraException(ErrorCode.CLUSTER_UNAVAILABLE, "the leader " + leader
+        + " could not be reached (" + failure.getMessage() + "); nothing was written", failure);
+  }
+
+  private static <T> Future<T> run(Supplier<Future<T>> operation) {
+    try {
+      return operation.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private static JsonObject error(String code, String message) {
+    return new JsonObject().put("error", code).put("message", message);
+  }
+
+  private static JsonObject error(Throwable failure) {
+    if (failure instanceof KoraException kora) {
+      return error(kora.code(), kora.getMessage());
+    }
+    return error(ErrorCode.INTERNAL, String.valueOf(failure));
+  }
+}
