@@ -86,6 +86,10 @@ import org.slf4j.LoggerFactory;
  * rows is always listed. Isolation holds within one partition only: a reader may see part of a
  * write that spans partitions while it applies; cursors are not snapshots.
  *
+ * <p>Fences: not supported ({@link #fences()} is false, {@link #fence} throws
+ * {@link UnsupportedOperationException}): a LOGGED batch cannot be made conditional on a row of
+ * another partition, so a write cannot check a fence in the same atomic step.
+ *
  * <p>Threading: every method may be called from any thread and never blocks; the driver does its
  * I/O on its own threads. Futures complete on the caller's Vert.x context (an event loop context
  * when the caller is outside Vert.x).

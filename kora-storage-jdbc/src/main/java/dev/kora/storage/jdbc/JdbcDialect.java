@@ -113,6 +113,20 @@ public abstract class JdbcDialect {
   /** @return an insert-or-replace of {@code (path, value)} with two parameters in that order */
   public abstract String upsert();
 
+  /**
+   * The query that checks a fence ({@link dev.kora.storage.Store#fence}) at the start of a write
+   * transaction: it reads the {@code value} of the row whose path is its one parameter (bound with
+   * {@link #setPath}), and keeps that row locked until the transaction ends — where the row is
+   * absent, its place in the key — so that no other writer can change it before this transaction
+   * has committed or rolled back. Default {@code SELECT value FROM table WHERE path = ? FOR UPDATE}
+   * (with InnoDB in {@code REPEATABLE READ}, an absent row's gap is locked too).
+   *
+   * @return the query
+   */
+  public String selectForUpdate() {
+    return "SELECT value FROM " + quotedTable + " WHERE path = ? FOR UPDATE";
+  }
+
   /** @return the statement that begins a write transaction, e.g. {@code BEGIN IMMEDIATE} */
   public abstract String beginWrite();
 

@@ -30,6 +30,10 @@ import java.util.function.Supplier;
  * on its own fails alone. Each cursor reads one snapshot. See {@link JdbcWriter} and
  * {@link JdbcCursor}.
  *
+ * <p>Fences ({@link #fence}): supported. Each write transaction first reads the fence's row with
+ * the dialect's {@link JdbcDialect#selectForUpdate() locking query} and, when the row does not hold
+ * the fence's value, rolls back and fails every call of its group with {@code fenced}.
+ *
  * <p>Errors: an unreachable or busy database, a closed store or an operation over its timeout fail
  * with {@link KoraException} code {@code store_unavailable}; errors of the statements themselves (a
  * constraint, a trigger) with {@code internal}; a path longer than the table's key allows with
@@ -121,10 +125,16 @@ public class JdbcStore extends StoreBase<List<WritePlan>> {
     return WritePlan.size(work);
   }
 
-  /** Runs the group on the writer connection; see {@link JdbcWriter}. */
+  /** @return true: every write transaction checks the fence first; see {@link JdbcWriter} */
+  @Override
+  public final boolean fences() {
+    return true;
+  }
+
+  /** Runs the group on the writer connection, checking the fence first; see {@link JdbcWriter}. */
   @Override
   protected final Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group) {
-    return writer.commit(group);
+    return writer.commit(group, fenceCheck());
   }
 
   /**

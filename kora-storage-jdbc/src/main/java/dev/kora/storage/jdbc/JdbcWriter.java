@@ -1,5 +1,6 @@
 package dev.kora.storage.jdbc;
 
+import dev.kora.storage.spi.FenceCheck;
 import dev.kora.storage.spi.GroupCommit;
 import dev.kora.storage.spi.WritePlan;
 import dev.kora.tree.ErrorCode;
@@ -26,7 +27,12 @@ import java.util.concurrent.TimeUnit;
  * rolled back and run again call by call, to find the call at fault. A call whose operation timeout
  * passed before its turn, or whose statements fail with an error of their own (not
  * {@code store_unavailable}), fails alone: the transaction is rolled back and {@link GroupCommit}
- * runs the others again. A transient
+ * runs the others again.
+ *
+ * <p>Fences: when the store is fenced, every transaction first reads the fence's row with
+ * {@link JdbcDialect#selectForUpdate()}, which keeps it locked to the end of the transaction, and
+ * when the row does not hold the fence's value rolls back and fails the whole group with
+ * {@code fenced} ({@link FenceCheck#verify}), before anything was written. A transient
  * failure ({@link JdbcDialect#isTransient}: a deadlock) reruns the whole transaction up to
  * {@value #ATTEMPTS} times. Once COMMIT has begun, its outcome is reported as it is.
  *
@@ -34,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * for {@value #VALIDATE_AFTER_IDLE_MS} ms, the connection is checked before the next group and opened
  * anew when it is broken, so the store recovers by itself once the database is back.
  */
-final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
+final class JdbcWriter {
 
   /** Transaction attempts when the database reports a transient failure. */
   static final int ATTEMPTS = 3;
@@ -50,6 +56,7 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
   private PreparedStatement deleteRange;
   private PreparedStatement deletePoint;
   private PreparedStatement upsert;
+  private PreparedStatement selectFence;
   private long lastUsed;
   private boolean suspect;
   private boolean closed;
@@ -79,6 +86,7 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
     deleteRange = opened.prepareStatement("DELETE FROM " + table + " WHERE path >= ? AND path < ?");
     deletePoint = opened.prepareStatement("DELETE FROM " + table + " WHERE path = ?");
     upsert = opened.prepareStatement(dialect.upsert());
+    selectFence = opened.prepareStatement(dialect.selectForUpdate());
   }
 
   /** A connection to use: the current one, checked when in doubt, or a new one. */
@@ -117,15 +125,24 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
         + " is closed");
   }
 
-  @Override
-  public Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group) {
+  /**
+   * Commits a group, in one transaction that first checks {@code fence}; the
+   * {@link GroupCommit.Committer} of the store, which passes its fence.
+   *
+   * @param group the calls, in order
+   * @param fence the store's fence when the group was taken, or null for none
+   * @return completes once committed; fails with {@code fenced} when the fence does not hold, with
+   *     {@link GroupCommit.EntryFailure} or another {@link KoraException} as described above
+   */
+  Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group, FenceCheck fence) {
     return executor.executeBlocking(() -> {
-      runGroup(group);
+      runGroup(group, fence);
       return null;
     }, false);
   }
 
-  private synchronized void runGroup(List<GroupCommit.Entry<List<WritePlan>>> group) {
+  private synchronized void runGroup(List<GroupCommit.Entry<List<WritePlan>>> group,
+      FenceCheck fence) {
     String action = "writing to " + dialect.publicName();
     try {
       ensureConnection();
@@ -143,6 +160,26 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
         suspect = true;
         rollbackQuietly(null);
         throw dialect.wrap("starting a write transaction on " + dialect.publicName(), e);
+      }
+      if (fence != null) {
+        // before any statement of the calls, so that no call is taken to be at fault
+        try {
+          fence.verify(readLocked(fence.row()));
+        } catch (KoraException e) {
+          rollbackQuietly(e);
+          throw e;
+        } catch (SQLException | RuntimeException e) {
+          KoraException error = dialect.wrap("checking the fence " + fence.fence().path()
+              + " on " + dialect.publicName(), e);
+          rollbackQuietly(error);
+          if (e instanceof SQLException sql && dialect.isTransient(sql) && attempt < ATTEMPTS) {
+            continue;
+          }
+          if (ErrorCode.STORE_UNAVAILABLE.equals(error.code())) {
+            suspect = true;
+          }
+          throw error;
+        }
       }
       // The work of one transaction: the whole group as one coalesced step (owner -1), or one step
       // per call (owner = the call's index), so that a failure names the call at fault.
@@ -217,6 +254,14 @@ final class JdbcWriter implements GroupCommit.Committer<List<WritePlan>> {
       plans.addAll(entry.work());
     }
     return plans;
+  }
+
+  /** @return the value of the row at {@code path}, or null; the row stays locked (see the dialect) */
+  private String readLocked(String path) throws SQLException {
+    dialect.setPath(selectFence, 1, path);
+    try (ResultSet rows = selectFence.executeQuery()) {
+      return rows.next() ? rows.getString(1) : null;
+    }
   }
 
   private void execute(String sql) throws SQLException {

@@ -48,6 +48,15 @@ record PgSql(String table, long lockKey) {
     return "SELECT pg_advisory_xact_lock($1)";
   }
 
+  /**
+   * @return the value of the row at path $1, locking the row until the transaction ends (a fence's
+   *     check; an absent row locks nothing, but the table's advisory lock, taken before, serializes
+   *     every writer of the table anyway)
+   */
+  String selectForUpdate() {
+    return "SELECT value FROM " + quoted() + " WHERE path = $1 FOR UPDATE";
+  }
+
   String deleteRange() {
     return "DELETE FROM " + quoted() + " WHERE path >= $1 AND path < $2";
   }

@@ -53,6 +53,9 @@ import java.util.concurrent.TimeUnit;
  * the server's default {@code synchronous_commit=on}). Statements are pipelined and batched (see
  * {@link PgWriter}). Writers of several nodes on one table are serialized by a transaction-level
  * advisory lock. Each cursor reads one snapshot ({@code REPEATABLE READ}, see {@link PgCursor}).
+ * Fences ({@link #fence}) are supported: each write transaction reads the fence's row
+ * {@code FOR UPDATE} after the advisory lock and fails its whole group with {@code fenced}, rolled
+ * back, when the row does not hold the fence's value.
  *
  * <p>Limits: a btree index entry holds at most 2,704 bytes, so the store keeps stored paths of at
  * most {@value #MAX_PATH_BYTES} UTF-8 bytes (keys plus one separator byte each) and refuses a longer
@@ -209,10 +212,16 @@ public final class PgStore extends StoreBase<List<WritePlan>> {
     return WritePlan.size(work);
   }
 
-  /** Runs the group in one pipelined transaction; see {@link PgWriter}. */
+  /** @return true: every write transaction checks the fence first; see {@link PgWriter} */
+  @Override
+  public boolean fences() {
+    return true;
+  }
+
+  /** Runs the group in one pipelined transaction, checking the fence first; see {@link PgWriter}. */
   @Override
   protected Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group) {
-    return writer.commit(group);
+    return writer.commit(group, fenceCheck());
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.kora.storage.postgres;
 
+import dev.kora.storage.spi.FenceCheck;
 import dev.kora.storage.spi.GroupCommit;
 import dev.kora.storage.spi.StoreFutures;
 import dev.kora.storage.spi.WritePlan;
@@ -8,6 +9,9 @@ import dev.kora.tree.KoraException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowIterator;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
@@ -24,6 +28,14 @@ import java.util.List;
  * {@code INSERT ... SELECT FROM unnest($1, $2) ON CONFLICT DO UPDATE} of the upserts. A group of a
  * thousand calls costs a few round trips, not one per leaf.
  *
+ * <p>Fences: when the store is fenced, the statement after the advisory lock is
+ * {@code SELECT value ... WHERE path = $1 FOR UPDATE} of the fence's row, which locks it to the end of
+ * the transaction (after the advisory lock, not before: two writers taking the two locks in opposite
+ * orders would deadlock). Its answer is checked once the pipeline has run and before COMMIT: when
+ * the row does not hold the fence's value the transaction is rolled back and the whole group fails
+ * with {@code fenced} ({@link FenceCheck#verify}), whatever the later statements did — no call is at
+ * fault, none is retried.
+ *
  * <p>When a statement fails, the first failure in pipeline order is the cause (later ones only see an
  * aborted transaction); the transaction is rolled back and, unless it is {@code store_unavailable},
  * the group runs again on the same connection with each call's plans coalesced apart (as SQLite and
@@ -33,7 +45,7 @@ import java.util.List;
  * partition) fails after twice the timeout, with a message saying that the outcome is then unknown.
  * Runs on the event loop; never blocks.
  */
-final class PgWriter implements GroupCommit.Committer<List<WritePlan>> {
+final class PgWriter {
 
   private final Vertx vertx;
   private final Pool pool;
@@ -49,17 +61,27 @@ final class PgWriter implements GroupCommit.Committer<List<WritePlan>> {
     this.describe = describe;
   }
 
-  @Override
-  public Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group) {
+  /**
+   * Commits a group in one transaction that first checks {@code fence}; the
+   * {@link GroupCommit.Committer} of the store, which passes its fence.
+   *
+   * @param group the calls, in order
+   * @param fence the store's fence when the group was taken, or null for none
+   * @return completes once committed; fails with {@code fenced} when the fence does not hold, with
+   *     {@link GroupCommit.EntryFailure} naming a call at fault, or with another
+   *     {@link KoraException}
+   */
+  Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group, FenceCheck fence) {
     String action = "writing to " + describe;
     // a group of several calls is coalesced across calls; if a statement fails on its own, the
     // group runs again with each call's statements apart, to name the call at fault
     boolean coalesce = group.size() > 1;
     Future<Void> committed = pool.getConnection()
         .recover(error -> Future.failedFuture(PgErrors.wrap("connecting to " + describe, error)))
-        .compose(connection -> transaction(connection, group, action, coalesce)
+        .compose(connection -> transaction(connection, group, fence, action, coalesce)
             .recover(error -> error instanceof Regroup
-                ? transaction(connection, group, action, false) : Future.failedFuture(error))
+                ? transaction(connection, group, fence, action, false)
+                : Future.failedFuture(error))
             .eventually(connection::close));
     return StoreFutures.limit(vertx, committed,
         GroupCommit.Entry.remainingMs(group) + timeoutMs, action + " (the outcome is unknown if"
@@ -77,16 +99,25 @@ final class PgWriter implements GroupCommit.Committer<List<WritePlan>> {
   }
 
   /**
+   * @param fence checked by the statement after the lock (owner -1, as the lock), or null
    * @param coalesce whether the plans of all calls form one coalesced step (owner -2) rather than
    *     steps per call (owner = the call's index)
    */
   private Future<Void> transaction(SqlConnection connection,
-      List<GroupCommit.Entry<List<WritePlan>>> group, String action, boolean coalesce) {
+      List<GroupCommit.Entry<List<WritePlan>>> group, FenceCheck fence, String action,
+      boolean coalesce) {
     return connection.begin().compose(tx -> {
       List<Future<?>> steps = new ArrayList<>();
       List<Integer> owners = new ArrayList<>();
       steps.add(connection.preparedQuery(sql.lock()).execute(Tuple.of(sql.lockKey())));
       owners.add(-1);
+      Future<RowSet<Row>> fenceRow = null;
+      if (fence != null) {
+        fenceRow = connection.preparedQuery(sql.selectForUpdate()).execute(Tuple.of(fence.row()));
+        steps.add(fenceRow);
+        owners.add(-1);
+      }
+      Future<RowSet<Row>> checked = fenceRow;
       int parts = coalesce ? 1 : group.size();
       for (int i = 0; i < parts; i++) {
         List<WritePlan> plans = coalesce ? WritePlan.coalesce(allPlans(group))
@@ -120,6 +151,11 @@ final class PgWriter implements GroupCommit.Committer<List<WritePlan>> {
         }
       }
       return Future.join(steps).transform(joined -> {
+        KoraException fenced = checked != null && checked.succeeded()
+            ? violation(fence, checked.result()) : null;
+        if (fenced != null) {
+          return tx.rollback().otherwiseEmpty().transform(v -> Future.<Void>failedFuture(fenced));
+        }
         if (joined.succeeded()) {
           return tx.commit().recover(error -> Future.failedFuture(
               PgErrors.wrap("committing to " + describe, error)));
@@ -136,6 +172,17 @@ final class PgWriter implements GroupCommit.Committer<List<WritePlan>> {
         return tx.rollback().otherwiseEmpty().transform(v -> Future.<Void>failedFuture(failure));
       });
     });
+  }
+
+  /** @return the {@code fenced} error when the row read does not hold the fence, else null */
+  private static KoraException violation(FenceCheck fence, RowSet<Row> answer) {
+    RowIterator<Row> rows = answer.iterator();
+    try {
+      fence.verify(rows.hasNext() ? rows.next().getString(0) : null);
+      return null;
+    } catch (KoraException e) {
+      return e;
+    }
   }
 
   private static List<WritePlan> allPlans(List<GroupCommit.Entry<List<WritePlan>>> group) {

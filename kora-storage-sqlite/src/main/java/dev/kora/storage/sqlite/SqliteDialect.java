@@ -136,6 +136,16 @@ final class SqliteDialect extends JdbcDialect {
     return "BEGIN IMMEDIATE";
   }
 
+  /**
+   * A plain SELECT (SQLite has no {@code FOR UPDATE}): the write transaction began with
+   * {@code BEGIN IMMEDIATE}, which holds the database's write lock until it ends, so no other
+   * writer — of this process or another — can change the row meanwhile.
+   */
+  @Override
+  public String selectForUpdate() {
+    return "SELECT value FROM " + url.quotedTable() + " WHERE path = ?";
+  }
+
   /** A deferred transaction; its first read fixes the WAL snapshot. */
   @Override
   public List<String> beginRead() {

@@ -3,6 +3,7 @@ package dev.kora.storage.memory;
 import dev.kora.storage.LeafCursor;
 import dev.kora.storage.ReadRange;
 import dev.kora.storage.StoredLeaf;
+import dev.kora.storage.spi.FenceCheck;
 import dev.kora.storage.spi.GroupCommit;
 import dev.kora.storage.spi.PathEncoding;
 import dev.kora.storage.spi.StoreBase;
@@ -29,6 +30,10 @@ import java.util.TreeMap;
  * while nothing is written, and a write first copies the rows that each open cursor has yet to read
  * (so a write pays for the reads it overlaps, and reads that overlap no write copy nothing). Never
  * blocks for long; futures complete on the caller's context.
+ *
+ * <p>Fences ({@link #fence}): a group first compares the fence's row with the fence under the same
+ * lock as it applies its writes, and fails whole with {@code fenced}, writing nothing, when they
+ * differ. Only this store's own writes can change the row, so this serves tests of code that fences.
  */
 public final class MemoryStore extends StoreBase<List<WritePlan>> {
 
@@ -59,8 +64,22 @@ public final class MemoryStore extends StoreBase<List<WritePlan>> {
     return WritePlan.size(work);
   }
 
+  /** @return true: a group checks the fence under the store's lock before it writes */
+  @Override
+  public boolean fences() {
+    return true;
+  }
+
   @Override
   protected synchronized Future<Void> commit(List<GroupCommit.Entry<List<WritePlan>>> group) {
+    FenceCheck fence = fenceCheck();
+    if (fence != null) {
+      try {
+        fence.verify(rows.get(fence.row()));
+      } catch (KoraException e) {
+        return Future.failedFuture(e);
+      }
+    }
     for (Cursor cursor : live) {
       cursor.detach();
     }

@@ -1,5 +1,6 @@
 package dev.kora.storage.spi;
 
+import dev.kora.storage.Fence;
 import dev.kora.storage.LeafCursor;
 import dev.kora.storage.ReadRange;
 import dev.kora.storage.Store;
@@ -10,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The part of a {@link Store} every driver shares: its lifecycle, its write queue and where failures
@@ -25,6 +27,13 @@ import java.util.List;
  *       calls at once, lets the queued writes be committed, then calls {@link #free}. Calls after
  *       close fail with {@code store_unavailable} ({@link #closedError()}, built from
  *       {@link #describe()}).</li>
+ *   <li>Fences: {@link #fence} keeps the store's {@link Fence} (as a {@link FenceCheck}); a driver
+ *       that supports them overrides {@link #fences()} to answer true and, in every
+ *       {@link #commit}, reads {@link #fenceCheck()} once and, when it is set, reads the fence's row
+ *       first in the transaction with a lock held to its end, and fails the whole group with
+ *       {@link FenceCheck#verify}'s {@code fenced} error (never a {@link GroupCommit.EntryFailure})
+ *       when the row does not hold the fence's value. A driver that does not keeps {@link #fences()}
+ *       false, and {@link #fence} refuses.</li>
  *   <li>Futures complete on the caller's context ({@link StoreFutures#on}).</li>
  * </ul>
  *
@@ -39,6 +48,13 @@ public abstract class StoreBase<W> implements Store {
 
   private final Vertx vertx;
   private final GroupCommit<W> queue;
+  /**
+   * The fence of later write transactions, null for none; an {@link AtomicReference} (a volatile
+   * value) rather than a field of this object because a store taken over by a driver's subclass
+   * ({@link #StoreBase(StoreBase)}) commits through the {@link #commit} of the store it took over:
+   * the two must see the same fence.
+   */
+  private final AtomicReference<FenceCheck> fence;
   private volatile boolean closed;
   private Future<Void> closing;
 
@@ -54,6 +70,7 @@ public abstract class StoreBase<W> implements Store {
     this.vertx = vertx;
     this.queue = new GroupCommit<>(vertx, this::commit, timeoutMs, maxGroup, maxGroupRows,
         this::closedError);
+    this.fence = new AtomicReference<>();
   }
 
   /**
@@ -66,6 +83,7 @@ public abstract class StoreBase<W> implements Store {
   protected StoreBase(StoreBase<W> opened) {
     this.vertx = opened.vertx;
     this.queue = opened.queue;
+    this.fence = opened.fence;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -94,6 +112,11 @@ public abstract class StoreBase<W> implements Store {
    * entry when that entry alone is at fault (nothing of the group committed), so that it fails alone;
    * with a {@link KoraException} otherwise. Runs on the store's context; must not block.
    *
+   * <p>A driver whose {@link #fences()} is true reads {@link #fenceCheck()} once here and, when it
+   * is set, reads the fence's row ({@link FenceCheck#row()}) before anything else of the
+   * transaction, with a lock held until it ends, and fails with {@link FenceCheck#verify}'s error,
+   * the transaction rolled back, when the row does not hold the fence.
+   *
    * @param group one or more entries, in call order
    * @return completes once committed
    */
@@ -115,8 +138,49 @@ public abstract class StoreBase<W> implements Store {
    */
   protected abstract Future<Void> free();
 
+  /**
+   * The fence a {@link #commit} must check, read once per transaction (a transaction checks the
+   * fence that was set when it began; see {@link #fence}).
+   *
+   * @return the current fence as its check, or null when writes are not fenced
+   */
+  protected final FenceCheck fenceCheck() {
+    return fence.get();
+  }
+
   // ---------------------------------------------------------------------------------------------
   // The Store
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>False here; a driver whose {@link #commit} checks {@link #fenceCheck()} overrides it to
+   * answer true. The answer must not change over the store's life.
+   */
+  @Override
+  public boolean fences() {
+    return false;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Takes effect for the transactions that begin after the call, in any driver's {@link #commit};
+   * a closed store accepts it without effect (its writes fail with {@code store_unavailable}
+   * anyway). Never blocks, does no I/O.
+   *
+   * @throws UnsupportedOperationException when {@link #fences()} is false, whatever the argument,
+   *     with a message naming the store
+   */
+  @Override
+  public final void fence(Fence fence) {
+    if (!fences()) {
+      throw new UnsupportedOperationException("the store " + describe() + " cannot fence its"
+          + " writes: its write transactions cannot read and lock a row before writing"
+          + " (Store.fences() is false)");
+    }
+    this.fence.set(fence == null ? null : new FenceCheck(fence));
+  }
 
   /**
    * {@inheritDoc}
