@@ -89,7 +89,25 @@ public final class ChildJvm {
    */
   public static ChildJvm start(List<String> jvmOptions, List<String> classPath, File stderr,
       String mainClass, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
+    return startWith(List.of(), jvmOptions, classPath, stderr, mainClass, args);
+  }
+
+  /**
+   * Starts a JVM through another command, e.g. inside a network namespace.
+   *
+   * @param prefix the command and its arguments that run the JVM's command line, e.g.
+   *     {@code ["ip", "netns", "exec", "kora-a"]} (it must exec the JVM, so that the process is the
+   *     JVM's and a kill reaches it); empty for none
+   * @param jvmOptions the JVM's options, e.g. {@code -Xmx512m}
+   * @param classPath the child's class path entries
+   * @param stderr where the child's standard error goes
+   * @param mainClass the class to run
+   * @param args its arguments
+   * @return the started process
+   */
+  public static ChildJvm startWith(List<String> prefix, List<String> jvmOptions,
+      List<String> classPath, File stderr, String mainClass, String... args) throws IOException {
+    List<String> command = new ArrayList<>(prefix);
     command.add(new File(System.getProperty("java.home"), "bin/java").getPath());
     command.addAll(jvmOptions);
     command.add("-cp");
