@@ -77,7 +77,7 @@ public final class KoraClient {
   private KoraConnection connection;
   /** The URL of {@link #connection}, null while there is none. */
   private String connectedUrl;
-  private final UrlRotation urls;
+  private final UrlRotation urlRotation;
   /** Reconnect delays waited since the last connection opened: the backoff's exponent. */
   private int attempts;
   private long reconnectTimer = -1;
@@ -95,7 +95,7 @@ public final class KoraClient {
     this.context = context;
     this.options = options;
     this.store = options.getLocalStore();
-    this.urls = new UrlRotation(options.getUrls());
+    this.urlRotation = new UrlRotation(options.getUrls());
     this.clientId = state.clientId();
     this.lastSequence = state.lastSequence();
     for (LocalState.CachedPath cached : state.paths()) {
@@ -415,7 +415,7 @@ public final class KoraClient {
       if (offline && status != ClientStatus.CLOSED) {
         offline = false;
         attempts = 0;
-        urls.restartRound();
+        urlRotation.restartRound();
         connect();
       }
       return Future.succeededFuture();
@@ -459,7 +459,7 @@ public final class KoraClient {
     if (status == ClientStatus.CLOSED || offline || connection != null) {
       return;
     }
-    String url = urls.current();
+    String url = urlRotation.current();
     options.getHandshake().apply(KoraConnection.target(url))
         .compose(target -> KoraConnection.connect(vertx, target, options.getWebSocketOptions()))
         .onComplete(done -> {
@@ -475,7 +475,7 @@ public final class KoraClient {
 
   /** The next URL at once, or, once every URL has failed in a row, after the backoff. */
   private void attemptFailed() {
-    if (urls.failed()) {
+    if (urlRotation.failed()) {
       scheduleReconnect();
     } else {
       context.runOnContext(v -> connect());
@@ -484,7 +484,7 @@ public final class KoraClient {
 
   private void connected(KoraConnection opened, String url) {
     attempts = 0;
-    urls.succeeded();
+    urlRotation.succeeded();
     connection = opened;
     connectedUrl = url;
     lastHeardMs = System.currentTimeMillis();
@@ -517,7 +517,7 @@ public final class KoraClient {
     }
     if (status != ClientStatus.CLOSED) {
       if (!offline) {
-        urls.lost(); // not on purpose: the node or the network failed, try the next node
+        urlRotation.lost(); // not on purpose: the node or the network failed, try the next node
       }
       setStatus(ClientStatus.OFFLINE);
       scheduleReconnect();
