@@ -114,7 +114,8 @@ final class ExportCommand implements Callable<Integer> {
       Store local = Stores.open(vertx, new StoreOptions().setUrl("sqlite:"
           + spill.resolve("snapshot.db") + "?synchronous=OFF")).await();
       try {
-        KoraConnection connection = node.connect(vertx);
+        NodeAddress.Opened opened = node.connect(vertx);
+        KoraConnection connection = opened.connection();
         long version;
         RemoteSnapshot snapshot;
         try {
@@ -125,7 +126,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         System.err.printf("kora: read %,d pages and %,d commits made meanwhile%n",
             snapshot.pages(), snapshot.appliedPushes());
-        write(local, base, version, node.url);
+        write(local, base, version, opened.url());
         return 0;
       } finally {
         local.close().await();

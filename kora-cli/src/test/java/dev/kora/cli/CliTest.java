@@ -18,6 +18,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -267,6 +268,45 @@ class CliTest {
 
     assertEquals(0, kora("merge", "cli/todos/t2", "null", "--url", url).exit(), "null deletes");
     assertEquals(null, json(kora("query", "cli/todos/t2", "--url", url)));
+  }
+
+  private static int deadPort() throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Test
+  void mergeAndQueryUseTheFirstUrlOfAListThatAnswers() throws IOException {
+    String dead = "ws://127.0.0.1:" + deadPort() + "/socket";
+    String live = "ws://127.0.0.1:" + node.actualPort() + "/socket";
+    String urls = dead + "," + live;
+    Run merged = kora("merge", "cli/list/a", "\"first\"", "--url", urls);
+    assertEquals(0, merged.exit(), merged.err());
+    assertEquals("", merged.err(), "a dead node before a live one is no failure");
+    assertEquals("first", json(kora("query", "cli/list/a", "--url", urls)));
+    assertEquals(0, kora("merge", "cli/list/b", "2", "--url", live + ", " + dead).exit(),
+        "a live first node; spaces around the URLs are ignored");
+    assertEquals(new JsonObject("{\"a\":\"first\",\"b\":2}"),
+        json(kora("query", "cli/list", "--url", live)), "both writes reached the live node");
+  }
+
+  @Test
+  void whenNoUrlOfAListAnswersTheFailureNamesEach() throws IOException {
+    String first = "ws://127.0.0.1:" + deadPort() + "/socket";
+    String second = "ws://127.0.0.1:" + deadPort() + "/socket";
+    String urls = first + "," + second;
+    for (Run refused : List.of(kora("query", "cli/list", "--url", urls),
+        kora("merge", "cli/list/c", "3", "--url", urls))) {
+      refused.assertFailure("disconnected", "every node dead");
+      assertTrue(refused.err().contains("none of the 2 nodes of --url")
+          && refused.err().contains("cannot reach the node at " + first)
+          && refused.err().contains("cannot reach the node at " + second), refused.err());
+    }
+    kora("query", "cli/list", "--url", first + ",,ws://127.0.0.1:1/socket")
+        .assertFailure("invalid_message", "an empty entry in the list");
+    kora("query", "cli/list", "--url", first + ",wss://127.0.0.1:1/socket")
+        .assertFailure("invalid_message", "ws:// and wss:// mixed");
   }
 
   @Test

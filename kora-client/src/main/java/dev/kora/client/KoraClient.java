@@ -45,6 +45,10 @@ import java.util.function.Supplier;
  *   <li>When the connection drops, the client reconnects with backoff and jitter, asks each
  *       subscription again with {@code since} (only what it missed, or the whole subtree when the
  *       node's change log no longer reaches back), then sends the queued writes.</li>
+ *   <li>Given several node URLs (a cluster's nodes, {@link KoraClientOptions#setUrls}), it stays on
+ *       one while it works and moves to the next when an attempt fails or the connection is lost;
+ *       the backoff applies once every URL has failed in a row. The resume and the resend are the
+ *       same on whichever node the new connection reaches; {@link #connectedUrl()} tells which.</li>
  * </ul>
  *
  * <p>Protocol: docs/protocol.md ({@code kora.} actions, versions, resume and exactly-once writes);
@@ -71,6 +75,10 @@ public final class KoraClient {
   private long lastSequence;
   private ClientStatus status = ClientStatus.OFFLINE;
   private KoraConnection connection;
+  /** The URL of {@link #connection}, null while there is none. */
+  private String connectedUrl;
+  private final UrlRotation urlRotation;
+  /** Reconnect delays waited since the last connection opened: the backoff's exponent. */
   private int attempts;
   private long reconnectTimer = -1;
   private long retryTimer = -1;
@@ -87,6 +95,7 @@ public final class KoraClient {
     this.context = context;
     this.options = options;
     this.store = options.getLocalStore();
+    this.urlRotation = new UrlRotation(options.getUrls());
     this.clientId = state.clientId();
     this.lastSequence = state.lastSequence();
     for (LocalState.CachedPath cached : state.paths()) {
@@ -319,6 +328,14 @@ public final class KoraClient {
   }
 
   /**
+   * @return the node URL of the open connection, one of {@link KoraClientOptions#getUrls}; null
+   *     while not connected (offline, between attempts, closed)
+   */
+  public String connectedUrl() {
+    return onContextNow(() -> connectedUrl);
+  }
+
+  /**
    * @param handler gets every status change, on the client's context
    * @return this
    */
@@ -398,6 +415,7 @@ public final class KoraClient {
       if (offline && status != ClientStatus.CLOSED) {
         offline = false;
         attempts = 0;
+        urlRotation.restartRound();
         connect();
       }
       return Future.succeededFuture();
@@ -421,6 +439,7 @@ public final class KoraClient {
       vertx.cancelTimer(pingTimer);
       KoraConnection current = connection;
       connection = null;
+      connectedUrl = null;
       if (current != null) {
         current.close();
       }
@@ -440,23 +459,34 @@ public final class KoraClient {
     if (status == ClientStatus.CLOSED || offline || connection != null) {
       return;
     }
-    String url = options.getUrls().get(attempts % options.getUrls().size());
+    String url = urlRotation.current();
     options.getHandshake().apply(KoraConnection.target(url))
         .compose(target -> KoraConnection.connect(vertx, target, options.getWebSocketOptions()))
         .onComplete(done -> {
           if (done.failed()) {
-            scheduleReconnect();
+            attemptFailed();
           } else if (status == ClientStatus.CLOSED || offline) {
             done.result().close();
           } else {
-            connected(done.result());
+            connected(done.result(), url);
           }
         });
   }
 
-  private void connected(KoraConnection opened) {
+  /** The next URL at once, or, once every URL has failed in a row, after the backoff. */
+  private void attemptFailed() {
+    if (urlRotation.failed()) {
+      scheduleReconnect();
+    } else {
+      context.runOnContext(v -> connect());
+    }
+  }
+
+  private void connected(KoraConnection opened, String url) {
     attempts = 0;
+    urlRotation.succeeded();
     connection = opened;
+    connectedUrl = url;
     lastHeardMs = System.currentTimeMillis();
     opened.textHandler(text -> lastHeardMs = System.currentTimeMillis());
     opened.pushHandler(cast -> onPush(opened, cast));
@@ -476,6 +506,7 @@ public final class KoraClient {
       return;
     }
     connection = null;
+    connectedUrl = null;
     vertx.cancelTimer(pingTimer);
     outbox.disconnected();
     for (CachedSubscription cached : subscriptions.values()) {
@@ -485,6 +516,9 @@ public final class KoraClient {
       }
     }
     if (status != ClientStatus.CLOSED) {
+      if (!offline) {
+        urlRotation.lost(); // not on purpose: the node or the network failed, try the next node
+      }
       setStatus(ClientStatus.OFFLINE);
       scheduleReconnect();
     }

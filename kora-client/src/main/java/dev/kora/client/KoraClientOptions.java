@@ -1,11 +1,13 @@
 package dev.kora.client;
 
 import dev.kora.client.connection.KoraConnection;
+import dev.kora.client.connection.NodeUrls;
 import dev.kora.client.local.LocalStore;
 import dev.kora.client.local.MemoryLocalStore;
 import io.vertx.core.Future;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -29,31 +31,47 @@ public final class KoraClientOptions {
   private Function<WebSocketConnectOptions, Future<WebSocketConnectOptions>> handshake =
       Future::succeededFuture;
 
-  /** @return the node URLs, tried in turn */
+  /** @return the node URLs, in the order they are tried; one element for a single node */
   public List<String> getUrls() {
     return urls;
   }
 
   /**
-   * @param url one node, e.g. {@code ws://127.0.0.1:12000/socket} (the default)
+   * One node; the same as {@code setUrls(List.of(url))}.
+   *
+   * @param url e.g. {@code ws://127.0.0.1:12000/socket} (the default)
    * @return this
+   * @throws IllegalArgumentException as {@link #setUrls} does
    */
   public KoraClientOptions setUrl(String url) {
-    return setUrls(List.of(url));
+    return setUrls(Collections.singletonList(url));
   }
 
   /**
-   * @param urls nodes to connect to, tried in turn after each failed attempt (a cluster's nodes)
+   * Several nodes of one cluster (nodes that share one store), any of which may serve this client.
+   *
+   * <p>Order: the client connects to the first URL and stays on a URL while its connection works.
+   * A failed attempt moves to the next URL at once; a lost connection moves to the next URL after
+   * the first reconnect delay. Once every URL has failed in a row (a round), the reconnect backoff
+   * ({@link #setReconnectInitialDelayMs}, doubling up to {@link #setReconnectMaxDelayMs}) is waited
+   * before the next round, which starts at the URL after the last one that failed. Not a random
+   * start: the list's order is the application's preference (nearest node first) and keeps the
+   * behaviour predictable; to spread many clients over a cluster, give each a shuffled list.
+   *
+   * <p>On every new connection, whichever node it reaches, subscriptions are resumed with
+   * {@code since} and unconfirmed writes are sent again with their ids, as after a single node's
+   * reconnect: nodes that share a store answer the resume from the shared change log and apply each
+   * id once. Nodes with separate stores are not a cluster: their versions do not match, so a copy
+   * may mix their data (see docs/client.md, "What it needs from the node").
+   *
+   * @param urls e.g. {@code List.of("ws://10.0.0.1:12000/socket", "ws://10.0.0.2:12000/socket")}
    * @return this
-   * @throws IllegalArgumentException for an empty list or a URL that is not {@code ws://} or
-   *     {@code wss://}
+   * @throws IllegalArgumentException at once, the options unchanged, for an empty list, a null
+   *     element, a URL that is not {@code ws://host[:port][/path]} or {@code wss://...}, a URL
+   *     listed twice, or {@code ws://} and {@code wss://} mixed ({@link NodeUrls#check})
    */
   public KoraClientOptions setUrls(List<String> urls) {
-    if (urls.isEmpty()) {
-      throw new IllegalArgumentException("at least one node URL is needed");
-    }
-    urls.forEach(KoraConnection::target);
-    this.urls = List.copyOf(urls);
+    this.urls = NodeUrls.check(urls);
     return this;
   }
 

@@ -14,6 +14,7 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -63,14 +64,24 @@ public final class KoraConnection {
    * @param url {@code ws://host:port/socket} or {@code wss://...}; the path defaults to
    *     {@code /socket}, the port to 80 (ws) or 443 (wss)
    * @return the options to connect there
-   * @throws IllegalArgumentException for another scheme or a URL without a host
+   * @throws IllegalArgumentException for text that is not a URL, another scheme, a URL without a
+   *     host, or a port above 65535; the message shows the expected shape and the URL given
    */
   public static WebSocketConnectOptions target(String url) {
-    URI uri = URI.create(url);
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(shape(url) + " (" + e.getReason() + " at index "
+          + e.getIndex() + ")", e);
+    }
     String scheme = uri.getScheme();
     if (!"ws".equals(scheme) && !"wss".equals(scheme) || uri.getHost() == null) {
-      throw new IllegalArgumentException("a node URL looks like ws://127.0.0.1:12000/socket, got '"
-          + url + "'");
+      throw new IllegalArgumentException(shape(url));
+    }
+    if (uri.getPort() > 65_535) {
+      throw new IllegalArgumentException(shape(url) + " (port " + uri.getPort()
+          + " is above 65535)");
     }
     boolean secure = "wss".equals(scheme);
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/socket"
@@ -81,6 +92,10 @@ public final class KoraConnection {
     return new WebSocketConnectOptions().setHost(uri.getHost())
         .setPort(uri.getPort() >= 0 ? uri.getPort() : secure ? 443 : 80).setURI(path)
         .setSsl(secure);
+  }
+
+  private static String shape(String url) {
+    return "a node URL looks like ws://127.0.0.1:12000/socket, got '" + url + "'";
   }
 
   /** @return client options that accept what a node may send with default limits */
