@@ -7,6 +7,8 @@ import dev.kora.cli.cluster.HazelcastClusters;
 import dev.kora.cli.durability.NodeProcess;
 import dev.kora.testkit.ChildJvm;
 import dev.kora.tree.ErrorCode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code kora serve --cluster}: the refusals that come before Hazelcast starts (stores several nodes
  * cannot share, cluster options without {@code --cluster}, bad {@code --join} entries and
  * {@code "cluster"} objects, a size below the members named), run in-process; and two real
- * {@code kora serve --cluster} processes on loopback and one PostgreSQL store that form one
- * Hazelcast cluster, each logging both members, and that drop a member that stops answering
+ * {@code kora serve} processes on loopback and one PostgreSQL store, one clustered by its options,
+ * the other by its {@code --config} file, that form one Hazelcast cluster, each logging both
+ * members, and that drop a member that stops answering
  * (SIGSTOP) within the failure detection's seconds. PostgreSQL is the server
  * {@code scripts/services/all.sh ensure} starts ({@code KORA_PG_URL} overrides it), each run in a
  * table of its own. Writes across members are not tested: the members do not order them yet.
@@ -135,10 +138,19 @@ class ServeClusterTest {
     int firstPort = NodeProcess.freePort();
     int secondPort = NodeProcess.freePort();
     String join = "127.0.0.1:" + firstPort + ",127.0.0.1:" + secondPort;
+    List<String> firstOptions = List.of("--cluster", "--cluster-name", name, "--cluster-port",
+        String.valueOf(firstPort), "--bus-port", String.valueOf(NodeProcess.freePort()), "--join",
+        join);
+    // the second is told the same in its --config file
+    Path config = Files.writeString(dir.resolve("second.json"), new JsonObject()
+        .put("cluster", new JsonObject().put("name", name).put("port", secondPort)
+            .put("busPort", NodeProcess.freePort())
+            .put("join", new JsonArray(List.of(join.split(","))))).encode());
+    List<String> secondOptions = List.of("--config", config.toString());
     // started together, as a cluster's nodes often are
     List<CompletableFuture<NodeProcess>> starting = List.of(
-        CompletableFuture.supplyAsync(() -> start(store, name, firstPort, join)),
-        CompletableFuture.supplyAsync(() -> start(store, name, secondPort, join)));
+        CompletableFuture.supplyAsync(() -> start(store, firstOptions)),
+        CompletableFuture.supplyAsync(() -> start(store, secondOptions)));
     try {
       NodeProcess first = starting.get(0).get(100, TimeUnit.SECONDS);
       NodeProcess second = starting.get(1).get(100, TimeUnit.SECONDS);
@@ -177,11 +189,9 @@ class ServeClusterTest {
     }
   }
 
-  private static NodeProcess start(String store, String name, int clusterPort, String join) {
+  private static NodeProcess start(String store, List<String> clusterOptions) {
     try {
-      return NodeProcess.start(store, NodeProcess.freePort(), 90, NODE_JVM, List.of("--cluster",
-          "--cluster-name", name, "--cluster-port", String.valueOf(clusterPort), "--bus-port",
-          String.valueOf(NodeProcess.freePort()), "--join", join));
+      return NodeProcess.start(store, NodeProcess.freePort(), 90, NODE_JVM, clusterOptions);
     } catch (IOException | InterruptedException e) {
       throw new IllegalStateException(e);
     }
