@@ -1,9 +1,9 @@
 package dev.kora.cli.cluster;
 
-import com.hazelcast.cluster.Member;
-import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.InitialMembershipEvent;
 import com.hazelcast.cluster.InitialMembershipListener;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MultiMapConfig;
@@ -27,7 +27,8 @@ import java.util.List;
  * the settings' join list (multicast and auto-detection off); the member's address is the cluster
  * host and port, nothing else is tried (port auto-increment off, no wildcard bind); a member that
  * sends no heartbeat for {@value #MAX_NO_HEARTBEAT_SECONDS} s is removed (heartbeats every
- * {@value #HEARTBEAT_INTERVAL_SECONDS} s; Hazelcast's defaults are 60 and 5); no shutdown hook of
+ * {@value #HEARTBEAT_INTERVAL_SECONDS} s; Hazelcast's defaults are 60 and 5); the oldest member lets
+ * members in after gathering join requests for {@value #JOIN_WAIT_SECONDS} s; no shutdown hook of
  * Hazelcast's own (Vert.x leaves the cluster when it closes); logs through java.util.logging, its own
  * lines at {@code WARNING} and above only; no phone-home. The split-brain merge keeps Hazelcast's
  * defaults.
