@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code --config FILE} option: a JSON file with the node's options, the form of
- * {@link KoraNodeOptions#toJson()}, plus {@code "lib"}, folders of plugin jars (relative to the file):
+ * {@link KoraNodeOptions#toJson()}, plus {@code "lib"}, folders of plugin jars (relative to the file),
+ * and for {@code kora serve} {@code "cluster"} ({@link ClusterOptions}):
  *
  * <pre>{@code
  * {"host": "0.0.0.0", "port": 12000,

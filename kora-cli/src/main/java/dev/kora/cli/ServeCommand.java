@@ -1,5 +1,7 @@
 package dev.kora.cli;
 
+import dev.kora.cli.cluster.ClusterSettings;
+import dev.kora.cli.cluster.HazelcastClusters;
 import dev.kora.node.KoraNode;
 import dev.kora.node.KoraNodeOptions;
 import io.vertx.core.Vertx;
@@ -12,7 +14,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code kora serve}: runs a node until SIGTERM or Ctrl-C, then stops it cleanly. */
+/**
+ * {@code kora serve}: runs a node until SIGTERM or Ctrl-C, then stops it cleanly. With
+ * {@code --cluster} (or a {@code "cluster"} object in {@code --config}) the node runs on a clustered
+ * Vert.x instance, one member of a Hazelcast cluster ({@link ClusterOptions}).
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Start a Kora node: WebSocket on /socket, REST on /tree/<path>.")
 final class ServeCommand implements Runnable {
@@ -42,6 +48,9 @@ final class ServeCommand implements Runnable {
   @Mixin
   SecurityOptions security;
 
+  @Mixin
+  ClusterOptions clusterOptions;
+
   @Spec
   CommandSpec spec;
 
@@ -66,7 +75,10 @@ final class ServeCommand implements Runnable {
       options.setLogRequests(true);
     }
     security.applyTo(options);
-    Vertx vertx = NodeVertx.create();
+    ClusterSettings cluster = clusterOptions.applyTo(options, config.json(),
+        "--config " + config.file);
+    Vertx vertx = cluster == null ? NodeVertx.create()
+        : HazelcastClusters.start(cluster, NodeVertx.options()).await();
     CountDownLatch stopped = new CountDownLatch(1);
     try {
       KoraNode.deploy(vertx, options).await();

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -113,6 +114,14 @@ public final class NodeProcess implements AutoCloseable {
   /** @return what the node printed so far: its standard output, then (the end of) its errors */
   public String output() {
     return String.join("\n", child.lines()) + "\n" + child.stderrText();
+  }
+
+  /**
+   * @return every line the node logged so far (its standard error, whole: {@link #output()} keeps
+   *     only its end)
+   */
+  public List<String> logLines() throws IOException {
+    return new String(Files.readAllBytes(stderr.toPath()), StandardCharsets.UTF_8).lines().toList();
   }
 
   @Override
