@@ -61,7 +61,7 @@ public final class KoraClient {
 
   private static final String MUTATION = Action.MUTATION.wireName(Dialect.KORA);
   private static final Set<String> PASSING_CODES = Set.of(ErrorCode.STORE_UNAVAILABLE,
-      ErrorCode.CLOSED, KoraConnection.DISCONNECTED, ErrorCode.TOO_MANY_CONNECTIONS,
+      ErrorCode.CLUSTER_UNAVAILABLE, ErrorCode.CLOSED, KoraConnection.DISCONNECTED, ErrorCode.TOO_MANY_CONNECTIONS,
       ClientErrors.TIMEOUT);
 
   private final Vertx vertx;

@@ -77,7 +77,22 @@ public final class TestSocket {
   /** Connects with the given client options and wait for frames. */
   public static Future<TestSocket> connect(Vertx vertx, int port, WebSocketClientOptions options,
       long timeoutMs) {
-    return KoraConnection.connect(vertx, new WebSocketConnectOptions().setHost("127.0.0.1")
+    return connect(vertx, "127.0.0.1", port, options, timeoutMs);
+  }
+
+  /**
+   * Connects to a node on another host than loopback, e.g. in a network namespace of the test's.
+   *
+   * @param host the node's address, e.g. {@code 10.213.7.1}
+   * @param port its port
+   */
+  public static Future<TestSocket> connect(Vertx vertx, String host, int port) {
+    return connect(vertx, host, port, KoraConnection.defaultClientOptions(), TIMEOUT_MS);
+  }
+
+  private static Future<TestSocket> connect(Vertx vertx, String host, int port,
+      WebSocketClientOptions options, long timeoutMs) {
+    return KoraConnection.connect(vertx, new WebSocketConnectOptions().setHost(host)
             .setPort(port).setURI("/socket"), options)
         .map(connection -> new TestSocket(vertx, timeoutMs, connection));
   }

@@ -31,6 +31,22 @@ public interface WriteCoordinator {
   Future<Long> submit(Mutation mutation, String id);
 
   /**
+   * {@link #submit(Mutation, String)} for a mutation whose id may have been committed already
+   * somewhere the caller could not see (in a cluster: a resend that reached another member than
+   * the first send). A coordinator that orders writes of several nodes then checks the id where the
+   * order is decided, and fails the future with {@link CommittedBefore} (carrying the first
+   * commit's version) instead of committing the mutation twice.
+   *
+   * @param mutation the mutation to commit, not empty
+   * @param id the client's id of the mutation, or null
+   * @param resend whether the client sent it before (the caller looked it up and did not find it)
+   * @return as {@link #submit(Mutation, String)}, or failed with {@link CommittedBefore}
+   */
+  default Future<Long> submit(Mutation mutation, String id, boolean resend) {
+    return submit(mutation, id);
+  }
+
+  /**
    * Runs an operation while no write is in flight and none starts until it completes: when it starts,
    * every mutation submitted before it is committed and handed to the feed, and no later one is.
    * Subscribing reads run here, so their answer and the pushes that follow fit with no gap and no

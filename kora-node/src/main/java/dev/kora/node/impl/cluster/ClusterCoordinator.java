@@ -1,7 +1,9 @@
 package dev.kora.node.impl.cluster;
 
 import dev.kora.node.core.NodeMetrics;
+import dev.kora.node.impl.write.MutationIds;
 import dev.kora.node.impl.write.Sequencer;
+import dev.kora.node.spi.CommittedBefore;
 import dev.kora.node.spi.WriteCoordinator;
 import dev.kora.storage.Fence;
 import dev.kora.storage.Store;
@@ -70,6 +72,7 @@ public final class ClusterCoordinator implements WriteCoordinator {
   private final ClusterFeed feed;
   private final List<CommitBatch.Commit> unpublished = new ArrayList<>();
   private final List<Runnable> orphanListeners = new ArrayList<>();
+  private final MutationIds ids;
   private Role role = Role.FOLLOWER;
   private Sequencer sequencer;
   private long epoch;
@@ -101,6 +104,7 @@ public final class ClusterCoordinator implements WriteCoordinator {
     this.feed = feed;
     this.settings = settings;
     this.metrics = metrics;
+    this.ids = new MutationIds(store);
   }
 
   /**
@@ -157,13 +161,44 @@ public final class ClusterCoordinator implements WriteCoordinator {
 
   @Override
   public Future<Long> submit(Mutation mutation, String id) {
+    return submit(mutation, id, false);
+  }
+
+  @Override
+  public Future<Long> submit(Mutation mutation, String id, boolean resend) {
     if (closed) {
       return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the node is closing"));
     }
     if (role == Role.LEADER) {
-      return sequencer.submit(mutation, id).recover(this::leaderFailure);
+      return order(mutation, id, resend);
     }
-    return forward(mutation, id);
+    return forward(mutation, id, resend);
+  }
+
+  /**
+   * Commits a mutation on the leader, once per id: every mutation with an id is checked against
+   * the ids in flight and committed lately on this leader (whichever member the client sent it
+   * to), and a resend also against the store, where earlier leaders' commits are; a duplicate fails
+   * with {@link CommittedBefore}.
+   */
+  private Future<Long> order(Mutation mutation, String id, boolean resend) {
+    if (id == null) {
+      return sequencer.submit(mutation, null).recover(this::leaderFailure);
+    }
+    Future<Long> running = ids.inFlight(id);
+    if (running != null) {
+      return running.compose(version -> Future.failedFuture(new CommittedBefore(id, version)));
+    }
+    Long remembered = ids.remembered(id);
+    if (remembered != null) {
+      return Future.failedFuture(new CommittedBefore(id, remembered));
+    }
+    Future<Long> write = resend
+        ? ids.committed(id).compose(version -> version != null
+            ? Future.failedFuture(new CommittedBefore(id, version))
+            : sequencer.submit(mutation, id))
+        : sequencer.submit(mutation, id);
+    return ids.track(id, write.recover(this::leaderFailure), true);
   }
 
   @Override
@@ -380,9 +415,17 @@ public final class ClusterCoordinator implements WriteCoordinator {
               + e.getMessage()));
           return;
         }
-        submit(mutation, body.getString("id")).onComplete(done -> message.reply(done.succeeded()
-            ? new JsonObject().put("version", done.result())
-            : error(done.cause())));
+        order(mutation, body.getString("id"), body.getBoolean("resend", false))
+            .onComplete(done -> {
+              if (done.succeeded()) {
+                message.reply(new JsonObject().put("version", done.result()));
+              } else if (done.cause() instanceof CommittedBefore before) {
+                message.reply(new JsonObject().put("version", before.version())
+                    .put("before", true));
+              } else {
+                message.reply(error(done.cause()));
+              }
+            });
       }
       case "barrier" -> sequencer.barrier(() -> {
         DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.timeoutMs());
@@ -396,7 +439,7 @@ public final class ClusterCoordinator implements WriteCoordinator {
   // ---------------------------------------------------------------------------------------------
   // A member's side
 
-  private Future<Long> forward(Mutation mutation, String id) {
+  private Future<Long> forward(Mutation mutation, String id, boolean resend) {
     String leader = members.leader();
     KoraException unavailable = unavailable(leader);
     if (unavailable != null) {
@@ -404,7 +447,7 @@ public final class ClusterCoordinator implements WriteCoordinator {
     }
     JsonObject request = new JsonObject().put("op", "write").put("mutation", mutation.toJson());
     if (id != null) {
-      request.put("id", id);
+      request.put("id", id).put("resend", resend);
     }
     forwarding++;
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.timeoutMs());
@@ -417,8 +460,11 @@ public final class ClusterCoordinator implements WriteCoordinator {
                 answer.getString("message")));
           }
           long version = answer.getLong("version");
-          return feed.await(version, settings.timeoutMs()).map(version)
+          Future<Long> delivered = feed.await(version, settings.timeoutMs()).map(version)
               .recover(failure -> Future.succeededFuture(version));
+          return answer.getBoolean("before", false)
+              ? delivered.compose(v -> Future.failedFuture(new CommittedBefore(id, v)))
+              : delivered;
         })
         .andThen(done -> {
           forwarding--;

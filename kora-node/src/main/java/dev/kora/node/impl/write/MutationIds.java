@@ -16,10 +16,10 @@ import java.util.Map;
  * ({@link ChangeLog#idPath}) for as long as the change log keeps its entry. Confined to the node's
  * context.
  */
-final class MutationIds {
+public final class MutationIds {
 
   /** Ids committed lately that are answered without a store read. */
-  static final int REMEMBERED = 100_000;
+  public static final int REMEMBERED = 100_000;
 
   private final Store store;
   private final Map<String, Future<Long>> inFlight = new HashMap<>();
@@ -33,7 +33,7 @@ final class MutationIds {
   };
 
   /** @param store where ids are kept */
-  MutationIds(Store store) {
+  public MutationIds(Store store) {
     this.store = store;
   }
 
@@ -41,7 +41,7 @@ final class MutationIds {
    * @param id an id
    * @return the outcome of the mutation with this id being written now, or null
    */
-  Future<Long> inFlight(String id) {
+  public Future<Long> inFlight(String id) {
     return inFlight.get(id);
   }
 
@@ -56,7 +56,7 @@ final class MutationIds {
    *     (its resends, after a lost connection, are rare and look it up in the store)
    * @return {@code write}
    */
-  Future<Long> track(String id, Future<Long> write, boolean remember) {
+  public Future<Long> track(String id, Future<Long> write, boolean remember) {
     inFlight.put(id, write);
     write.onComplete(done -> {
       inFlight.remove(id);
@@ -69,10 +69,19 @@ final class MutationIds {
 
   /**
    * @param id an id
+   * @return the version the mutation with this id was committed with lately, as remembered (no
+   *     store read), or null
+   */
+  public Long remembered(String id) {
+    return remembered.get(id);
+  }
+
+  /**
+   * @param id an id
    * @return the version the mutation with this id was committed with, or null when it was not (or
    *     its log entry was trimmed); fails with {@code store_unavailable}
    */
-  Future<Long> committed(String id) {
+  public Future<Long> committed(String id) {
     Long known = remembered.get(id);
     if (known != null) {
       return Future.succeededFuture(known);

@@ -7,6 +7,7 @@ import dev.kora.node.core.NodeMetrics;
 import dev.kora.node.core.RequestLimits;
 import dev.kora.node.core.ReservedPaths;
 import dev.kora.node.impl.effects.JobScheduler;
+import dev.kora.node.spi.CommittedBefore;
 import dev.kora.node.spi.WriteCoordinator;
 import dev.kora.storage.Store;
 import dev.kora.tree.ErrorCode;
@@ -144,7 +145,7 @@ public final class WritePipeline {
       Session session, Promise<Void> queued) {
     if (!lookUp) {
       // No id, or a first send (the client says so), which cannot have been committed.
-      return prepareAndSubmitNew(mutation, id, session, queued);
+      return prepareAndSubmitNew(mutation, id, false, session, queued);
     }
     return ids.committed(id).compose(version -> {
       if (version != null) {
@@ -152,15 +153,19 @@ public final class WritePipeline {
         queued.tryComplete();
         return Future.succeededFuture(version);
       }
-      return prepareAndSubmitNew(mutation, id, session, queued);
+      return prepareAndSubmitNew(mutation, id, true, session, queued);
     }, failure -> {
       queued.tryComplete();
       return Future.failedFuture(failure);
     });
   }
 
-  private Future<Long> prepareAndSubmitNew(Mutation mutation, String id, Session session,
-      Promise<Void> queued) {
+  /**
+   * @param resend whether the mutation was sent before (its id was looked up and not found here);
+   *     the coordinator checks it again where the order is decided
+   */
+  private Future<Long> prepareAndSubmitNew(Mutation mutation, String id, boolean resend,
+      Session session, Promise<Void> queued) {
     Future<PreparedMutation> preparing;
     if (chain.preparesMutations()) {
       long started = System.nanoTime();
@@ -180,20 +185,31 @@ public final class WritePipeline {
         return Future.succeededFuture(coordinator.version());
       }
       Mutation written = toWrite;
-      Future<Long> committed = coordinator.submit(written, id);
+      Future<Long> committed = resend ? coordinator.submit(written, id, true)
+          : coordinator.submit(written, id);
       queued.tryComplete();
       if (!chain.reactsAfterMutation() && newJobs.isEmpty()) {
-        return committed;
+        return id != null ? committed.recover(WritePipeline::committedBefore) : committed;
       }
-      return committed.onSuccess(version -> context.runOnContext(v -> {
+      Future<Long> done = committed.onSuccess(version -> context.runOnContext(v -> {
         long started = System.nanoTime();
         chain.afterMutation(written, session);
         metrics.interceptors(NodeMetrics.InterceptorPhase.AFTER_MUTATION,
             System.nanoTime() - started);
         jobs.start(newJobs);
       }));
+      return id != null ? done.recover(WritePipeline::committedBefore) : done;
     });
     result.onComplete(v -> queued.tryComplete());
     return result;
+  }
+
+  /**
+   * A resend the coordinator found committed before: answered with the first commit's version;
+   * this send was not committed, so its after-hooks and effect jobs do not run.
+   */
+  private static Future<Long> committedBefore(Throwable failure) {
+    return failure instanceof CommittedBefore before ? Future.succeededFuture(before.version())
+        : Future.failedFuture(failure);
   }
 }
