@@ -9,12 +9,20 @@ import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
+import dev.kora.tree.QueryOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +30,9 @@ import org.junit.jupiter.api.Test;
  * {@link dev.kora.storage.spi.ServerUrl server URL}, never show a password, and refuse a path longer
  * than its index can hold with {@code too_large} rather than a raw driver error. A driver's test
  * supplies the URL of its test server ({@link #url()}) and its path limit ({@link #maxPathBytes()});
- * each tree is the table named by the test, opened with that URL.
+ * each tree is the table named by the test, opened with that URL. Where the store fences its
+ * writes, two stores opened on one table show that a takeover fences the other out, also while it
+ * writes.
  */
 public abstract class ServerStoreTestBase extends StoreTestBase {
 
@@ -160,5 +170,175 @@ public abstract class ServerStoreTestBase extends StoreTestBase {
         .compose(v -> write(Mutation.delete(tooLong), Mutation.delete(longest)))
         .compose(v -> expectRows("keep=1"))
         .onComplete(ctx.succeedingThenComplete());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Fences between two stores on one database: a cluster leader taken over by another
+
+  /**
+   * @param store a store
+   * @param mutations each written by a {@link Store#writeEach} of them all
+   * @return completes once every future has, with all of them
+   */
+  private static Future<List<Future<Void>>> writeEachOf(Store store, Mutation... mutations) {
+    List<Future<Void>> futures = store.writeEach(List.of(mutations));
+    return Future.join(futures).transform(ignored -> Future.succeededFuture(futures));
+  }
+
+  @Test
+  void aStoreTakenOverByAnotherIsFencedOut(VertxTestContext ctx) {
+    assumeFences();
+    Store first = store;
+    Store[] second = new Store[1];
+    first.write(List.of(Mutation.merge(EPOCH, 1)))
+        .compose(v -> {
+          first.fence(fence(EPOCH, "1"));
+          return first.write(List.of(merge("{\"first\": {\"before\": 1}}")));
+        })
+        .compose(v -> open(table))
+        .compose(opened -> {
+          // the takeover: fenced on the epoch it replaces, the second store writes its own
+          second[0] = opened;
+          opened.fence(fence(EPOCH, "1"));
+          return opened.write(List.of(Mutation.merge(EPOCH, 2), merge("{\"second\": {\"took\": 1}}")));
+        })
+        .compose(v -> {
+          second[0].fence(fence(EPOCH, "2"));
+          return expectFenced(first.write(List.of(merge("{\"first\": {\"after\": 1}}"))), EPOCH);
+        })
+        .compose(v -> writeEachOf(first, merge("{\"first\": {\"x\": 1}}"),
+            merge("{\"first\": {\"y\": 1}}"), Mutation.merge(EPOCH, 3)))
+        .compose(futures -> Future.join(futures.stream()
+            .map(each -> expectFenced(each, EPOCH)).toList()).mapEmpty())
+        .compose(v -> second[0].write(List.of(merge("{\"second\": {\"w\": 1}}"))))
+        .compose(v -> writeEachOf(second[0], merge("{\"second\": {\"x\": 1}}"),
+            merge("{\"second\": {\"y\": 1}}")))
+        .compose(futures -> check(() -> futures.forEach(each ->
+            assertTrue(each.succeeded(), "the second store's writeEach: " + each.cause()))))
+        .compose(v -> expectRows("first/before=1", "kora:cluster/epoch=2", "second/took=1",
+            "second/w=1", "second/x=1", "second/y=1"))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** Rounds of the fenced store's writes before the takeover, at least. */
+  private static final int ROUNDS_BEFORE_TAKEOVER = 10;
+  /** Rounds of the fenced store's writes issued after the takeover committed. */
+  private static final int ROUNDS_AFTER_TAKEOVER = 5;
+  /** Most rounds before the test gives up waiting for the takeover. */
+  private static final int MAX_ROUNDS = 2_000;
+
+  /**
+   * The race a cluster's fence exists for: a store writes without pause (a {@link Store#write} and a
+   * {@link Store#writeEach} of two per round, each mutation {@code i} writing {@code a/wI} and the
+   * counter {@code a/count = I}) while a second store on the same database takes over. Afterwards
+   * the first store's successful writes are exactly those before the takeover — all of them stored,
+   * every failed one absent and failed with {@code fenced}, none succeeding after one failed — and
+   * the counter read by the second store right after its takeover committed is still the counter at
+   * the end: no write of the fenced store committed after the takeover.
+   */
+  @Test
+  void aTakeoverDuringWritesLetsNoFencedWriteCommitAfterIt(VertxTestContext ctx) {
+    assumeFences();
+    Store first = store;
+    Map<Integer, Future<Void>> writes = new ConcurrentHashMap<>();
+    Set<Integer> issuedAfterTakeover = ConcurrentHashMap.newKeySet();
+    AtomicBoolean takenOver = new AtomicBoolean();
+    Promise<Object> countAtTakeover = Promise.promise();
+    AtomicInteger next = new AtomicInteger();
+    first.write(List.of(Mutation.merge(EPOCH, 1)))
+        .compose(v -> {
+          first.fence(fence(EPOCH, "1"));
+          return open(table);
+        })
+        .compose(second -> raceRounds(first, second, 0, -1, next, writes, issuedAfterTakeover,
+            takenOver, countAtTakeover))
+        .compose(v -> countAtTakeover.future())
+        .compose(counted -> rows(first, ReadRange.subtree(Path.of("a"))).compose(rows -> check(() -> {
+          TreeSet<Integer> succeeded = new TreeSet<>();
+          TreeSet<Integer> failed = new TreeSet<>();
+          for (Map.Entry<Integer, Future<Void>> entry : writes.entrySet()) {
+            Future<Void> each = entry.getValue();
+            if (each.succeeded()) {
+              succeeded.add(entry.getKey());
+            } else {
+              KoraException error = (KoraException) each.cause();
+              assertEquals(ErrorCode.FENCED, error.code(), error.getMessage());
+              failed.add(entry.getKey());
+            }
+          }
+          assertFalse(succeeded.isEmpty(), "writes before the takeover succeeded");
+          assertFalse(failed.isEmpty(), "writes after the takeover failed");
+          assertTrue(succeeded.last() < failed.first(), "a fenced write succeeded after one"
+              + " failed: succeeded " + succeeded + ", failed " + failed);
+          for (int issued : issuedAfterTakeover) {
+            assertTrue(failed.contains(issued), "write " + issued + ", issued after the takeover"
+                + " committed, succeeded");
+          }
+          List<String> expected = new ArrayList<>();
+          expected.add("a/count=" + succeeded.last());
+          for (int i : succeeded) {
+            expected.add("a/" + counterKey(i) + "=" + i);
+          }
+          assertEquals(expected, rows, "the fenced store's rows: its successful writes only");
+          assertEquals(succeeded.last(), ((Number) counted).intValue(), "a/count when the takeover"
+              + " committed, against the fenced store's last successful write");
+        })))
+        .compose(v -> expectRows(ReadRange.subtree(Path.of("b")), "b/took=true"))
+        .compose(v -> expectRows(ReadRange.subtree(EPOCH.parent()), "kora:cluster/epoch=2"))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  private static String counterKey(int i) {
+    return "w" + String.format("%05d", i);
+  }
+
+  /** @return the write of mutation {@code i} of the race: {@code a/wI = I} and {@code a/count = I} */
+  private static Mutation counted(int i) {
+    return merge("{\"a\": {\"" + counterKey(i) + "\": " + i + ", \"count\": " + i + "}}");
+  }
+
+  /**
+   * One round of the first store's writes, then the next; the takeover starts after
+   * {@link #ROUNDS_BEFORE_TAKEOVER} rounds, without waiting for it, and the race ends
+   * {@link #ROUNDS_AFTER_TAKEOVER} rounds after it committed.
+   *
+   * @param afterTakeover rounds issued since the takeover committed, -1 before
+   */
+  private Future<Void> raceRounds(Store first, Store second, int round, int afterTakeover,
+      AtomicInteger next, Map<Integer, Future<Void>> writes, Set<Integer> issuedAfterTakeover,
+      AtomicBoolean takenOver, Promise<Object> countAtTakeover) {
+    if (afterTakeover >= ROUNDS_AFTER_TAKEOVER) {
+      return Future.succeededFuture();
+    }
+    if (round >= MAX_ROUNDS) {
+      return Future.failedFuture(new AssertionError("the takeover did not commit within "
+          + MAX_ROUNDS + " rounds: " + countAtTakeover.future()));
+    }
+    if (round == ROUNDS_BEFORE_TAKEOVER) {
+      second.fence(fence(EPOCH, "1"));
+      second.write(List.of(Mutation.merge(EPOCH, 2), merge("{\"b\": {\"took\": true}}")))
+          .compose(v -> {
+            takenOver.set(true);
+            return TreeReader.read(second, Path.of("a", "count"), QueryOptions.WHOLE);
+          })
+          .onComplete(countAtTakeover);
+    }
+    if (countAtTakeover.future().failed()) {
+      return Future.failedFuture(countAtTakeover.future().cause());
+    }
+    boolean after = takenOver.get();
+    int single = next.getAndAdd(3);
+    List<Future<Void>> issued = new ArrayList<>();
+    issued.add(first.write(List.of(counted(single))));
+    issued.addAll(first.writeEach(List.of(counted(single + 1), counted(single + 2))));
+    for (int i = 0; i < issued.size(); i++) {
+      writes.put(single + i, issued.get(i));
+      if (after) {
+        issuedAfterTakeover.add(single + i);
+      }
+    }
+    return Future.join(issued).transform(ignored -> raceRounds(first, second, round + 1,
+        after ? afterTakeover + 1 : -1, next, writes, issuedAfterTakeover, takenOver,
+        countAtTakeover));
   }
 }
