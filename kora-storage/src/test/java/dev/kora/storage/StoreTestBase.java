@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -715,6 +716,203 @@ public abstract class StoreTestBase {
               store = reopened;
               return expectRows("a=1", "b=2");
             }) : Future.succeededFuture())
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Fences: every write transaction first checks a row (the cluster leader's epoch)
+
+  /** The row the fence tests fence on, where a cluster's leader keeps its epoch. */
+  protected static final Path EPOCH = Path.of("kora:cluster", "epoch");
+
+  /**
+   * Skips the running test unless the store fences its writes ({@link Store#fences()}): through a
+   * JUnit assumption, so a store without fences (Cassandra) shows it as skipped, not passed.
+   */
+  protected void assumeFences() {
+    Assumptions.assumeTrue(store.fences(), () -> getClass().getSimpleName() + ": the store "
+        + store.describe() + " does not fence its writes (Store.fences() is false)");
+  }
+
+  /** @return the fence {@code path} = {@code value} (JSON text; null: absent) */
+  protected static Fence fence(Path path, String value) {
+    return new Fence(path, value);
+  }
+
+  /** Checks that {@code future} failed with {@code fenced} and a message naming the path. */
+  protected static Future<Void> expectFenced(Future<?> future, Path path) {
+    return expectFailure(future, ErrorCode.FENCED).compose(v -> check(() -> {
+      String message = future.cause().getMessage();
+      assertTrue(message.contains(path.toString()), message);
+    }));
+  }
+
+  @Test
+  void fenceIsRefusedByAStoreThatCannotFence() {
+    Assumptions.assumeFalse(store.fences(), "the store fences its writes");
+    UnsupportedOperationException refused = assertThrows(
+        UnsupportedOperationException.class, () -> store.fence(fence(EPOCH, "1")));
+    assertTrue(refused.getMessage().contains(store.describe()), refused.getMessage());
+    assertTrue(refused.getMessage().contains("cannot fence"), refused.getMessage());
+    assertThrows(UnsupportedOperationException.class,
+        () -> store.fence(null));
+  }
+
+  @Test
+  void writesAreNotCheckedWithoutAFence(VertxTestContext ctx) {
+    assumeFences();
+    write(Mutation.merge(EPOCH, 2))
+        .compose(v -> {
+          store.fence(fence(EPOCH, "1"));
+          return expectFenced(write(merge("{\"a\": 0}")), EPOCH);
+        })
+        .compose(v -> {
+          // cleared: the row no longer matters
+          store.fence(null);
+          return write(merge("{\"a\": 1}"));
+        })
+        .compose(v -> writeEach(List.of(merge("{\"b\": 2}"), merge("{\"c\": 3}"))))
+        .compose(EachCall::done)
+        .compose(call -> check(() -> call.check(Set.of())))
+        .compose(v -> expectRows("a=1", "b=2", "c=3", "kora:cluster/epoch=2"))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void writesCommitWhileTheFenceHolds(VertxTestContext ctx) {
+    assumeFences();
+    Path owner = path("owner");
+    // the row absent, and the fence wants it absent
+    store.fence(fence(EPOCH, null));
+    write(merge("{\"a\": 1}"))
+        .compose(v -> writeEach(List.of(merge("{\"b\": 2}"), merge("{\"c\": 3}"))))
+        .compose(EachCall::done)
+        .compose(call -> check(() -> call.check(Set.of())))
+        .compose(v -> {
+          store.fence(null);
+          return write(Mutation.merge(EPOCH, 1), Mutation.merge(owner, "node-1"));
+        })
+        .compose(v -> {
+          // the row equal to the fence
+          store.fence(fence(EPOCH, "1"));
+          return write(merge("{\"d\": 4}"));
+        })
+        .compose(v -> writeEach(List.of(merge("{\"e\": 5}"), Mutation.delete(path("a")))))
+        .compose(EachCall::done)
+        .compose(call -> check(() -> call.check(Set.of())))
+        .compose(v -> {
+          // the value is the leaf's JSON text as stored: a string is quoted
+          store.fence(fence(owner, "\"node-1\""));
+          return write(merge("{\"f\": 6}"));
+        })
+        .compose(v -> {
+          store.fence(fence(owner, "node-1"));
+          return expectFenced(write(merge("{\"g\": 7}")), owner);
+        })
+        .compose(v -> expectRows("b=2", "c=3", "d=4", "e=5", "f=6", "kora:cluster/epoch=1",
+            "owner=\"node-1\""))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void writeFailsWholeWhenTheFenceDoesNotHold(VertxTestContext ctx) {
+    assumeFences();
+    Path absent = path("nobody", "here");
+    write(Mutation.merge(EPOCH, 2), merge("{\"keep\": {\"k\": 1}}"))
+        .compose(v -> {
+          store.fence(fence(EPOCH, "1"));
+          Future<Void> doomed = store.write(List.of(merge("{\"a\": 1}"), Mutation.delete(
+              path("keep")), Mutation.merge(EPOCH, 3)));
+          return expectFenced(doomed, EPOCH).compose(checked -> check(() -> {
+            String message = doomed.cause().getMessage();
+            assertTrue(message.contains(" 2 ") && message.contains(" 1;"), message);
+          }));
+        })
+        // the fence wants the row absent, but it is there
+        .compose(v -> {
+          store.fence(fence(EPOCH, null));
+          return expectFenced(write(merge("{\"b\": 1}")), EPOCH);
+        })
+        // the fence wants a row that is absent
+        .compose(v -> {
+          store.fence(fence(absent, "1"));
+          return expectFenced(write(merge("{\"c\": 1}")), absent);
+        })
+        // calls issued together, so that a store grouping them has them in one transaction
+        .compose(v -> {
+          store.fence(fence(EPOCH, "1"));
+          return Future.join(expectFenced(write(merge("{\"d\": 1}")), EPOCH),
+              expectFenced(write(merge("{\"e\": 1}"), Mutation.merge(EPOCH, 9)), EPOCH),
+              expectFenced(write(Mutation.delete(path("keep"))), EPOCH)).mapEmpty();
+        })
+        .compose(v -> expectRows("keep/k=1", "kora:cluster/epoch=2"))
+        // nothing broken: once the fence holds again, the store writes
+        .compose(v -> {
+          store.fence(fence(EPOCH, "2"));
+          return write(merge("{\"f\": 1}"));
+        })
+        .compose(v -> expectRows("f=1", "keep/k=1", "kora:cluster/epoch=2"))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void writeEachFailsEveryMutationWhenTheFenceDoesNotHold(VertxTestContext ctx) {
+    assumeFences();
+    List<Mutation> mutations = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      mutations.add(merge("{\"m\": {\"m" + String.format("%02d", i) + "\": " + i + "}}"));
+    }
+    mutations.add(Mutation.merge(EPOCH, 5));
+    Set<Integer> all = new LinkedHashSet<>();
+    for (int i = 0; i < mutations.size(); i++) {
+      all.add(i);
+    }
+    write(Mutation.merge(EPOCH, 2))
+        .compose(v -> {
+          store.fence(fence(EPOCH, "1"));
+          return writeEach(mutations);
+        })
+        .compose(EachCall::done)
+        .compose(call -> check(() -> call.check(all)).compose(v -> {
+          Future<Void> chain = Future.succeededFuture();
+          for (Future<Void> each : call.futures) {
+            chain = chain.compose(checked -> expectFenced(each, EPOCH));
+          }
+          return chain;
+        }))
+        .compose(v -> expectRows("kora:cluster/epoch=2"))
+        .compose(v -> {
+          store.fence(fence(EPOCH, "2"));
+          return writeEach(mutations.subList(0, 2));
+        })
+        .compose(EachCall::done)
+        .compose(call -> check(() -> call.check(Set.of())))
+        .compose(v -> expectRows("kora:cluster/epoch=2", "m/m00=0", "m/m01=1"))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * The takeover of a cluster's leader through one store: fenced on the old epoch, it writes the new
+   * one (the check runs before the write, in the same transaction, so it commits), and from then on
+   * the old fence no longer holds until the store is fenced on the new epoch.
+   */
+  @Test
+  void aFencedStoreTakesOverByWritingTheFencedRow(VertxTestContext ctx) {
+    assumeFences();
+    write(Mutation.merge(EPOCH, 1))
+        .compose(v -> {
+          store.fence(fence(EPOCH, "1"));
+          return write(Mutation.merge(EPOCH, 2), merge("{\"leader\": 2}"));
+        })
+        .compose(v -> expectFenced(write(merge("{\"late\": 1}")), EPOCH))
+        .compose(v -> {
+          store.fence(fence(EPOCH, "2"));
+          return write(merge("{\"after\": 1}"));
+        })
+        .compose(v -> writeEach(List.of(merge("{\"after\": 2}"), merge("{\"more\": 1}"))))
+        .compose(EachCall::done)
+        .compose(call -> check(() -> call.check(Set.of())))
+        .compose(v -> expectRows("after=2", "kora:cluster/epoch=2", "leader=2", "more=1"))
         .onComplete(ctx.succeedingThenComplete());
   }
 

@@ -22,6 +22,7 @@ import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -121,6 +122,39 @@ class MySqlStoreTest extends ServerStoreTestBase {
     return jdbc(statement -> statement.execute("CREATE TRIGGER `fail_" + table + "` BEFORE INSERT ON `"
         + table + "` FOR EACH ROW BEGIN IF NEW.path = X'" + hex + "' THEN SIGNAL SQLSTATE '45000'"
         + " SET MESSAGE_TEXT = 'injected failure at " + marker + "'; END IF; END")).mapEmpty();
+  }
+
+  /**
+   * The lock is held by a transaction on a JDBC connection of its own (blocking calls on a worker
+   * thread), closed by the commit.
+   */
+  @Override
+  protected Future<RowLock> lockRow(String table, Path path) {
+    byte[] row = PathEncoding.encode(path).getBytes(StandardCharsets.UTF_8);
+    return vertx.executeBlocking(() -> {
+      Connection connection = admin();
+      try {
+        connection.setAutoCommit(false);
+        try (PreparedStatement lock = connection.prepareStatement("SELECT value FROM `" + table
+            + "` WHERE path = ? FOR UPDATE")) {
+          lock.setBytes(1, row);
+          lock.executeQuery().close();
+        }
+      } catch (SQLException | RuntimeException e) {
+        connection.close();
+        throw e;
+      }
+      return (RowLock) value -> vertx.executeBlocking(() -> {
+        try (connection; PreparedStatement update = connection.prepareStatement("UPDATE `" + table
+            + "` SET value = ? WHERE path = ?")) {
+          update.setString(1, value);
+          update.setBytes(2, row);
+          update.executeUpdate();
+          connection.commit();
+        }
+        return null;
+      }, false);
+    }, false);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -111,13 +111,12 @@ final class PgWriter {
       List<Integer> owners = new ArrayList<>();
       steps.add(connection.preparedQuery(sql.lock()).execute(Tuple.of(sql.lockKey())));
       owners.add(-1);
-      Future<RowSet<Row>> fenceRow = null;
-      if (fence != null) {
-        fenceRow = connection.preparedQuery(sql.selectForUpdate()).execute(Tuple.of(fence.row()));
+      Future<RowSet<Row>> fenceRow = fence == null ? null
+          : connection.preparedQuery(sql.selectForUpdate()).execute(Tuple.of(fence.row()));
+      if (fenceRow != null) {
         steps.add(fenceRow);
         owners.add(-1);
       }
-      Future<RowSet<Row>> checked = fenceRow;
       int parts = coalesce ? 1 : group.size();
       for (int i = 0; i < parts; i++) {
         List<WritePlan> plans = coalesce ? WritePlan.coalesce(allPlans(group))
@@ -151,8 +150,8 @@ final class PgWriter {
         }
       }
       return Future.join(steps).transform(joined -> {
-        KoraException fenced = checked != null && checked.succeeded()
-            ? violation(fence, checked.result()) : null;
+        KoraException fenced = fenceRow != null && fenceRow.succeeded()
+            ? violation(fence, fenceRow.result()) : null;
         if (fenced != null) {
           return tx.rollback().otherwiseEmpty().transform(v -> Future.<Void>failedFuture(fenced));
         }

@@ -10,6 +10,7 @@ import dev.kora.storage.Store;
 import dev.kora.storage.StoreCapability;
 import dev.kora.storage.StoreOptions;
 import dev.kora.storage.Stores;
+import dev.kora.storage.spi.PathEncoding;
 import dev.kora.storage.spi.ServerUrl;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.Path;
@@ -21,6 +22,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -115,6 +117,22 @@ class PgStoreTest extends ServerStoreTestBase {
         + marker + "'; END IF; RETURN NEW; END $$; CREATE TRIGGER \"fail_" + table + "\" BEFORE"
         + " INSERT ON \"" + table + "\" FOR EACH ROW EXECUTE FUNCTION \"fail_" + table + "\"()")
         .mapEmpty();
+  }
+
+  /** The lock is held by a transaction on a pool of one connection, closed by the commit. */
+  @Override
+  protected Future<RowLock> lockRow(String table, Path path) {
+    Pool pool = PgBuilder.pool().connectingTo(PgStore.connectOptions(PgStore.parse(
+        new StoreOptions().setUrl(testUrl())))).using(vertx).build();
+    String row = PathEncoding.encode(path);
+    return pool.getConnection().compose(connection -> connection.begin().compose(transaction ->
+        connection.preparedQuery("SELECT value FROM \"" + table + "\" WHERE path = $1 FOR UPDATE")
+            .execute(Tuple.of(row))
+            .map(locked -> (RowLock) value -> connection.preparedQuery("UPDATE \"" + table
+                    + "\" SET value = $1 WHERE path = $2").execute(Tuple.of(value, row))
+                .compose(updated -> transaction.commit())
+                .eventually(pool::close))))
+        .onFailure(error -> pool.close());
   }
 
   // ---------------------------------------------------------------------------------------------
