@@ -30,8 +30,11 @@ import java.util.List;
  * {@value #HEARTBEAT_INTERVAL_SECONDS} s; Hazelcast's defaults are 60 and 5); the oldest member lets
  * members in after gathering join requests for {@value #JOIN_WAIT_SECONDS} s; no shutdown hook of
  * Hazelcast's own (Vert.x leaves the cluster when it closes); logs through java.util.logging, its own
- * lines at {@code WARNING} and above only; no phone-home. The split-brain merge keeps Hazelcast's
- * defaults.
+ * lines at {@code WARNING} and above only; no phone-home. After a network partition heals, the
+ * members of the smaller side merge back into the larger within about
+ * {@value #MERGE_DELAY_SECONDS} s (Hazelcast looks for another side {@value #MERGE_DELAY_SECONDS} s
+ * after start and then every {@value #MERGE_DELAY_SECONDS} s; its defaults, 300 and 120, would leave
+ * a healed member out of the cluster, refusing writes, for minutes).
  *
  * <p>The members are logged at {@code INFO} once the node joined and at every change:
  * {@code cluster 'kora': 127.0.0.1:5702 joined; 2 members of 3 configured [127.0.0.1:5701 (this node),
@@ -53,6 +56,13 @@ public final class HazelcastClusters {
    * clusters, whose data must move; a Kora cluster is small and holds no data in Hazelcast).
    */
   public static final int JOIN_WAIT_SECONDS = 1;
+
+  /**
+   * How soon after start, and how often, a member looks for another side of a split cluster to
+   * merge with, s ({@code hazelcast.merge.first.run.delay.seconds} and
+   * {@code hazelcast.merge.next.run.delay.seconds}).
+   */
+  public static final int MERGE_DELAY_SECONDS = 5;
 
   private static final System.Logger LOG = System.getLogger(HazelcastClusters.class.getName());
   /**
@@ -113,6 +123,10 @@ public final class HazelcastClusters {
     config.setProperty("hazelcast.max.no.heartbeat.seconds",
         String.valueOf(MAX_NO_HEARTBEAT_SECONDS));
     config.setProperty("hazelcast.wait.seconds.before.join", String.valueOf(JOIN_WAIT_SECONDS));
+    config.setProperty("hazelcast.merge.first.run.delay.seconds",
+        String.valueOf(MERGE_DELAY_SECONDS));
+    config.setProperty("hazelcast.merge.next.run.delay.seconds",
+        String.valueOf(MERGE_DELAY_SECONDS));
     config.setProperty("hazelcast.socket.bind.any", "false");
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.port()).setPortAutoIncrement(false);
