@@ -25,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -55,7 +56,7 @@ class ClusterTest {
 
   private static final int SIZE = 3;
 
-  @TempDir
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   java.nio.file.Path folder;
 
   private Vertx vertx;

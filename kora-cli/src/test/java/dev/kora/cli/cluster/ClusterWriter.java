@@ -114,6 +114,7 @@ final class ClusterWriter {
           String.valueOf(frame.getValue("body")));
       if ("cluster_unavailable".equals(code) || "store_unavailable".equals(code)) {
         // not acknowledged: resend the same id (exactly once) in a moment
+        refusals.incrementAndGet();
         vertx.setTimer(100, t -> attempt(lane, n, id, jobKey, mutation, versions, done,
             System.nanoTime()));
         return;

@@ -183,7 +183,7 @@ public final class ClusterCoordinator implements WriteCoordinator {
    */
   private Future<Long> order(Mutation mutation, String id, boolean resend) {
     if (id == null) {
-      return sequencer.submit(mutation, null).recover(this::leaderFailure);
+      return sequence(mutation, null);
     }
     Future<Long> running = ids.inFlight(id);
     if (running != null) {
@@ -196,9 +196,18 @@ public final class ClusterCoordinator implements WriteCoordinator {
     Future<Long> write = resend
         ? ids.committed(id).compose(version -> version != null
             ? Future.failedFuture(new CommittedBefore(id, version))
-            : sequencer.submit(mutation, id))
-        : sequencer.submit(mutation, id);
-    return ids.track(id, write.recover(this::leaderFailure), true);
+            : sequence(mutation, id))
+        : sequence(mutation, id);
+    return ids.track(id, write, true);
+  }
+
+  /** Hands a mutation to this leader's sequencer, unless this node stopped leading meanwhile. */
+  private Future<Long> sequence(Mutation mutation, String id) {
+    if (role != Role.LEADER || sequencer == null) {
+      return Future.failedFuture(new KoraException(ErrorCode.CLUSTER_UNAVAILABLE, "this node"
+          + " stopped leading the cluster while the write waited; nothing was written"));
+    }
+    return sequencer.submit(mutation, id).recover(this::leaderFailure);
   }
 
   @Override
