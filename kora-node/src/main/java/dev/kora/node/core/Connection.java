@@ -90,6 +90,11 @@ public final class Connection {
       }
 
       @Override
+      public void reset() {
+        transport.reset();
+      }
+
+      @Override
       public Session session() {
         return session;
       }

@@ -22,6 +22,14 @@ public interface CommitFeed {
      *     its number unused)
      */
     void committed(Mutation mutation, long version);
+
+    /**
+     * The feed skipped commits it could not hand over (a clustered node that missed commits the
+     * change log no longer holds): what a listener built on seeing every commit must start over.
+     * Commits after the gap follow through {@link #committed}. The default does nothing.
+     */
+    default void missed() {
+    }
   }
 
   /**

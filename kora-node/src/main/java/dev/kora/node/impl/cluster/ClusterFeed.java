@@ -23,8 +23,9 @@ import java.util.TreeMap;
  * a node that missed one (a lost message, a new leader, a partition that healed) sees the gap and
  * reads the missing commits from the change log in the shared store ({@code kora:log}: every commit
  * is there before it is published). When the log was trimmed past this node's version the commits
- * cannot be replayed: the node then calls its reset handler (which closes the connections of its
- * subscribers, who resume elsewhere or with a full answer) and goes on from the log's version.
+ * cannot be replayed: the node then tells its listeners ({@link Listener#missed}: the fan-out closes
+ * its subscribers' connections, who subscribe again and get a full answer) and goes on from the
+ * log's version.
  *
  * <p>Confined to the node's context.
  */
@@ -36,7 +37,6 @@ final class ClusterFeed implements CommitFeed {
 
   private final Vertx vertx;
   private final Store store;
-  private final Runnable reset;
   private final List<Listener> listeners = new ArrayList<>();
   private final ArrayDeque<CommitBatch> waiting = new ArrayDeque<>();
   private final TreeMap<Long, List<Promise<Void>>> awaited = new TreeMap<>();
@@ -48,13 +48,11 @@ final class ClusterFeed implements CommitFeed {
    * @param store the shared store, whose change log fills gaps
    * @param version the last version committed when the node started (every commit up to it is in
    *     the store the node reads from)
-   * @param reset called when the change log no longer holds commits this node missed
    */
-  ClusterFeed(Vertx vertx, Store store, long version, Runnable reset) {
+  ClusterFeed(Vertx vertx, Store store, long version) {
     this.vertx = vertx;
     this.store = store;
     this.delivered = version;
-    this.reset = reset;
   }
 
   @Override
@@ -173,7 +171,9 @@ final class ClusterFeed implements CommitFeed {
                 + counters.trimmed() + " but this node had only " + from
                 + "; its subscribers are reset");
             delivered = Math.max(delivered, counters.version());
-            reset.run();
+            for (Listener listener : listeners) {
+              listener.missed();
+            }
             release();
           }
           return null;

@@ -69,7 +69,7 @@ public final class ClusterParts {
       ClusterCoordinator.Settings settings, NodeMetrics metrics) {
     ClusterManager manager = ((VertxInternal) vertx).clusterManager();
     ClusterMembers members = new ClusterMembers(vertx, manager, settings.clusterSize());
-    ClusterFeed feed = new ClusterFeed(vertx, store, version, () -> { });
+    ClusterFeed feed = new ClusterFeed(vertx, store, version);
     ClusterCoordinator coordinator = new ClusterCoordinator(vertx, context, store, members, feed,
         settings, metrics);
     return new ClusterParts(coordinator, new DefaultNodeCore.Parts(coordinator, feed,

@@ -63,6 +63,15 @@ public final class EventStream implements Subscriber {
     send(events.event(part));
   }
 
+  /** Ends the stream: the client's EventSource reconnects with its Last-Event-ID and starts over. */
+  @Override
+  public void reset() {
+    LOG.log(System.Logger.Level.WARNING, "closing the event stream of " + session.connectionId()
+        + ": the node missed commits it cannot replay to it");
+    connection.close();
+    context.request().connection().close();
+  }
+
   /**
    * Writes an event, or closes the stream when more than {@code maxBacklogBytes} already wait to be
    * sent on its connection: the client reads slower than pushes come.

@@ -197,6 +197,12 @@ final class SocketConnection implements Subscriber {
     });
   }
 
+  /** Closes with status 1012 (service restart): the client subscribes again. */
+  @Override
+  public void reset() {
+    close(1012, "missed commits; subscribe again");
+  }
+
   @Override
   public void push(CommittedPart part) {
     if (!closed) {

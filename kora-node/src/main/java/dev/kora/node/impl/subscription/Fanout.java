@@ -45,6 +45,14 @@ public final class Fanout implements CommitFeed.Listener {
    * @param mutation the committed mutation
    * @param version its version
    */
+  /** Every subscriber starts over ({@link dev.kora.node.core.Subscriber#reset}). */
+  @Override
+  public void missed() {
+    for (dev.kora.node.core.Subscriber subscriber : registry.subscribers()) {
+      subscriber.reset();
+    }
+  }
+
   @Override
   public void committed(Mutation mutation, long version) {
     List<SubscriptionRegistry.Hit> hits = registry.matchPaths(mutation);

@@ -94,6 +94,19 @@ public final class SubscriptionRegistry {
     return true;
   }
 
+  /** @return every subscriber with at least one subscription, each once (a copy) */
+  public java.util.Set<Subscriber> subscribers() {
+    java.util.Set<Subscriber> all = new java.util.LinkedHashSet<>();
+    java.util.ArrayDeque<Node> pending = new java.util.ArrayDeque<>();
+    pending.add(root);
+    while (!pending.isEmpty()) {
+      Node node = pending.poll();
+      all.addAll(node.subscribers.keySet());
+      pending.addAll(node.children.values());
+    }
+    return all;
+  }
+
   /** @return the number of distinct (path, subscriber) subscriptions */
   public int size() {
     return size;
