@@ -13,6 +13,7 @@ import dev.kora.tree.Mutation;
 import dev.kora.tree.Query;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -26,7 +27,9 @@ import java.util.function.Function;
  * {@code kora.tree.query} requests into the node's writes and reads as the internal session, answers
  * failures with a {@link KoraReplyException} (the code as a field, the HTTP status as the failure
  * code), and publishes every commit of the feed on {@code kora.tree.committed}. Consumers run on the
- * node's context.
+ * node's context. Commits are published to the node's own Vert.x instance only: in a cluster of
+ * Kora nodes each member publishes every commit, and a consumer hears its own member's
+ * (docs/cluster.md).
  */
 public final class EventBusApi {
 
@@ -65,8 +68,11 @@ public final class EventBusApi {
         ErrorCode.INVALID_MUTATION)));
     consumers.add(eventBus.consumer(KoraAddresses.QUERY, message -> answer(message,
         body -> node.read(Query.fromJson(body), Session.internal()), ErrorCode.INVALID_QUERY)));
+    // Local: in a cluster of Kora nodes every member publishes every commit, so a consumer must
+    // hear its own member's only to see each commit once.
+    DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
     feed.listen((mutation, version) ->
-        eventBus.publish(KoraAddresses.COMMITTED, new CommittedChange(version, mutation)));
+        eventBus.publish(KoraAddresses.COMMITTED, new CommittedChange(version, mutation), local));
   }
 
   /** @return completes once the consumers are unregistered */
