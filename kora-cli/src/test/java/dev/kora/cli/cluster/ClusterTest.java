@@ -12,10 +12,12 @@ import dev.kora.storage.Store;
 import dev.kora.storage.StoreOptions;
 import dev.kora.storage.Stores;
 import dev.kora.testkit.Eventually;
+import dev.kora.testkit.HttpCalls;
 import dev.kora.testkit.TestSocket;
 import dev.kora.tree.Path;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,6 +47,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       changed the subscribed path (no gap, no overlap) — also for a subscriber of the killed node
  *       that resumed with {@code since} on another node;</li>
  *   <li>convergence: the surviving subscribers end equal to the data every node answers;</li>
+ *   <li>the cluster gauges: every member sees three members and a quorum, one leads;</li>
  *   <li>failover: after the leader's kill the cluster acknowledges writes again within 10 s;</li>
  *   <li>effects: every job ran, and each job written after the last kill ran exactly once;</li>
  *   <li>a kora-client given the three URLs, connected to the leader when it is killed, moves to
@@ -99,6 +102,7 @@ class ClusterTest {
 
   private void run(String url, Store store) throws Exception {
     Member[] members = cluster.members();
+    checkGauges(members);
     ClusterLoad load = new ClusterLoad(vertx, cluster);
     load.subscribeEverywhere("early");
     load.startWriters();
@@ -161,6 +165,29 @@ class ClusterTest {
         + " without a reset: " + causes);
     client.close().await();
     checkJobs(load.writers(), leading, calmFrom);
+  }
+
+  /** Each member's {@code /metrics}: all see three members and a quorum, exactly one leads. */
+  private void checkGauges(Member[] members) {
+    HttpClient http = vertx.createHttpClient();
+    int leaders = 0;
+    for (Member member : members) {
+      String scrape = new HttpCalls(vertx, http, member.port()).get("/metrics", null).body();
+      assertEquals(3, gauge(scrape, "kora_cluster_members"), "members seen by " + member.index());
+      assertEquals(1, gauge(scrape, "kora_cluster_quorum"), "quorum of " + member.index());
+      leaders += gauge(scrape, "kora_cluster_leader");
+    }
+    assertEquals(1, leaders, "one member leads");
+    http.close().await();
+  }
+
+  private static int gauge(String scrape, String name) {
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        return (int) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    throw new AssertionError(name + " is not in the scrape");
   }
 
   /**

@@ -105,6 +105,12 @@ public final class ClusterCoordinator implements WriteCoordinator {
     this.settings = settings;
     this.metrics = metrics;
     this.ids = new MutationIds(store);
+    metrics.gauge("kora.cluster.members", "Cluster members this node sees", () -> members
+        .members().size());
+    metrics.gauge("kora.cluster.leader", "1 while this node leads the cluster, else 0",
+        () -> role == Role.LEADER ? 1 : 0);
+    metrics.gauge("kora.cluster.quorum", "1 while this node sees a quorum of the cluster's"
+        + " members (it can have writes ordered), else 0", () -> members.leader() == null ? 0 : 1);
   }
 
   /**
@@ -223,17 +229,9 @@ public final class ClusterCoordinator implements WriteCoordinator {
     if (unavailable != null) {
       return Future.failedFuture(unavailable);
     }
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.timeoutMs());
-    return vertx.eventBus().<JsonObject>request(ClusterAddresses.member(leader),
-        new JsonObject().put("op", "barrier"), options)
-        .recover(failure -> Future.failedFuture(requestFailure(leader, failure, false)))
+    return ask(leader, new JsonObject().put("op", "barrier"), false)
         .compose(held -> {
-          JsonObject answer = held.body();
-          if (answer.containsKey("error")) {
-            return Future.failedFuture(new KoraException(answer.getString("error"),
-                answer.getString("message")));
-          }
-          long version = answer.getLong("version");
+          long version = held.body().getLong("version");
           Future<T> result = feed.await(version, settings.timeoutMs())
               .recover(failure -> Future.failedFuture(new KoraException(
                   ErrorCode.CLUSTER_UNAVAILABLE, "this node did not receive the leader's commits"
@@ -459,15 +457,9 @@ public final class ClusterCoordinator implements WriteCoordinator {
       request.put("id", id).put("resend", resend);
     }
     forwarding++;
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.timeoutMs());
-    return vertx.eventBus().<JsonObject>request(ClusterAddresses.member(leader), request, options)
-        .recover(failure -> Future.failedFuture(requestFailure(leader, failure, true)))
+    return ask(leader, request, true)
         .compose(reply -> {
           JsonObject answer = reply.body();
-          if (answer.containsKey("error")) {
-            return Future.failedFuture(new KoraException(answer.getString("error"),
-                answer.getString("message")));
-          }
           long version = answer.getLong("version");
           Future<Long> delivered = feed.await(version, settings.timeoutMs()).map(version)
               .recover(failure -> Future.succeededFuture(version));
@@ -481,6 +473,23 @@ public final class ClusterCoordinator implements WriteCoordinator {
             forwardsDone.tryComplete();
           }
         });
+  }
+
+  /**
+   * Sends the leader a request and waits for its answer ({@code clusterTimeoutMs} at most).
+   *
+   * @param write whether it is a write (whose outcome is unknown when no answer comes)
+   * @return the answer; fails with {@code cluster_unavailable} when the leader cannot be reached or
+   *     does not answer in time, or with the code of an {@code {"error": ...}} answer
+   */
+  private Future<Message<JsonObject>> ask(String leader, JsonObject request, boolean write) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.timeoutMs());
+    return vertx.eventBus().<JsonObject>request(ClusterAddresses.member(leader), request, options)
+        .recover(failure -> Future.failedFuture(requestFailure(leader, failure, write)))
+        .compose(reply -> reply.body().containsKey("error")
+            ? Future.failedFuture(new KoraException(reply.body().getString("error"),
+                reply.body().getString("message")))
+            : Future.succeededFuture(reply));
   }
 
   /** @return why no write can be ordered now, or null when {@code leader} may be asked */
