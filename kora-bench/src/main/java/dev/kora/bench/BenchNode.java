@@ -14,8 +14,6 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -206,34 +204,75 @@ abstract class BenchNode implements AutoCloseable {
     }
   }
 
+  /**
+   * A node in a process this run started, on 127.0.0.1: its CPU time is the process's alone.
+   */
+  abstract static class OwnProcess extends BenchNode {
+    final Process process;
+    private final int port;
+    private final String storeUrl;
+
+    /**
+     * @param process the node's process
+     * @param port the node's port on 127.0.0.1
+     * @param storeUrl its store's URL, or null when the node chose it
+     */
+    OwnProcess(Process process, int port, String storeUrl) {
+      this.process = process;
+      this.port = port;
+      this.storeUrl = storeUrl;
+    }
+
+    @Override
+    String host() {
+      return "127.0.0.1";
+    }
+
+    @Override
+    int port() {
+      return port;
+    }
+
+    @Override
+    String storeUrl() {
+      return storeUrl;
+    }
+
+    @Override
+    long pid() {
+      return process.pid();
+    }
+
+    @Override
+    long cpuNanos() {
+      return process.toHandle().info().totalCpuDuration().map(d -> d.toNanos()).orElse(-1L);
+    }
+
+    @Override
+    boolean cpuIsNodeOnly() {
+      return true;
+    }
+  }
+
   /** A node in a child JVM ({@link NodeMain}), driven through its standard input and output. */
-  static final class Child extends BenchNode {
-    private final Process process;
+  static final class Child extends OwnProcess {
     private final BufferedReader out;
     private final Writer in;
-    private final int port;
     private final String transport;
     private final String store;
-    private final String storeUrl;
 
     private Child(Process process, BufferedReader out, Writer in, int port, String transport,
         String store, String storeUrl) {
-      this.process = process;
+      super(process, port, storeUrl);
       this.transport = transport;
       this.out = out;
       this.in = in;
-      this.port = port;
       this.store = store;
-      this.storeUrl = storeUrl;
     }
 
     static Child start(String storeUrl, String javaOpts, boolean changeLog, String rules)
         throws IOException {
-      List<String> command = new ArrayList<>();
-      command.add(Machine.javaBinary());
-      if (!javaOpts.isBlank()) {
-        command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
-      }
+      List<String> command = Machine.javaCommand(javaOpts);
       command.addAll(List.of("-cp", System.getProperty("java.class.path"),
           NodeMain.class.getName(), storeUrl, changeLog ? "change-log" : "no-change-log"));
       if (rules != null) {
@@ -270,16 +309,6 @@ abstract class BenchNode implements AutoCloseable {
     }
 
     @Override
-    String host() {
-      return "127.0.0.1";
-    }
-
-    @Override
-    int port() {
-      return port;
-    }
-
-    @Override
     String mode() {
       return "child process " + process.pid() + ", " + transport + " transport";
     }
@@ -287,26 +316,6 @@ abstract class BenchNode implements AutoCloseable {
     @Override
     String store() {
       return store;
-    }
-
-    @Override
-    String storeUrl() {
-      return storeUrl;
-    }
-
-    @Override
-    long pid() {
-      return process.pid();
-    }
-
-    @Override
-    long cpuNanos() {
-      return process.toHandle().info().totalCpuDuration().map(d -> d.toNanos()).orElse(-1L);
-    }
-
-    @Override
-    boolean cpuIsNodeOnly() {
-      return true;
     }
 
     @Override

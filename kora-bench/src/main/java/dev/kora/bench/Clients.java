@@ -74,6 +74,34 @@ final class Clients implements AutoCloseable {
     return openAll(count, concurrency, () -> connect(node).toCompletionStage(), options);
   }
 
+  /** Opens connections to one node, for {@link #spread}. */
+  interface Opener<T> {
+
+    /**
+     * @param node the node
+     * @param count how many connections to open to it, possibly 0
+     * @return the open connections
+     */
+    List<T> open(BenchNode node, int count) throws InterruptedException;
+  }
+
+  /**
+   * Opens {@code count} connections spread evenly over several nodes: an even share each, one more
+   * for the first {@code count % nodes} nodes. Blocks.
+   *
+   * @param opener opens one node's share (Vert.x or Netty connections)
+   * @return the connections, node by node
+   */
+  static <T> List<T> spread(List<? extends BenchNode> nodes, int count, Opener<T> opener)
+      throws InterruptedException {
+    List<T> all = new ArrayList<>(count);
+    for (int index = 0; index < nodes.size(); index++) {
+      int share = count / nodes.size() + (index < count % nodes.size() ? 1 : 0);
+      all.addAll(opener.open(nodes.get(index), share));
+    }
+    return all;
+  }
+
   /**
    * Opens {@code count} connections with {@code open}, at most {@code concurrency} at a time, logging
    * progress every 2 s; blocks. Shared by the Vert.x and the Netty clients.

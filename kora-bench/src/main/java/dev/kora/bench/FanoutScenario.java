@@ -73,8 +73,43 @@ final class FanoutScenario implements Callable<Integer> {
   private volatile long[] sentAt;
   private volatile FanoutTimeline timeline;
 
+  /**
+   * A fan-out run for another scenario, with the defaults of the options not given (Netty
+   * subscribers, no timeline). One {@link #measure} per instance.
+   *
+   * @param options the shared options (warm-up, duration, log)
+   * @param subscribers subscribed connections
+   * @param rate updates per second, all writers together
+   */
+  static FanoutScenario of(BenchOptions options, int subscribers, int rate) {
+    FanoutScenario fanout = new FanoutScenario();
+    fanout.options = options;
+    fanout.subscribers = subscribers;
+    fanout.rate = rate;
+    fanout.client = "netty";
+    return fanout;
+  }
+
   @Override
   public Integer call() throws Exception {
+    check();
+    Result result = new Result("fanout");
+    Machine.describe(result);
+    result.put("subscribers", subscribers).put("rate_per_s", rate).put("client", client);
+    try (BenchNode.TempDir temp = new BenchNode.TempDir();
+        BenchNode node = BenchNode.start(options, "process", temp)) {
+      result.put("node", node.mode()).put("store", node.store()).put("durability", node.durability());
+      options.log("fanout: %,d subscribers (%s client), %d updates/s, node %s", subscribers, client,
+          rate, node.mode());
+      measure(List.of(node), result);
+    }
+    result.put("load_average_1m_end", Machine.loadAverage());
+    result.print(System.out, options.json);
+    return 0;
+  }
+
+  /** Checks the options; throws {@link IllegalArgumentException} naming the one out of range. */
+  void check() {
     options.check();
     if (rate < 1 || rate > 100_000 || subscribers < 1) {
       throw new IllegalArgumentException("--rate must be 1 to 100,000 and --subscribers at least 1");
@@ -82,35 +117,49 @@ final class FanoutScenario implements Callable<Integer> {
     if (!client.equals("netty") && !client.equals("vertx")) {
       throw new IllegalArgumentException("--client must be netty or vertx");
     }
-    Result result = new Result("fanout");
-    Machine.describe(result);
-    result.put("subscribers", subscribers).put("rate_per_s", rate).put("client", client);
-    long updates = (long) Math.ceil((options.warmupSeconds + options.durationSeconds) * rate) + 1;
-    if (updates > 50_000_000) {
+    if (updates() > 50_000_000) {
       throw new IllegalArgumentException("too many updates; lower --rate or --duration");
     }
+  }
+
+  /** @return the updates of a run, warm-up included */
+  private long updates() {
+    return (long) Math.ceil((options.warmupSeconds + options.durationSeconds) * rate) + 1;
+  }
+
+  /**
+   * Measures the fan-out against running nodes and puts its figures into a result: the subscribers
+   * spread evenly over the nodes, one writer connection per node, the updates sent through them in
+   * turn (update k through node k mod N), so that with a cluster the writes enter at every member.
+   * With several nodes, the CPU figures are of all of them together.
+   *
+   * @param nodes the nodes, e.g. one, or the members of a cluster
+   * @param result receives {@code pushes_per_s}, {@code p50_ms}..., {@code pushes_missing}, the CPU
+   *     figures and the errors
+   */
+  void measure(List<? extends BenchNode> nodes, Result result) throws Exception {
+    check();
+    long updates = updates();
     sentAt = new long[(int) updates];
     timeline = timelineFile == null ? null : new FanoutTimeline((int) updates);
-    try (BenchNode.TempDir temp = new BenchNode.TempDir();
-        BenchNode node = BenchNode.start(options, "process", temp);
-        Clients sockets = new Clients(subscribers + 1);
+    try (Clients sockets = new Clients(subscribers + nodes.size());
         NettyClients netty = new NettyClients(clientThreads > 0 ? clientThreads
             : Runtime.getRuntime().availableProcessors())) {
-      result.put("node", node.mode()).put("store", node.store()).put("durability", node.durability());
-      options.log("fanout: %,d subscribers (%s client), %d updates/s, node %s", subscribers, client,
-          rate, node.mode());
-      Clients.Connection writer = sockets.connectAll(node, 1, 1, options).get(0);
+      List<Clients.Connection> writers = Clients.spread(nodes, nodes.size(),
+          (node, count) -> sockets.connectAll(node, count, 1, options));
       CountDownLatch subscribed = new CountDownLatch(subscribers);
       String subscribe = "{\"type\":\"call\",\"key\":1,\"action\":\"" + Action.SUBSCRIBE.wireName(Dialect.KORA) + "\","
           + "\"body\":{\"bench\":{\"fanout\":{}}}}";
       if (client.equals("netty")) {
         result.put("client_transport", netty.transport());
-        for (io.netty.channel.Channel channel : netty.connectAll(node, subscribers, 64,
-            () -> (message, now) -> onSubscriberBytes(message, now, subscribed), options)) {
+        for (io.netty.channel.Channel channel : Clients.spread(nodes, subscribers,
+            (node, count) -> netty.connectAll(node, count, 64,
+                () -> (message, now) -> onSubscriberBytes(message, now, subscribed), options))) {
           NettyClients.send(channel, subscribe);
         }
       } else {
-        for (Clients.Connection connection : sockets.connectAll(node, subscribers, 64, options)) {
+        for (Clients.Connection connection : Clients.spread(nodes, subscribers,
+            (node, count) -> sockets.connectAll(node, count, 64, options))) {
           WebSocket socket = connection.socket();
           socket.textMessageHandler(text -> onSubscriberText(text, subscribed));
           socket.exceptionHandler(e -> { });
@@ -120,13 +169,15 @@ final class FanoutScenario implements Callable<Integer> {
       if (!subscribed.await(120, TimeUnit.SECONDS)) {
         throw new IllegalStateException("subscriptions not answered within 120 s");
       }
-      writer.socket().textMessageHandler(this::onWriterText);
+      for (Clients.Connection writer : writers) {
+        writer.socket().textMessageHandler(this::onWriterText);
+      }
       long start = System.nanoTime() + 50_000_000L;
       windowFrom = start + options.warmupNanos();
       windowTo = windowFrom + options.durationNanos();
       long period = 1_000_000_000L / rate;
       long measuredUpdates = 0;
-      Machine.CpuWindow cpu = new Machine.CpuWindow(node);
+      Machine.CpuWindow cpu = new Machine.CpuWindow(nodes);
       // The CPU counters are read once before the writes, so that their first use (JMX beans
       // loaded: tens of ms here) cannot delay the writes due when the window opens, and at the
       // window's start on a thread of their own, not the writer's.
@@ -152,6 +203,7 @@ final class FanoutScenario implements Callable<Integer> {
         }
         sent++;
         sentAt[seq] = System.nanoTime();
+        Clients.Connection writer = writers.get(seq % writers.size());
         writer.socket().writeTextMessage("{\"type\":\"call\",\"key\":" + seq
             + ",\"action\":\"" + Action.MUTATION.wireName(Dialect.KORA)
             + "\",\"body\":{\"merge\":{\"bench\":{\"fanout\":{\"m\":\""
@@ -186,9 +238,6 @@ final class FanoutScenario implements Callable<Integer> {
       result.note("latency: from when each write was due to when a subscriber received its push,"
           + " all pushes of writes due in the measured window (also those received after it)");
     }
-    result.put("load_average_1m_end", Machine.loadAverage());
-    result.print(System.out, options.json);
-    return 0;
   }
 
   private static void sleepUntil(long nanoTime) throws InterruptedException {

@@ -3,7 +3,6 @@ package dev.kora.bench;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.kora.cli.KoraCommand;
 import dev.kora.tree.LeafWrite;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
@@ -13,7 +12,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -65,18 +63,8 @@ final class ImportScenario implements Callable<Integer> {
     try (BenchNode.TempDir temp = new BenchNode.TempDir()) {
       String storeUrl = options.store != null ? options.store
           : "sqlite:" + temp.path().resolve("import.db");
-      List<String> command = new ArrayList<>();
-      command.add(Machine.javaBinary());
-      if (!options.nodeJavaOpts.isBlank()) {
-        command.addAll(Arrays.asList(options.nodeJavaOpts.trim().split("\\s+")));
-      }
-      if (jar != null) {
-        command.addAll(List.of("-jar", jar.getPath()));
-      } else {
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-            KoraCommand.class.getName()));
-      }
-      command.addAll(List.of("import", file.getPath(), "--at", at, "--index", "--store", storeUrl));
+      List<String> command = CliLauncher.command(jar, options.nodeJavaOpts, "import");
+      command.addAll(List.of(file.getPath(), "--at", at, "--index", "--store", storeUrl));
       File log = temp.path().resolve("import.log").toFile();
       options.log("import: %s", String.join(" ", command.subList(command.size() - 7, command.size())));
       long start = System.nanoTime();

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     description = "Load tests and microbenchmarks for Kora (docs/benchmarks.md).",
     subcommands = {WriteScenario.class, FanoutScenario.class, ConnectionsScenario.class,
         ReadScenario.class, ImportScenario.class, BaselineScenario.class, StartScenario.class,
-        HostileScenario.class, ResumeScenario.class,
+        HostileScenario.class, ResumeScenario.class, ClusterScenario.class,
         SuiteCommand.class, JmhCommand.class, CommandLine.HelpCommand.class})
 public final class KoraBench implements Runnable {
 

@@ -119,9 +119,12 @@ final class Machine {
     }
   }
 
-  /** Samples the CPU time of the node and of this JVM at the start and end of a measured window. */
+  /**
+   * Samples the CPU time of the node (or of several node processes, summed) and of this JVM at the
+   * start and end of a measured window.
+   */
   static final class CpuWindow {
-    private final BenchNode node;
+    private final List<BenchNode> nodes;
     private long nodeStart;
     private long selfStart;
     private long nodeEnd;
@@ -132,29 +135,66 @@ final class Machine {
     private long[] machineEnd;
 
     CpuWindow(BenchNode node) {
-      this.node = node;
+      this(List.of(node));
+    }
+
+    /** @param nodes the nodes whose CPU time is summed, e.g. the members of a cluster */
+    CpuWindow(List<? extends BenchNode> nodes) {
+      this.nodes = List.copyOf(nodes);
     }
 
     void start() {
-      nodeTicksStart = node.pid() > 0 ? userSystemTicks(node.pid()) : null;
-      nodeStart = node.cpuNanos();
+      nodeTicksStart = nodeTicks();
+      nodeStart = nodeCpuNanos();
       selfStart = processCpuNanos();
       machineStart = machineTicks();
     }
 
     void stop() {
-      nodeTicksEnd = node.pid() > 0 ? userSystemTicks(node.pid()) : null;
-      nodeEnd = node.cpuNanos();
+      nodeTicksEnd = nodeTicks();
+      nodeEnd = nodeCpuNanos();
       selfEnd = processCpuNanos();
       machineEnd = machineTicks();
     }
 
+    /** @return {user, system} clock ticks of the nodes' processes together; null if one is unknown */
+    private long[] nodeTicks() {
+      long[] sum = new long[2];
+      for (BenchNode node : nodes) {
+        long[] ticks = node.pid() > 0 ? userSystemTicks(node.pid()) : null;
+        if (ticks == null) {
+          return null;
+        }
+        sum[0] += ticks[0];
+        sum[1] += ticks[1];
+      }
+      return sum;
+    }
+
+    /** @return the CPU time of the nodes together, in ns, or -1 if one is unknown */
+    private long nodeCpuNanos() {
+      long sum = 0;
+      for (BenchNode node : nodes) {
+        long nanos = node.cpuNanos();
+        if (nanos < 0) {
+          return -1;
+        }
+        sum += nanos;
+      }
+      return sum;
+    }
+
+    /** @return whether the nodes' CPU time is theirs alone (each a child process) */
+    private boolean nodesOnly() {
+      return nodes.stream().allMatch(BenchNode::cpuIsNodeOnly);
+    }
+
     /**
-     * Puts {@code cpu_us_per_op_node} (a child node alone) and {@code cpu_us_per_op_this_jvm} (the
-     * load tool, plus the node when it runs in this JVM), the cores they kept busy, and the
-     * machine's {@code cpu_idle_share} and {@code cpu_steal_share} (fractions of all its CPU time
-     * in the window: steal is what the hypervisor took for other guests, so figures from runs with
-     * much of it are not comparable with others).
+     * Puts {@code cpu_us_per_op_node} (a child node alone, or several summed) and
+     * {@code cpu_us_per_op_this_jvm} (the load tool, plus the node when it runs in this JVM), the
+     * cores they kept busy, and the machine's {@code cpu_idle_share} and {@code cpu_steal_share}
+     * (fractions of all its CPU time in the window: steal is what the hypervisor took for other
+     * guests, so figures from runs with much of it are not comparable with others).
      */
     void put(Result result, double ops, double seconds) {
       put(result, "", ops, seconds);
@@ -162,7 +202,7 @@ final class Machine {
 
     /** As {@link #put(Result, double, double)}, every name after {@code prefix}, e.g. {@code client_}. */
     void put(Result result, String prefix, double ops, double seconds) {
-      if (node.cpuIsNodeOnly() && nodeStart >= 0 && nodeEnd >= 0) {
+      if (nodesOnly() && nodeStart >= 0 && nodeEnd >= 0) {
         result.put(prefix + "cpu_us_per_op_node", Result.round((nodeEnd - nodeStart) / 1e3 / ops));
         result.put(prefix + "cpu_cores_node", Result.round((nodeEnd - nodeStart) / 1e9 / seconds));
         if (nodeTicksStart != null && nodeTicksEnd != null) {
@@ -181,6 +221,20 @@ final class Machine {
         result.put(prefix + "cpu_cores_this_jvm", Result.round((selfEnd - selfStart) / 1e9 / seconds));
       }
     }
+  }
+
+  /**
+   * @param javaOpts JVM options separated by white space, blank for none
+   * @return the start of a command line that runs a JVM like this one: the java binary and the
+   *     options; the caller adds the class path, the main class and its arguments
+   */
+  static List<String> javaCommand(String javaOpts) {
+    List<String> command = new java.util.ArrayList<>();
+    command.add(javaBinary());
+    if (!javaOpts.isBlank()) {
+      command.addAll(java.util.Arrays.asList(javaOpts.trim().split("\\s+")));
+    }
+    return command;
   }
 
   /** @return the command that starts a JVM like this one: the java binary */

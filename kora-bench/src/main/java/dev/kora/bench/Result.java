@@ -30,6 +30,22 @@ final class Result {
     return this;
   }
 
+  /**
+   * Copies another result's figures (not its scenario name, not its notes), each name after a
+   * prefix: one scenario's figures inside another's.
+   *
+   * @param prefix e.g. {@code single_fanout_}
+   * @param other the figures to copy
+   */
+  Result putAll(String prefix, Result other) {
+    other.fields.forEach((name, value) -> {
+      if (!name.equals("scenario")) {
+        fields.put(prefix + name, value);
+      }
+    });
+    return this;
+  }
+
   /** Adds a line printed under the table (not part of the JSON). */
   Result note(String line) {
     notes.add(line);

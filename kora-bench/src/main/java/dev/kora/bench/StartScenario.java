@@ -2,12 +2,6 @@ package dev.kora.bench;
 
 import dev.kora.protocol.Action;
 import dev.kora.protocol.Dialect;
-import dev.kora.cli.KoraCommand;
-import java.io.File;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,10 +26,8 @@ final class StartScenario implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "3", description = "Launches (default: ${DEFAULT-VALUE}).")
   int runs;
 
-  @Option(names = "--jar", paramLabel = "JAR", defaultValue = "kora-cli/target/kora.jar",
-      description = "The node jar to launch with java -jar (default: ${DEFAULT-VALUE}; if missing, "
-          + "this tool's class path).")
-  File jar;
+  @Mixin
+  CliLauncher launcher;
 
   @Option(names = "--command", paramLabel = "CMD",
       description = "Launch this instead, e.g. './kora serve'; '--port P --data DIR' are appended.")
@@ -48,22 +40,8 @@ final class StartScenario implements Callable<Integer> {
     }
     Result result = new Result("start");
     Machine.describe(result);
-    List<String> base = new ArrayList<>();
-    if (command != null) {
-      base.addAll(Arrays.asList(command.trim().split("\\s+")));
-    } else {
-      base.add(Machine.javaBinary());
-      if (!options.nodeJavaOpts.isBlank()) {
-        base.addAll(Arrays.asList(options.nodeJavaOpts.trim().split("\\s+")));
-      }
-      if (jar.isFile()) {
-        base.addAll(List.of("-jar", jar.getPath()));
-      } else {
-        base.addAll(List.of("-cp", System.getProperty("java.class.path"),
-            KoraCommand.class.getName()));
-      }
-      base.add("serve");
-    }
+    List<String> base = command != null ? Arrays.asList(command.trim().split("\\s+"))
+        : launcher.serve(options.nodeJavaOpts);
     result.put("command", String.join(" ", base.size() > 6 ? base.subList(base.size() - 3,
         base.size()) : base));
     double[] accept = new double[runs];
@@ -71,36 +49,21 @@ final class StartScenario implements Callable<Integer> {
     try (BenchNode.TempDir temp = new BenchNode.TempDir(); Clients sockets = new Clients(runs + 1)) {
       warmUp(sockets);
       for (int run = 0; run < runs; run++) {
-        int port = freePort();
+        int port = CliLauncher.freePort();
         List<String> line = new ArrayList<>(base);
         line.addAll(List.of("--port", Integer.toString(port), "--data",
             temp.path().resolve("data" + run).toString()));
-        File log = temp.path().resolve("serve" + run + ".log").toFile();
         long start = System.nanoTime();
-        Process process = new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(log)
-            .start();
-        try {
-          long deadline = start + 60_000_000_000L;
-          while (!accepts(port)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-              throw new IllegalStateException("kora serve did not start: "
-                  + Rpc.abbreviate(java.nio.file.Files.readString(log.toPath())));
-            }
-            Thread.sleep(2);
-          }
+        try (ServedNode node = ServedNode.launch(line, port, null,
+            temp.path().resolve("serve" + run + ".log"))) {
+          node.awaitAccepting(start + 60_000_000_000L, 2);
           accept[run] = (System.nanoTime() - start) / 1e6;
-          BenchNode node = new BenchNode.Remote("ws://127.0.0.1:" + port + "/socket");
           Rpc rpc = new Rpc(sockets.connect(node).toCompletionStage().toCompletableFuture()
               .get(30, TimeUnit.SECONDS));
           rpc.await(Action.PING.wireName(Dialect.KORA), "null");
           ping[run] = (System.nanoTime() - start) / 1e6;
           options.log("start: run %d accepted after %.0f ms, answered a ping after %.0f ms", run + 1,
               accept[run], ping[run]);
-        } finally {
-          process.destroy();
-          if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-          }
         }
       }
     }
@@ -130,22 +93,6 @@ final class StartScenario implements Callable<Integer> {
       new Rpc(sockets.connect(local).await()).await(Action.PING.wireName(Dialect.KORA), "null");
     } finally {
       server.close().await();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress("127.0.0.1", 0));
-      return socket.getLocalPort();
-    }
-  }
-
-  private static boolean accepts(int port) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 100);
-      return true;
-    } catch (IOException e) {
-      return false;
     }
   }
 }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code suite}: runs scenarios several times, each run in a fresh JVM, and prints a Markdown table of
@@ -43,6 +44,11 @@ final class SuiteCommand implements Callable<Integer> {
         "ratio_to_baseline_page"));
     FIGURES.put("import", List.of("seconds", "leaves_per_s", "baseline_seconds", "ratio_to_baseline"));
     FIGURES.put("start", List.of("start_ms", "first_ping_ms"));
+    FIGURES.put("cluster", List.of("single_fanout_pushes_per_s", "cluster_fanout_pushes_per_s",
+        "ratio_pushes_per_s", "single_fanout_p99_ms", "cluster_fanout_p99_ms", "ratio_fanout_p99",
+        "cluster_fanout_pushes_missing", "single_write_mutations_per_s",
+        "cluster_write_mutations_per_s", "ratio_mutations_per_s", "single_write_p99_ms",
+        "cluster_write_p99_ms", "ratio_write_p99", "ratio_cpu_per_push", "ratio_cpu_per_write"));
   }
 
   @Option(names = "--runs", defaultValue = "3", description = "Runs per scenario (default: ${DEFAULT-VALUE}).")
@@ -52,6 +58,11 @@ final class SuiteCommand implements Callable<Integer> {
       description = "A scenario with its options, e.g. --scenario 'write --shape city'; repeatable."
           + " Default: baseline, write, write --shape city, fanout, connections, read, import, start.")
   List<String> scenarios;
+
+  @Parameters(paramLabel = "SCENARIO", arity = "0..*",
+      description = "Scenarios to run with their default options, e.g. cluster (not in the default"
+          + " list: about 2 minutes and N + 1 node processes a run); --scenario gives options too.")
+  List<String> names;
 
   @Option(names = "--common", paramLabel = "OPTIONS", defaultValue = "",
       description = "Options given to every scenario, e.g. '--warmup 5 --duration 20'.")
@@ -67,8 +78,17 @@ final class SuiteCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<String> list = scenarios != null ? scenarios : List.of("baseline", "write",
-        "write --shape city", "fanout", "connections", "read", "import", "start --runs 1");
+    List<String> list = new ArrayList<>();
+    if (scenarios != null) {
+      list.addAll(scenarios);
+    }
+    if (names != null) {
+      list.addAll(names);
+    }
+    if (list.isEmpty()) {
+      list = List.of("baseline", "write", "write --shape city", "fanout", "connections", "read",
+          "import", "start --runs 1");
+    }
     Map<String, List<JsonObject>> results = new LinkedHashMap<>();
     for (String scenario : list) {
       for (int run = 1; run <= runs; run++) {
@@ -86,11 +106,7 @@ final class SuiteCommand implements Callable<Integer> {
   }
 
   private JsonObject runOnce(String scenario) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Machine.javaBinary());
-    if (!javaOpts.isBlank()) {
-      command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
-    }
+    List<String> command = Machine.javaCommand(javaOpts);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), KoraBench.class.getName()));
     command.addAll(Arrays.asList(scenario.trim().split("\\s+")));
     command.add("--json");

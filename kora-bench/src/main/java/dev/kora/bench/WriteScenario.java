@@ -29,6 +29,9 @@ final class WriteScenario implements Callable<Integer> {
   /** The action of every write, spelled once. */
   private static final String MUTATION = Action.MUTATION.wireName(Dialect.KORA);
 
+  /** Random keys are drawn from this many by default. */
+  static final int DEFAULT_KEYS = 1_000_000;
+
   @Mixin
   BenchOptions options;
 
@@ -43,7 +46,7 @@ final class WriteScenario implements Callable<Integer> {
       description = "leaf: one leaf per mutation; city: a 6-field object per mutation (default: ${DEFAULT-VALUE}).")
   String shape;
 
-  @Option(names = "--keys", defaultValue = "1000000",
+  @Option(names = "--keys", defaultValue = "" + DEFAULT_KEYS,
       description = "Random keys are drawn from this many (default: ${DEFAULT-VALUE}).")
   int keys;
 
@@ -87,24 +90,8 @@ final class WriteScenario implements Callable<Integer> {
           .put("durability", node.durability());
       options.log("write: %d clients x %d in flight, %s, node %s, store %s", clients, window, shape,
           node.mode(), node.store());
-      Run run = new Run(city);
-      this.run = run;
-      try (Clients sockets = new Clients(clients)) {
-        run.drive(node, sockets);
-      }
-      Histogram histogram = run.histogram;
-      double mutationsPerSecond = histogram.getTotalCount() / run.seconds;
+      double mutationsPerSecond = measure(List.of(node), city, result);
       int leavesPerMutation = city ? 6 : 1;
-      result.put("seconds", Result.round(run.seconds));
-      result.put("mutations", histogram.getTotalCount());
-      result.put("mutations_per_s", Result.round(mutationsPerSecond));
-      result.put("leaves_per_s", Result.round(mutationsPerSecond * leavesPerMutation));
-      Latency.put(result, "", histogram);
-      run.cpu.put(result, histogram.getTotalCount(), run.seconds);
-      result.put("errors", run.errors.get());
-      if (run.firstError.get() != null) {
-        result.put("first_error", run.firstError.get());
-      }
       if (!noBaseline) {
         String url = StoreBaseline.freshUrl(node.storeUrl(), temp.path(), "baseline");
         options.log("baseline: batched upserts of %d leaves straight into %s", batch, url);
@@ -168,6 +155,55 @@ final class WriteScenario implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * A write run for another scenario: single-leaf merges at random keys of
+   * {@value #DEFAULT_KEYS}, without ids. One {@link #measure} per instance.
+   *
+   * @param options the shared options (warm-up, duration, log)
+   * @param clients connections
+   * @param window calls in flight per connection
+   */
+  static WriteScenario of(BenchOptions options, int clients, int window) {
+    WriteScenario writes = new WriteScenario();
+    writes.options = options;
+    writes.clients = clients;
+    writes.window = window;
+    writes.keys = DEFAULT_KEYS;
+    writes.shape = "leaf";
+    return writes;
+  }
+
+  /**
+   * Measures the raw-socket writes against running nodes (the connections spread evenly over them;
+   * with several nodes, the CPU figures are of all of them together) and puts their figures into a
+   * result: {@code mutations_per_s}, {@code leaves_per_s}, {@code p50_ms}..., the CPU figures and
+   * the errors.
+   *
+   * @param nodes the nodes, e.g. one, or the members of a cluster
+   * @param city whether each mutation is a 6-field city object rather than one leaf
+   * @return acknowledged mutations per second in the window
+   */
+  double measure(List<? extends BenchNode> nodes, boolean city, Result result) throws Exception {
+    Run run = new Run(city);
+    this.run = run;
+    try (Clients sockets = new Clients(clients)) {
+      run.drive(nodes, sockets);
+    }
+    Histogram histogram = run.histogram;
+    double mutationsPerSecond = histogram.getTotalCount() / run.seconds;
+    result.put("seconds", Result.round(run.seconds));
+    result.put("mutations", histogram.getTotalCount());
+    result.put("mutations_per_s", Result.round(mutationsPerSecond));
+    result.put("leaves_per_s", Result.round(mutationsPerSecond * (city ? 6 : 1)));
+    Latency.put(result, "", histogram);
+    run.cpu.put(result, histogram.getTotalCount(), run.seconds);
+    result.put("errors", run.errors.get());
+    if (run.firstError.get() != null) {
+      result.put("first_error", run.firstError.get());
+    }
+    return mutationsPerSecond;
+  }
+
   /** One measured run over the sockets. */
   private final class Run {
     final boolean city;
@@ -184,9 +220,10 @@ final class WriteScenario implements Callable<Integer> {
       this.city = city;
     }
 
-    void drive(BenchNode node, Clients sockets) throws Exception {
-      cpu = new Machine.CpuWindow(node);
-      List<Clients.Connection> connections = sockets.connectAll(node, clients, 64, options);
+    void drive(List<? extends BenchNode> nodes, Clients sockets) throws Exception {
+      cpu = new Machine.CpuWindow(nodes);
+      List<Clients.Connection> connections = Clients.spread(nodes, clients,
+          (node, count) -> sockets.connectAll(node, count, 64, options));
       int id = 0;
       for (Clients.Connection connection : connections) {
         Caller caller = new Caller(this, connection.socket(), connection.context(), id++);
@@ -241,7 +278,7 @@ final class WriteScenario implements Callable<Integer> {
         BenchNode node = BenchNode.start(options, "process", temp);
         Clients sockets = new Clients(clients)) {
       Run round = new Run(city);
-      round.drive(node, sockets);
+      round.drive(List.of(node), sockets);
       return round.histogram.getTotalCount() / round.seconds;
     }
   }

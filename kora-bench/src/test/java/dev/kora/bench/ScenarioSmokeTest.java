@@ -165,6 +165,43 @@ class ScenarioSmokeTest {
     assertEquals(4L, json.getLong("leaves"));
   }
 
+  /**
+   * Two {@code kora serve --cluster} processes and one alone, on the PostgreSQL of the tests
+   * ({@code KORA_PG_URL}, else the local one), on this JVM's class path.
+   */
+  @Test
+  void clusterOfTwoAgainstOneNode() {
+    String pg = System.getenv("KORA_PG_URL");
+    JsonObject json = run("cluster", "--nodes", "2", "--subscribers", "20", "--rate", "20",
+        "--clients", "4", "--window", "4", "--jar", "does-not-exist.jar",
+        "--store", pg == null || pg.isBlank() ? ClusterScenario.DEFAULT_STORE : pg,
+        "--node-java-opts", "-Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
+    for (String phase : new String[] {"single_", "cluster_"}) {
+      assertFields(json, phase + "start_seconds", phase + "fanout_pushes_per_s",
+          phase + "fanout_pushes_expected_per_s", phase + "fanout_p50_ms", phase + "fanout_p99_ms",
+          phase + "fanout_cpu_us_per_op_node", phase + "write_mutations_per_s",
+          phase + "write_p50_ms", phase + "write_p99_ms", phase + "write_cpu_us_per_op_node");
+      assertEquals(0L, json.getLong(phase + "fanout_pushes_missing"), phase + "pushes missing");
+      assertEquals(0L, json.getLong(phase + "fanout_errors"), phase + "fan-out errors");
+      assertEquals(0L, json.getLong(phase + "write_errors"), phase + "write errors");
+      assertTrue(json.getLong(phase + "fanout_updates") > 0, phase + "updates");
+      assertTrue(json.getLong(phase + "write_mutations") > 0, phase + "writes");
+    }
+    assertFields(json, "ratio_pushes_per_s", "ratio_fanout_p99", "ratio_mutations_per_s",
+        "ratio_write_p99", "ratio_cpu_per_push", "ratio_cpu_per_write");
+    assertTrue(json.getString("cluster_store").contains("table=bench_cluster_"));
+    assertTrue(json.getString("single_store").endsWith("_single"));
+  }
+
+  @Test
+  void clusterRefusesAStoreOfOneNode() {
+    IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> ClusterScenario.clusterStore("sqlite:/tmp/k.db"));
+    assertTrue(refused.getMessage().contains("several nodes share"), refused.getMessage());
+    assertTrue(ClusterScenario.clusterStore("mysql://root@127.0.0.1:3306/kora_test")
+        .matches("mysql://root@127\\.0\\.0\\.1:3306/kora_test\\?table=bench_cluster_[0-9a-f]{8}"));
+  }
+
   @Test
   void startInAChildJvm() {
     JsonObject json = run("start", "--runs", "1", "--jar", "does-not-exist.jar");
