@@ -2,7 +2,6 @@ package dev.kora.cli.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kora.cli.durability.NodeProcess;
 import dev.kora.storage.Store;
 import dev.kora.storage.TreeReader;
 import dev.kora.testkit.ChildJvm;
@@ -66,14 +65,41 @@ final class ClusterProcesses implements AutoCloseable {
     this.hazelcastPorts = new int[size];
     this.busPorts = new int[size];
     List<String> addresses = new ArrayList<>();
+    List<Integer> free = namespaces == null ? freePorts(2 * size) : List.of();
     for (int i = 0; i < size; i++) {
       // in namespaces every host has its own ports; on loopback the members share them
       hosts.add(namespaces == null ? "127.0.0.1" : namespaces.address(i));
-      hazelcastPorts[i] = namespaces == null ? NodeProcess.freePort() : 5701;
-      busPorts[i] = namespaces == null ? NodeProcess.freePort() : 6701;
+      hazelcastPorts[i] = namespaces == null ? free.get(2 * i) : 5701;
+      busPorts[i] = namespaces == null ? free.get(2 * i + 1) : 6701;
       addresses.add(hosts.get(i) + ":" + hazelcastPorts[i]);
     }
     this.join = String.join(",", addresses);
+  }
+
+  /**
+   * @return {@code count} distinct ports that can be bound on loopback now, below Linux's ephemeral
+   *     range (32768 and up by default), so that no outgoing connection takes one before its
+   *     member binds it (a member restarted later binds the same ports again)
+   */
+  private static List<Integer> freePorts(int count) throws IOException {
+    List<Integer> ports = new ArrayList<>();
+    java.util.Random random = new java.util.Random();
+    for (int tries = 0; ports.size() < count && tries < 1_000; tries++) {
+      int port = 20_000 + random.nextInt(12_000);
+      if (ports.contains(port)) {
+        continue;
+      }
+      try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+        socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        ports.add(port);
+      } catch (IOException taken) {
+        // try another
+      }
+    }
+    if (ports.size() < count) {
+      throw new IOException("found only " + ports.size() + " free ports of " + count);
+    }
+    return ports;
   }
 
   /** @return the members, by index (a restarted member replaces its entry) */

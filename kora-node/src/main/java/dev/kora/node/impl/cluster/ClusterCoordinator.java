@@ -23,6 +23,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -63,6 +64,13 @@ public final class ClusterCoordinator implements WriteCoordinator {
 
   private enum Role { FOLLOWER, TAKING_OVER, LEADER }
 
+  /** Most writes forwarded to the leader in one message. */
+  private static final int MAX_FORWARDED = 512;
+
+  /** A write waiting to be forwarded to the leader with the others of its event-loop task. */
+  private record Forward(Mutation mutation, String id, boolean resend, Promise<Long> promise) {
+  }
+
   private final Vertx vertx;
   private final Context context;
   private final Store store;
@@ -73,6 +81,9 @@ public final class ClusterCoordinator implements WriteCoordinator {
   private final List<CommitBatch.Commit> unpublished = new ArrayList<>();
   private final List<Runnable> orphanListeners = new ArrayList<>();
   private final MutationIds ids;
+  /** Writes to forward to the leader at the end of this event-loop task, in order. */
+  private final List<Forward> forwards = new ArrayList<>();
+  private boolean forwardScheduled;
   private Role role = Role.FOLLOWER;
   private Sequencer sequencer;
   private long epoch;
@@ -413,27 +424,7 @@ public final class ClusterCoordinator implements WriteCoordinator {
       return;
     }
     switch (body.getString("op", "")) {
-      case "write" -> {
-        Mutation mutation;
-        try {
-          mutation = Mutation.fromJson(body.getJsonObject("mutation"));
-        } catch (RuntimeException e) {
-          message.reply(error(ErrorCode.INVALID_MUTATION, "a forwarded mutation did not decode: "
-              + e.getMessage()));
-          return;
-        }
-        order(mutation, body.getString("id"), body.getBoolean("resend", false))
-            .onComplete(done -> {
-              if (done.succeeded()) {
-                message.reply(new JsonObject().put("version", done.result()));
-              } else if (done.cause() instanceof CommittedBefore before) {
-                message.reply(new JsonObject().put("version", before.version())
-                    .put("before", true));
-              } else {
-                message.reply(error(done.cause()));
-              }
-            });
-      }
+      case "writes" -> orderForwarded(message, body.getJsonArray("writes"));
       case "barrier" -> sequencer.barrier(() -> {
         DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.timeoutMs());
         return message.replyAndRequest(new JsonObject().put("version", feed.delivered()), options)
@@ -443,37 +434,126 @@ public final class ClusterCoordinator implements WriteCoordinator {
     }
   }
 
+  /**
+   * Orders a group of forwarded writes, in their order, and answers
+   * {@code {"results": [{"version": 42}, {"version": 40, "before": true}, {"error": ..., "message":
+   * ...}]}}, one result per write, once every one is settled.
+   */
+  private void orderForwarded(Message<JsonObject> message, JsonArray writes) {
+    List<Future<Long>> outcomes = new ArrayList<>(writes.size());
+    for (int i = 0; i < writes.size(); i++) {
+      JsonObject write = writes.getJsonObject(i);
+      Mutation mutation;
+      try {
+        mutation = Mutation.fromJson(write.getJsonObject("mutation"));
+      } catch (RuntimeException e) {
+        outcomes.add(Future.failedFuture(new KoraException(ErrorCode.INVALID_MUTATION,
+            "a forwarded mutation did not decode: " + e.getMessage())));
+        continue;
+      }
+      outcomes.add(order(mutation, write.getString("id"), write.getBoolean("resend", false)));
+    }
+    Future.join(outcomes).onComplete(settled -> {
+      JsonArray results = new JsonArray(new ArrayList<>(outcomes.size()));
+      for (Future<Long> outcome : outcomes) {
+        if (outcome.succeeded()) {
+          results.add(new JsonObject().put("version", outcome.result()));
+        } else if (outcome.cause() instanceof CommittedBefore before) {
+          results.add(new JsonObject().put("version", before.version()).put("before", true));
+        } else {
+          results.add(error(outcome.cause()));
+        }
+      }
+      message.reply(new JsonObject().put("results", results));
+    });
+  }
+
   // ---------------------------------------------------------------------------------------------
   // A member's side
 
   private Future<Long> forward(Mutation mutation, String id, boolean resend) {
-    String leader = members.leader();
-    KoraException unavailable = unavailable(leader);
+    KoraException unavailable = unavailable(members.leader());
     if (unavailable != null) {
       return Future.failedFuture(unavailable);
     }
-    JsonObject request = new JsonObject().put("op", "write").put("mutation", mutation.toJson());
-    if (id != null) {
-      request.put("id", id).put("resend", resend);
-    }
+    Promise<Long> promise = Promise.promise();
+    forwards.add(new Forward(mutation, id, resend, promise));
     forwarding++;
-    return ask(leader, request, true)
-        .compose(reply -> {
-          JsonObject answer = reply.body();
-          long version = answer.getLong("version");
-          Future<Long> delivered = feed.await(version, settings.timeoutMs()).map(version)
-              .recover(failure -> Future.succeededFuture(version));
-          return answer.getBoolean("before", false)
-              ? delivered.compose(v -> Future.failedFuture(new CommittedBefore(id, v)))
-              : delivered;
-        })
-        .andThen(done -> {
-          forwarding--;
-          if (forwarding == 0 && forwardsDone != null) {
-            forwardsDone.tryComplete();
+    if (!forwardScheduled) {
+      forwardScheduled = true;
+      context.runOnContext(v -> sendForwards());
+    }
+    return promise.future().andThen(done -> {
+      forwarding--;
+      if (forwarding == 0 && forwardsDone != null) {
+        forwardsDone.tryComplete();
+      }
+    });
+  }
+
+  /**
+   * Sends the writes forwarded during the last event-loop task to the leader, in order, up to
+   * {@value #MAX_FORWARDED} per message (as group commit batches a store's writes, this batches the
+   * event bus's messages: one request, one answer and one wait for the commits' batch per group),
+   * and completes each write's future with its outcome once this member has received the commits.
+   */
+  private void sendForwards() {
+    forwardScheduled = false;
+    while (!forwards.isEmpty()) {
+      int size = Math.min(forwards.size(), MAX_FORWARDED);
+      List<Forward> group = new ArrayList<>(forwards.subList(0, size));
+      forwards.subList(0, size).clear();
+      sendForwards(group);
+    }
+  }
+
+  private void sendForwards(List<Forward> group) {
+    String leader = members.leader();
+    KoraException unavailable = unavailable(leader);
+    if (unavailable != null) {
+      group.forEach(forward -> forward.promise().fail(unavailable));
+      return;
+    }
+    JsonArray writes = new JsonArray(new ArrayList<>(group.size()));
+    for (Forward forward : group) {
+      JsonObject write = new JsonObject().put("mutation", forward.mutation().toJson());
+      if (forward.id() != null) {
+        write.put("id", forward.id()).put("resend", forward.resend());
+      }
+      writes.add(write);
+    }
+    ask(leader, new JsonObject().put("op", "writes").put("writes", writes), true)
+        .onComplete(answered -> {
+          if (answered.failed()) {
+            group.forEach(forward -> forward.promise().fail(answered.cause()));
+            return;
           }
+          JsonArray results = answered.result().body().getJsonArray("results");
+          long highest = 0;
+          for (int i = 0; i < results.size(); i++) {
+            highest = Math.max(highest, results.getJsonObject(i).getLong("version", 0L));
+          }
+          // Answer once this member has pushed the commits itself (a client that writes and then
+          // reads here reads its write); a late batch does not fail writes that committed.
+          feed.await(highest, settings.timeoutMs()).onComplete(delivered -> {
+            for (int i = 0; i < group.size(); i++) {
+              complete(group.get(i), results.getJsonObject(i));
+            }
+          });
         });
   }
+
+  private static void complete(Forward forward, JsonObject result) {
+    if (result.containsKey("error")) {
+      forward.promise().fail(new KoraException(result.getString("error"),
+          result.getString("message")));
+    } else if (result.getBoolean("before", false)) {
+      forward.promise().fail(new CommittedBefore(forward.id(), result.getLong("version")));
+    } else {
+      forward.promise().complete(result.getLong("version"));
+    }
+  }
+
 
   /**
    * Sends the leader a request and waits for its answer ({@code clusterTimeoutMs} at most).
