@@ -83,6 +83,7 @@ final class ClusterScenario implements Callable<Integer> {
       try (Phase cluster = new Phase()) {
         options.log("cluster: %d nodes on %s", nodes, clusterStore);
         cluster.start(command, nodes, clusterStore, temp, probes, result, "cluster_");
+        result.put("cluster_leader_node", leader(cluster.nodes));
         measure(cluster.nodes, result, "cluster_");
       }
     }
@@ -151,6 +152,33 @@ final class ClusterScenario implements Callable<Integer> {
     String table = String.format(Locale.ROOT, "bench_cluster_%08x",
         ThreadLocalRandom.current().nextInt());
     return url + (url.contains("?") ? "&" : "?") + "table=" + table;
+  }
+
+  /**
+   * @return the index of the member that leads (its {@code kora_cluster_leader} gauge is 1), the
+   *     node whose figures {@code cpu_us_per_op_node<index>} are the leader's; null when none says
+   *     so
+   */
+  private static Integer leader(List<ServedNode> members) {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    for (int i = 0; i < members.size(); i++) {
+      try {
+        String scrape = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                "http://127.0.0.1:" + members.get(i).port() + "/metrics"))
+                .timeout(java.time.Duration.ofSeconds(5)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        if (scrape.lines().anyMatch(line -> line.startsWith("kora_cluster_leader ")
+            && line.endsWith(" 1.0"))) {
+          return i;
+        }
+      } catch (java.io.IOException e) {
+        // not this one
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+    return null;
   }
 
   /** The fan-out, then the writes, against one phase's nodes; figures under {@code prefix}. */

@@ -133,6 +133,8 @@ final class Machine {
     private long[] nodeTicksEnd;
     private long[] machineStart;
     private long[] machineEnd;
+    private long[] eachStart;
+    private long[] eachEnd;
 
     CpuWindow(BenchNode node) {
       this(List.of(node));
@@ -145,6 +147,7 @@ final class Machine {
 
     void start() {
       nodeTicksStart = nodeTicks();
+      eachStart = eachCpuNanos();
       nodeStart = nodeCpuNanos();
       selfStart = processCpuNanos();
       machineStart = machineTicks();
@@ -152,6 +155,7 @@ final class Machine {
 
     void stop() {
       nodeTicksEnd = nodeTicks();
+      eachEnd = eachCpuNanos();
       nodeEnd = nodeCpuNanos();
       selfEnd = processCpuNanos();
       machineEnd = machineTicks();
@@ -169,6 +173,15 @@ final class Machine {
         sum[1] += ticks[1];
       }
       return sum;
+    }
+
+    /** @return the CPU time of each node, in ns (-1 where unknown) */
+    private long[] eachCpuNanos() {
+      long[] each = new long[nodes.size()];
+      for (int i = 0; i < each.length; i++) {
+        each[i] = nodes.get(i).cpuNanos();
+      }
+      return each;
     }
 
     /** @return the CPU time of the nodes together, in ns, or -1 if one is unknown */
@@ -190,7 +203,8 @@ final class Machine {
     }
 
     /**
-     * Puts {@code cpu_us_per_op_node} (a child node alone, or several summed) and
+     * Puts {@code cpu_us_per_op_node} (a child node alone, or several summed, then also each
+     * one's as {@code cpu_us_per_op_node0}, {@code cpu_us_per_op_node1}, ...) and
      * {@code cpu_us_per_op_this_jvm} (the load tool, plus the node when it runs in this JVM), the
      * cores they kept busy, and the machine's {@code cpu_idle_share} and {@code cpu_steal_share}
      * (fractions of all its CPU time in the window: steal is what the hypervisor took for other
@@ -205,6 +219,15 @@ final class Machine {
       if (nodesOnly() && nodeStart >= 0 && nodeEnd >= 0) {
         result.put(prefix + "cpu_us_per_op_node", Result.round((nodeEnd - nodeStart) / 1e3 / ops));
         result.put(prefix + "cpu_cores_node", Result.round((nodeEnd - nodeStart) / 1e9 / seconds));
+        if (nodes.size() > 1) {
+          // each node's share, e.g. a cluster's leader against its other members
+          for (int i = 0; i < nodes.size(); i++) {
+            if (eachStart[i] >= 0 && eachEnd[i] >= 0) {
+              result.put(prefix + "cpu_us_per_op_node" + i,
+                  Result.round((eachEnd[i] - eachStart[i]) / 1e3 / ops));
+            }
+          }
+        }
         if (nodeTicksStart != null && nodeTicksEnd != null) {
           long user = nodeTicksEnd[0] - nodeTicksStart[0];
           long system = nodeTicksEnd[1] - nodeTicksStart[1];
