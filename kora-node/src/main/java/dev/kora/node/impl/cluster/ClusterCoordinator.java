@@ -18,6 +18,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -93,7 +94,7 @@ public final class ClusterCoordinator implements WriteCoordinator {
   private int forwarding;
   private Promise<Void> forwardsDone;
   private MessageConsumer<JsonObject> memberConsumer;
-  private MessageConsumer<JsonObject> commitsConsumer;
+  private MessageConsumer<Buffer> commitsConsumer;
   private long heartbeat = -1;
   private Set<String> lastMembers = Set.of();
 
@@ -134,7 +135,7 @@ public final class ClusterCoordinator implements WriteCoordinator {
         this::onRequest);
     commitsConsumer = vertx.eventBus().consumer(ClusterAddresses.COMMITS, message -> {
       if (!closed && role != Role.LEADER) {
-        feed.received(CommitBatch.fromJson(message.body()));
+        feed.received(CommitBatch.fromBuffer(message.body()));
       }
     });
     heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> {
@@ -413,7 +414,7 @@ public final class ClusterCoordinator implements WriteCoordinator {
   }
 
   private void publish(CommitBatch batch) {
-    vertx.eventBus().publish(ClusterAddresses.COMMITS, batch.toJson());
+    vertx.eventBus().publish(ClusterAddresses.COMMITS, batch.toBuffer());
   }
 
   private void onRequest(Message<JsonObject> message) {
@@ -516,7 +517,8 @@ public final class ClusterCoordinator implements WriteCoordinator {
     }
     JsonArray writes = new JsonArray(new ArrayList<>(group.size()));
     for (Forward forward : group) {
-      JsonObject write = new JsonObject().put("mutation", forward.mutation().toJson());
+      // the mutation's trees as they are (immutable), encoded once when the message is sent
+      JsonObject write = new JsonObject().put("mutation", forward.mutation().wire());
       if (forward.id() != null) {
         write.put("id", forward.id()).put("resend", forward.resend());
       }

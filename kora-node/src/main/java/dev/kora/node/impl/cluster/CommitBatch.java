@@ -1,6 +1,7 @@
 package dev.kora.node.impl.cluster;
 
 import dev.kora.tree.Mutation;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -26,21 +27,25 @@ record CommitBatch(long previous, List<Commit> commits) {
   record Commit(long version, Mutation mutation) {
   }
 
-  /** @return the wire form */
-  JsonObject toJson() {
+  /**
+   * @return the wire form, encoded once (the leader publishes the same bytes to every member; the
+   *     mutations' trees are encoded as they are, not copied)
+   */
+  Buffer toBuffer() {
     JsonArray array = new JsonArray(new ArrayList<>(commits.size()));
     for (Commit commit : commits) {
-      array.add(new JsonArray().add(commit.version()).add(commit.mutation().toJson()));
+      array.add(new JsonArray().add(commit.version()).add(commit.mutation().wire()));
     }
-    return new JsonObject().put("previous", previous).put("commits", array);
+    return new JsonObject().put("previous", previous).put("commits", array).toBuffer();
   }
 
   /**
-   * @param json the wire form
+   * @param bytes the wire form, as {@link #toBuffer()} made it
    * @return the batch
    * @throws RuntimeException when the message is not a batch (a member of another version)
    */
-  static CommitBatch fromJson(JsonObject json) {
+  static CommitBatch fromBuffer(Buffer bytes) {
+    JsonObject json = new JsonObject(bytes);
     JsonArray array = json.getJsonArray("commits");
     List<Commit> commits = new ArrayList<>(array.size());
     for (int i = 0; i < array.size(); i++) {
