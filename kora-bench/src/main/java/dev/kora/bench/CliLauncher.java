@@ -96,8 +96,13 @@ final class CliLauncher {
   /** @return the first ephemeral port of the kernel, 32,768 when it cannot be read */
   private static int ephemeralPortsFrom() {
     try {
-      return Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
-          .trim().split("\\s+")[0]);
+      // read as a stream: procfs reports a size of 0, and Files.readString of JDK 17 then returns
+      // a truncated text ("3" for "32768\t60999")
+      try (java.io.InputStream in = Files.newInputStream(
+          Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+        String range = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        return Integer.parseInt(range.trim().split("\\s+")[0]);
+      }
     } catch (IOException | RuntimeException e) {
       return 32_768;
     }
