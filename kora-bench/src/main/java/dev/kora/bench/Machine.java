@@ -120,6 +120,38 @@ final class Machine {
   }
 
   /**
+   * Measures the file system's rate of durable small writes: 4 KiB written at the start of a file
+   * and {@code fdatasync}ed ({@link java.nio.channels.FileChannel#force(boolean) force(false)}), over
+   * and over, for a while. One durable commit at a time cannot go faster than this.
+   *
+   * @param folder where to write (the store's folder), a file is made and deleted there
+   * @param durationMs how long, ms
+   * @return durable writes per second
+   * @throws IOException when the file cannot be written
+   */
+  static double fsyncsPerSecond(java.nio.file.Path folder, long durationMs) throws IOException {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile(folder, "fsync-", ".bin");
+    try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer block = java.nio.ByteBuffer.allocateDirect(4_096);
+      long started = System.nanoTime();
+      long deadline = started + durationMs * 1_000_000L;
+      long count = 0;
+      long now;
+      do {
+        block.clear();
+        channel.write(block, 0);
+        channel.force(false);
+        count++;
+        now = System.nanoTime();
+      } while (now < deadline);
+      return count / ((now - started) / 1e9);
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+  }
+
+  /**
    * Samples the CPU time of the node (or of several node processes, summed) and of this JVM at the
    * start and end of a measured window.
    */

@@ -91,6 +91,14 @@ final class WriteScenario implements Callable<Integer> {
       options.log("write: %d clients x %d in flight, %s, node %s, store %s", clients, window, shape,
           node.mode(), node.store());
       double mutationsPerSecond = measure(List.of(node), city, result);
+      // The disk's own rate of durable small writes, where the store's files are (SQLite's folder):
+      // what one durable commit at a time can reach at best.
+      double fsyncs = Machine.fsyncsPerSecond(temp.path(), 2_000);
+      result.put("fsync_per_s", Result.round(fsyncs));
+      result.put("ratio_to_fsync", Result.round(mutationsPerSecond / fsyncs));
+      result.note("fsync_per_s: writes of 4 KiB each followed by fdatasync (FileChannel.force(false))"
+          + " in a loop for 2 s, in " + temp.path() + " (the SQLite store's folder); ratio_to_fsync:"
+          + " mutations_per_s / fsync_per_s, the figure of --clients 1 --window 1 on SQLite");
       int leavesPerMutation = city ? 6 : 1;
       if (!noBaseline) {
         String url = StoreBaseline.freshUrl(node.storeUrl(), temp.path(), "baseline");
