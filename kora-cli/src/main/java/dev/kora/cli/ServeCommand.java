@@ -82,7 +82,9 @@ final class ServeCommand implements Runnable {
     CountDownLatch stopped = new CountDownLatch(1);
     try {
       KoraNode.deploy(vertx, options).await();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // Vert.x's threads would keep the process alive: close it, so that the command exits with
+      // the failure (an Error too, e.g. a class missing from a jar replaced under the process)
       vertx.close();
       throw e;
     }
