@@ -185,8 +185,7 @@ public final class WritePipeline {
         return Future.succeededFuture(coordinator.version());
       }
       Mutation written = toWrite;
-      Future<Long> committed = resend ? coordinator.submit(written, id, true)
-          : coordinator.submit(written, id);
+      Future<Long> committed = coordinator.submit(written, id, resend);
       queued.tryComplete();
       if (!chain.reactsAfterMutation() && newJobs.isEmpty()) {
         return id != null ? committed.recover(WritePipeline::committedBefore) : committed;
