@@ -113,7 +113,8 @@ public final class DefaultNodeCore implements NodeCore {
     this.parts = parts.apply(store);
     this.parts.feed().listen(new Fanout(registry, chain, metrics));
     this.jobs = new JobScheduler(vertx, plugins.effectHandlers(), this::mutateInternal,
-        jobMaxAttempts, jobBackoffMs, this.parts.leases(), metrics);
+        path -> TreeReader.read(store, path, QueryOptions.WHOLE), jobMaxAttempts, jobBackoffMs,
+        this.parts.leases(), metrics);
     metrics.gauge("kora.subscriptions", "Subscriptions of all connections", registry::size);
     metrics.gauge("kora.effect.jobs.pending", "Effect jobs started and not yet done",
         jobs::pending);

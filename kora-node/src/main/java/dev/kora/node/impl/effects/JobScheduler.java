@@ -25,8 +25,12 @@ import java.util.function.Function;
  * 10 minutes) until {@code maxAttempts}, then kept with {@code "state": "failed"} and
  * {@code "last_error"}. Jobs therefore run at least once, also across crashes. A job whose handler is
  * not loaded stays pending (with a warning) until a node that has it starts. A job runs only while
- * this node holds its lease ({@link JobLeases}: always, on a single node). Runs on the node's
- * context.
+ * this node holds its lease ({@link JobLeases}: always, on a single node), and only as the store
+ * holds it once the lease is held: the scheduler reads the job again after taking the lease and
+ * leaves it alone when it is gone or no longer pending (another node finished it between the read
+ * that found it and the lease, e.g. during a cluster's rescan after a member left), takes its
+ * attempts from the store, and waits until its stored {@code next_at} when that is still ahead (a
+ * retry another node scheduled). Runs on the node's context.
  */
 public final class JobScheduler {
 
@@ -39,6 +43,7 @@ public final class JobScheduler {
   private final Vertx vertx;
   private final Map<String, EffectHandler> handlers;
   private final Function<Mutation, Future<Long>> writer;
+  private final Function<Path, Future<Object>> reader;
   private final int maxAttempts;
   private final long backoffMs;
   private final JobLeases leases;
@@ -55,14 +60,17 @@ public final class JobScheduler {
    * @param vertx for timers
    * @param handlers effect handlers by name
    * @param writer writes the job bookkeeping through the node as internal mutations
+   * @param reader reads the value at a path from the store as committed (a job, e.g.
+   *     {@code kora:jobs/0001765000000000-1a2b3c4d}; null when absent)
    * @param maxAttempts most tries
    * @param backoffMs first retry delay
    * @param leases who may run a job now
    * @param metrics where jobs that fail for good are counted
    */
   public JobScheduler(Vertx vertx, Map<String, EffectHandler> handlers,
-      Function<Mutation, Future<Long>> writer, int maxAttempts, long backoffMs, JobLeases leases,
-      NodeMetrics metrics) {
+      Function<Mutation, Future<Long>> writer, Function<Path, Future<Object>> reader,
+      int maxAttempts, long backoffMs, JobLeases leases, NodeMetrics metrics) {
+    this.reader = reader;
     this.metrics = metrics;
     this.leases = leases;
     this.vertx = vertx;
@@ -156,11 +164,59 @@ public final class JobScheduler {
     }
     leases.acquire(job.id()).onComplete(granted -> {
       if (granted.succeeded() && granted.result()) {
-        runLeased(job);
+        runIfStillPending(job);
       } else {
         pending--; // another node runs it, or runs it next
       }
     });
+  }
+
+  /**
+   * Reads the job again now that this node holds its lease: what found it (a rescan's read, a
+   * retry's timer) may be older than the last run of another node, which gives the lease back only
+   * once the job's outcome is stored.
+   */
+  private void runIfStillPending(Job job) {
+    reader.apply(JOBS.child(job.id())).onComplete(read -> {
+      if (read.failed()) {
+        // The store did not answer: keep the job and try again later, as after a failed attempt.
+        leases.release(job.id());
+        LOG.log(System.Logger.Level.WARNING, "could not read job " + job.id() + " before running"
+            + " it; trying again in " + backoffMs + " ms: " + read.cause());
+        retryAfter(backoffMs, job);
+        return;
+      }
+      if (!(read.result() instanceof JsonObject stored)
+          || !"pending".equals(stored.getString("state"))) {
+        pending--; // finished (or failed for good) on another node since it was found
+        leases.release(job.id());
+        return;
+      }
+      int attempts = Math.max(job.attempts(), intOr(stored.getValue("attempts"), 0));
+      Job current = new Job(job.id(), job.name(), job.args(), attempts);
+      long wait = longOr(stored.getValue("next_at"), 0) - System.currentTimeMillis();
+      if (wait > 0) {
+        // Another node's retry is not due yet: wait for it as that node would have.
+        leases.release(job.id());
+        retryAfter(Math.min(wait, MAX_BACKOFF_MS), current);
+        return;
+      }
+      runLeased(current);
+    });
+  }
+
+  private void retryAfter(long delayMs, Job job) {
+    if (!stopped) {
+      vertx.setTimer(delayMs, id -> run(job));
+    }
+  }
+
+  private static int intOr(Object value, int otherwise) {
+    return value instanceof Number number ? number.intValue() : otherwise;
+  }
+
+  private static long longOr(Object value, long otherwise) {
+    return value instanceof Number number ? number.longValue() : otherwise;
   }
 
   /** Runs a job whose lease this node holds, and gives the lease back once the outcome is stored. */
@@ -207,9 +263,7 @@ public final class JobScheduler {
           .put("last_error", error).put("next_at", System.currentTimeMillis() + delay)))
           .onComplete(v -> {
             leases.release(job.id());
-            if (!stopped) {
-              vertx.setTimer(delay, id -> run(new Job(job.id(), job.name(), job.args(), attempt)));
-            }
+            retryAfter(delay, new Job(job.id(), job.name(), job.args(), attempt));
           });
     });
   }
