@@ -306,6 +306,31 @@ class ChangeLogTest {
         .onComplete(ctx.succeedingThenComplete());
   }
 
+  /**
+   * A leaf replaced by a subtree that was then emptied: a resume of the leaf's path, or of a path
+   * above it, must delete the leaf the client holds, also when the change happened below a path
+   * shallower than the resumed one (the combination alone would keep the leaf).
+   */
+  @Test
+  void aLeafReplacedBySubtreeThenEmptiedIsDeletedOnResume(Vertx vertx, VertxTestContext ctx) {
+    TestNodes.start(vertx, TestNodes.memoryOptions())
+        .compose(node -> TestSocket.connect(vertx, node.actualPort())
+            .compose(socket -> socket.write("{\"merge\": {\"r\": {\"a\": 9, \"b\": 1}}}")
+                .compose(held -> socket.write("{\"merge\": {\"r\": {\"a\": {\"x\": 1}}}}")
+                    .compose(v -> socket.write("{\"delete\": {\"r\": {\"a\": {\"x\": 1}}}}"))
+                    .compose(v -> socket.request("kora.query",
+                        json("{\"r\": {\"a\": {\"since\": " + held + "}}}")))
+                    .compose(deeper -> check(() -> assertEquals(json("{\"merge\": {},"
+                        + " \"delete\": {\"r\": {\"a\": 1}}, \"version\": " + (held + 2) + "}"),
+                        deeper, "the resumed path is deleted")))
+                    .compose(v -> socket.request("kora.query",
+                        json("{\"r\": {\"since\": " + held + "}}")))
+                    .compose(above -> check(() -> assertEquals(json("{\"merge\": {},"
+                        + " \"delete\": {\"r\": {\"a\": 1}}, \"version\": " + (held + 2) + "}"),
+                        above, "the path under the resumed one is deleted"))))))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
   @Test
   void withTheLogOffVersionsStillCountButResumesResetAndIdsAreRefused(Vertx vertx,
       VertxTestContext ctx) {

@@ -5,7 +5,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.NavigableSet;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -31,7 +30,7 @@ public final class MutationCombiner {
 
   private final NavigableSet<Path> deletes = new TreeSet<>();
   private final NavigableMap<Path, Object> writes = new TreeMap<>();
-  private final Set<Path> lostClears = new TreeSet<>();
+  private final NavigableSet<Path> lostClears = new TreeSet<>();
   private int added;
 
   /**
@@ -99,7 +98,9 @@ public final class MutationCombiner {
    * deletes nothing at or above it. Applying the combination to a tree that held a leaf at such a
    * path keeps that leaf, where applying the sequence would not.
    *
-   * @return the outermost such paths (none contains another), in path order; empty in the common case
+   * @return the outermost such paths (none contains another), in path order; empty in the common case.
+   *     A client that re-reads each (a delete of it, then its current data) converges; one that can
+   *     only check which paths are absent needs {@link #unsettledUnder} instead.
    */
   public List<Path> unsettled() {
     List<Path> result = new ArrayList<>();
@@ -113,6 +114,31 @@ public final class MutationCombiner {
       }
       result.add(path);
       lastKept = path;
+    }
+    return result;
+  }
+
+  /**
+   * Every unsettled path at or under {@code scope}, not only the outermost: for a client that holds
+   * the subtree at {@code scope} and can only check whether each path is absent now (not re-read
+   * it), as a resume does. Its copy converges when, after the combination, it deletes each of these
+   * paths that is absent from the data: the one leaf it may hold on a path's chain was cleared
+   * exactly when that path is here and absent. Example: after {@code r/a = 9} and {@code r/b = 1},
+   * merging {@code r/a/x = 1} then deleting {@code r/a/x} gives {@code [r, r/a]} under {@code r};
+   * {@code r} is present ({@code r/b}), {@code r/a} absent, so the client deletes {@code r/a}.
+   *
+   * @param scope the path the client holds, e.g. {@code r}; the root for the whole tree
+   * @return the paths in path order (an ancestor before its descendants); empty in the common case
+   */
+  public List<Path> unsettledUnder(Path scope) {
+    List<Path> result = new ArrayList<>();
+    for (Path path : lostClears.tailSet(scope, true)) {
+      if (!scope.contains(path)) {
+        break;
+      }
+      if (!writtenAtOrUnder(path) && !writtenAtOrAbove(path) && !deletedAtOrAbove(path)) {
+        result.add(path);
+      }
     }
     return result;
   }

@@ -415,6 +415,46 @@ class MutationPropertiesTest {
         + List.of(a, b, c, d) + " on " + tree.encode() + " at " + path);
   }
 
+  /**
+   * What a resume does (kora-node's Resume): the combination of the later mutations restricted to
+   * the path, then a delete of each path of {@link MutationCombiner#unsettledUnder} that the data
+   * no longer holds; the client's copy converges without re-reading any data.
+   */
+  @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
+  void aCombinationPlusDeletesOfTheAbsentUnsettledPathsConverges(@ForAll("trees") JsonObject tree,
+      @ForAll("paths") Path path, @ForAll("mutations") Mutation a,
+      @ForAll("mutations") Mutation b, @ForAll("mutations") Mutation c,
+      @ForAll("mutations") Mutation d) {
+    JsonObject server = tree.copy();
+    MutationCombiner combiner = new MutationCombiner();
+    for (Mutation m : List.of(a, b, c, d)) {
+      m.applyTo(server);
+      combiner.add(m.restrictTo(path));
+    }
+    JsonObject client = combiner.result().apply(subtreeCopy(tree, path));
+    List<Path> unsettled = combiner.unsettledUnder(path);
+    for (Path stale : unsettled) {
+      assertTrue(path.contains(stale), () -> stale + " is not under " + path);
+      if (Tree.get(server, stale) == null) {
+        Mutation.delete(stale).applyTo(client);
+      }
+    }
+    assertEquals(subtreeCopy(server, path), client, () -> "unsettled " + unsettled + " for "
+        + List.of(a, b, c, d) + " on " + tree.encode() + " at " + path);
+  }
+
+  @Test
+  void everyUnsettledPathUnderAScopeIsReportedNotOnlyTheOutermost() {
+    // on {"r": {"a": 9, "b": 1}}: r/a/x written then deleted; r still holds b, r/a is empty
+    MutationCombiner combiner = new MutationCombiner()
+        .add(Mutation.merge(Path.of("r", "a", "x"), 1))
+        .add(Mutation.delete(Path.of("r", "a", "x")));
+    assertEquals(List.of(Path.of("r")), combiner.unsettled());
+    assertEquals(List.of(Path.of("r"), Path.of("r", "a")), combiner.unsettledUnder(Path.of("r")));
+    assertEquals(List.of(Path.of("r", "a")), combiner.unsettledUnder(Path.of("r", "a")));
+    assertEquals(List.of(), combiner.unsettledUnder(Path.of("r", "b")));
+  }
+
   @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
   void withNothingUnsettledTheCombinationIsExact(@ForAll("trees") JsonObject tree,
       @ForAll("mutations") Mutation a, @ForAll("mutations") Mutation b,

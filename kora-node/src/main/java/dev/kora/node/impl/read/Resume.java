@@ -32,8 +32,9 @@ import java.util.List;
  * path's full data with a delete of the path first, and {@code "reset": true} (the log no longer
  * reaches back, or holds more than {@value #MAX_ENTRIES} entries after S). The combination alone
  * does not converge where a leaf was replaced by a subtree that was then emptied
- * ({@link MutationCombiner#unsettled()}): a client that held the leaf would keep it. For each such
- * path the answer also deletes the path when nothing is stored there now (if something is, the
+ * ({@link MutationCombiner#unsettledUnder}): a client that held the leaf would keep it. For each such
+ * path (every one, not only the outermost: an ancestor may hold other children while the leaf's path
+ * is empty) the answer also deletes the path when nothing is stored there now (if something is, the
  * client held a branch there, not a leaf, or a later push writes under it and clears the leaf).
  * That check reads after the barrier; any commit that changed the path since then reaches the
  * client as a push after the answer, which makes the later read safe. Both the log cursor and a paused read of the path are opened together, inside the
@@ -117,15 +118,12 @@ final class Resume {
     }
   }
 
-  /** @return the target's unsettled paths at or under its path */
+  /**
+   * @return every unsettled path at or under the target's path
+   *     ({@link MutationCombiner#unsettledUnder}: the answer deletes those absent now)
+   */
   private static List<Path> unsettled(Target target) {
-    List<Path> within = new ArrayList<>();
-    for (Path path : target.combiner.unsettled()) {
-      if (target.entry.path().contains(path)) {
-        within.add(path);
-      }
-    }
-    return within;
+    return target.combiner.unsettledUnder(target.entry.path());
   }
 
   /**
