@@ -81,11 +81,19 @@ public final class ClusterMemberMain {
     ClusterSettings settings = ClusterSettings.of(null, host, Integer.parseInt(args[2]),
         Integer.parseInt(args[3]), join, size);
     Vertx vertx = HazelcastClusters.start(settings, NodeVertx.options()).await();
-    KoraNode node = KoraNode.deploy(vertx, new KoraNodeOptions().setHost(host).setPort(0)
-            .setInsecure(!host.startsWith("127.")).setStore(new StoreOptions().setUrl(args[0]))
-            .setJobBackoffMs(20).setClusterSize(size).setClusterTimeoutMs(3_000)
-            .addPlugin(new TracingPlugin()))
-        .await();
+    KoraNode node;
+    try {
+      node = KoraNode.deploy(vertx, new KoraNodeOptions().setHost(host).setPort(0)
+              .setInsecure(!host.startsWith("127.")).setStore(new StoreOptions().setUrl(args[0]))
+              .setJobBackoffMs(20).setClusterSize(size).setClusterTimeoutMs(3_000)
+              .addPlugin(new TracingPlugin()))
+          .await();
+    } catch (RuntimeException | Error e) {
+      // Vert.x's threads would keep the process alive, and the test waiting for it would time out
+      e.printStackTrace();
+      System.exit(1);
+      return;
+    }
     System.out.println("MEMBER " + ((VertxInternal) vertx).clusterManager().getNodeId());
     System.out.println("PORT " + node.actualPort());
     System.out.flush();
