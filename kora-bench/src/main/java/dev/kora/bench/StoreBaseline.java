@@ -4,6 +4,7 @@ import dev.kora.storage.Store;
 import dev.kora.storage.Stores;
 import dev.kora.storage.StoreOptions;
 import dev.kora.storage.TreeReader;
+import dev.kora.storage.changelog.ChangeLog;
 import dev.kora.tree.LeafWrite;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
@@ -150,6 +151,45 @@ final class StoreBaseline {
       inFlight.poll().await();
     }
     return measured / ((end - measureFrom) / 1e9);
+  }
+
+  /**
+   * One durable commit at a time, as the node writes a mutation when one client keeps one write in
+   * flight: each {@link Store#write} holds one mutation (a leaf, or a 6-field city) plus the rows
+   * the node's sequencer adds to it ({@link ChangeLog#commitRows}: the counter and the log entry),
+   * and the next starts when it has completed.
+   *
+   * @param latencies each commit's time from the call to its completion ({@link Latency}, ns)
+   * @return commits per second during the measured duration
+   */
+  static double sequential(Store store, BenchOptions options, boolean city, int keys,
+      Recorder latencies) {
+    Data data = new Data(43, keys);
+    long start = System.nanoTime();
+    long measureFrom = start + options.warmupNanos();
+    long measureTo = measureFrom + options.durationNanos();
+    long measured = 0;
+    long version = 0;
+    long now;
+    while ((now = System.nanoTime()) < measureTo) {
+      List<LeafWrite> writes = new ArrayList<>(6);
+      Path at = WRITES.child(data.randomKey());
+      if (city) {
+        data.addCity(at, writes);
+      } else {
+        writes.add(new LeafWrite(at, data.leaf()));
+      }
+      Mutation mutation = Mutation.fromFlat(List.of(), writes);
+      Mutation withRows = mutation.plusLeaves(ChangeLog.commitRows(++version, mutation.encode(),
+          null, System.currentTimeMillis(), true));
+      store.write(List.of(withRows)).await();
+      long done = System.nanoTime();
+      if (now >= measureFrom) {
+        measured++;
+        Latency.record(latencies, done - now);
+      }
+    }
+    return measured / ((System.nanoTime() - measureFrom) / 1e9);
   }
 
   /**

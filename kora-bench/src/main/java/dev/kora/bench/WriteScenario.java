@@ -100,6 +100,25 @@ final class WriteScenario implements Callable<Integer> {
           + " in a loop for 2 s, in " + temp.path() + " (the SQLite store's folder); ratio_to_fsync:"
           + " mutations_per_s / fsync_per_s, the figure of --clients 1 --window 1 on SQLite");
       int leavesPerMutation = city ? 6 : 1;
+      if (!noBaseline && clients == 1 && window == 1) {
+        // One write at a time: the store alone at the same, to tell the node's share of each
+        // write's time from the store's (and the store's from the disk's).
+        String url = StoreBaseline.freshUrl(node.storeUrl(), temp.path(), "sequential");
+        options.log("baseline: one commit at a time straight into %s", url);
+        Recorder latencies = Latency.recorder();
+        double sequential;
+        try (StoreBaseline.Opened store = new StoreBaseline.Opened(url)) {
+          sequential = StoreBaseline.sequential(store.store, options, city, keys, latencies);
+        }
+        result.put("store_sequential_per_s", Result.round(sequential));
+        Latency.put(result, "store_sequential_", latencies.getIntervalHistogram());
+        result.put("store_sequential_ratio_to_fsync", Result.round(sequential / fsyncs));
+        result.put("ratio_to_store_sequential", Result.round(mutationsPerSecond / sequential));
+        result.note("store_sequential_per_s: commits/s through Store.write of one mutation at a"
+            + " time with the rows the node adds (counter, log entry), each awaited before the next,"
+            + " on a fresh store of the same kind and durability: the bound of --window 1 without"
+            + " the node, the socket and the client");
+      }
       if (!noBaseline) {
         String url = StoreBaseline.freshUrl(node.storeUrl(), temp.path(), "baseline");
         options.log("baseline: batched upserts of %d leaves straight into %s", batch, url);
