@@ -34,9 +34,10 @@ final class SuiteCommand implements Callable<Integer> {
         "baseline_whole_p50_ms", "baseline_page_p50_ms"));
     FIGURES.put("write", List.of("mutations_per_s", "leaves_per_s", "p50_ms", "p99_ms", "max_ms",
         "baseline_per_s", "ratio_to_baseline", "baseline_mutation_list_per_s",
-        "ratio_to_mutation_list_baseline"));
+        "ratio_to_mutation_list_baseline", "cpu_us_per_op_node", "fsync_per_s", "ratio_to_fsync",
+        "store_sequential_per_s", "store_sequential_ratio_to_fsync", "ratio_to_store_sequential"));
     FIGURES.put("fanout", List.of("pushes_per_s", "pushes_expected_per_s", "p50_ms", "p99_ms",
-        "max_ms", "pushes_missing", "write_p99_ms"));
+        "max_ms", "pushes_missing", "write_p99_ms", "cpu_us_per_op_node"));
     FIGURES.put("connections", List.of("heap_bytes_per_connection", "rss_bytes_per_connection",
         "connections_per_s"));
     FIGURES.put("read", List.of("whole_p50_ms", "whole_max_ms", "baseline_whole_p50_ms",
