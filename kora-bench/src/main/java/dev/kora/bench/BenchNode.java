@@ -252,6 +252,11 @@ abstract class BenchNode implements AutoCloseable {
     boolean cpuIsNodeOnly() {
       return true;
     }
+
+    /** @return the process's resident set size now, in bytes, or -1 when unknown */
+    long rssBytes() {
+      return Machine.rssBytes(process.pid());
+    }
   }
 
   /** A node in a child JVM ({@link NodeMain}), driven through its standard input and output. */

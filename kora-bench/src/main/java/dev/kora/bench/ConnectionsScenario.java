@@ -115,13 +115,8 @@ final class ConnectionsScenario implements Callable<Integer> {
     return 0;
   }
 
-  private static void printHistogram(long pid) throws IOException, InterruptedException {
-    String jcmd = Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString();
-    Process process = new ProcessBuilder(jcmd, Long.toString(pid), "GC.class_histogram")
-        .redirectErrorStream(true).start();
-    List<String> lines = new String(process.getInputStream().readAllBytes()).lines().toList();
-    process.waitFor();
-    lines.stream().limit(40).forEach(System.err::println);
+  private static void printHistogram(long pid) {
+    Machine.jcmd(pid, "GC.class_histogram").lines().limit(40).forEach(System.err::println);
   }
 
   /** @return this process's soft limit of open files, or -1 */

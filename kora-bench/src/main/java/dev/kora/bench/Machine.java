@@ -49,6 +49,92 @@ final class Machine {
     return -1;
   }
 
+  /** Heap in use and committed, as {@code jcmd GC.heap_info} reports them, in bytes. */
+  record HeapInfo(long usedBytes, long committedBytes) {
+  }
+
+  /**
+   * Reads another JVM's heap with {@code jcmd PID GC.heap_info}, which forces no collection.
+   *
+   * @param pid the JVM's process id
+   * @return its heap's used and committed bytes, or null when jcmd fails or prints no total
+   */
+  static HeapInfo heapInfo(long pid) {
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("total (\\d+)K, used (\\d+)K").matcher(jcmd(pid, "GC.heap_info"));
+    return m.find() ? new HeapInfo(Long.parseLong(m.group(2)) * 1024,
+        Long.parseLong(m.group(1)) * 1024) : null;
+  }
+
+  /**
+   * Prints another JVM's {@code jcmd VM.native_memory summary} (it must run with
+   * {@code -XX:NativeMemoryTracking=summary}) and the 15 largest resident mappings of
+   * {@code pmap -x} on stderr: what its RSS is made of.
+   *
+   * @param pid the JVM's process id
+   */
+  static void printNativeMemory(long pid) {
+    System.err.println(jcmd(pid, "VM.native_memory", "summary"));
+    try {
+      Process pmap = new ProcessBuilder("pmap", "-x", Long.toString(pid)).redirectErrorStream(true)
+          .start();
+      List<String> lines = new String(pmap.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+      pmap.waitFor();
+      System.err.println("pmap -x " + pid + ": the 15 largest resident mappings (KB: size, RSS)");
+      lines.stream().filter(line -> line.matches("^[0-9a-f]{8,} .*"))
+          .sorted(java.util.Comparator.comparingLong(line -> -Long.parseLong(
+              line.trim().split("\\s+")[2])))
+          .limit(15).forEach(System.err::println);
+      lines.stream().filter(line -> line.startsWith("total")).forEach(System.err::println);
+    } catch (IOException | RuntimeException e) {
+      System.err.println("pmap failed: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Runs {@code jcmd PID COMMAND...} with this JVM's jcmd.
+   *
+   * @return what it printed, or the failure's description
+   */
+  static String jcmd(long pid, String... command) {
+    List<String> line = new java.util.ArrayList<>();
+    line.add(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString());
+    line.add(Long.toString(pid));
+    line.addAll(List.of(command));
+    try {
+      Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
+      String text = new String(process.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8);
+      process.waitFor();
+      return text;
+    } catch (IOException e) {
+      return "jcmd failed: " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "jcmd interrupted";
+    }
+  }
+
+  /**
+   * @param pid a process id
+   * @return its number of threads (from /proc), or -1 when unknown
+   */
+  static long threads(long pid) {
+    try {
+      for (String line : Files.readAllLines(Paths.get("/proc/" + pid + "/status"))) {
+        if (line.startsWith("Threads:")) {
+          return Long.parseLong(line.substring("Threads:".length()).trim());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or the process is gone
+    }
+    return -1;
+  }
+
   /**
    * Runs full collections until the used heap stops shrinking (at most 5), then reads it.
    *
