@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,7 +78,7 @@ final class CliLauncher {
    * @return the port
    */
   static int freePort() throws IOException {
-    int below = ephemeralPortsFrom();
+    int below = Machine.ephemeralPorts()[0];
     for (int attempt = 0; attempt < 200 && below > LOWEST_PORT + 1_000; attempt++) {
       int port = ThreadLocalRandom.current().nextInt(LOWEST_PORT, below);
       if (HANDED_OUT.add(port) && bindable(port)) {
@@ -90,21 +88,6 @@ final class CliLauncher {
     try (ServerSocket socket = new ServerSocket()) {
       socket.bind(new InetSocketAddress("127.0.0.1", 0));
       return socket.getLocalPort();
-    }
-  }
-
-  /** @return the first ephemeral port of the kernel, 32,768 when it cannot be read */
-  private static int ephemeralPortsFrom() {
-    try {
-      // read as a stream: procfs reports a size of 0, and Files.readString of JDK 17 then returns
-      // a truncated text ("3" for "32768\t60999")
-      try (java.io.InputStream in = Files.newInputStream(
-          Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
-        String range = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
-        return Integer.parseInt(range.trim().split("\\s+")[0]);
-      }
-    } catch (IOException | RuntimeException e) {
-      return 32_768;
     }
   }
 

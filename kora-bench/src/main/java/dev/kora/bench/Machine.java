@@ -31,6 +31,79 @@ final class Machine {
   }
 
   /**
+   * @return the kernel's range of ephemeral ports {first, last}
+   *     ({@code /proc/sys/net/ipv4/ip_local_port_range}), {32768, 60999} when it cannot be read
+   */
+  static int[] ephemeralPorts() {
+    // read as a stream: procfs reports a size of 0, and Files.readString of JDK 17 then returns a
+    // truncated text ("3" for "32768\t60999")
+    try (java.io.InputStream in = Files.newInputStream(
+        Paths.get("/proc/sys/net/ipv4/ip_local_port_range"))) {
+      String[] range = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)
+          .trim().split("\\s+");
+      return new int[] {Integer.parseInt(range[0]), Integer.parseInt(range[1])};
+    } catch (IOException | RuntimeException e) {
+      return new int[] {32_768, 60_999};
+    }
+  }
+
+  /**
+   * @return this process's limit of open files {soft, hard} from /proc/self/limits
+   *     ({@link Long#MAX_VALUE} for unlimited), or null when unknown (not Linux)
+   */
+  static long[] openFilesLimit() {
+    try {
+      for (String line : Files.readAllLines(Paths.get("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String[] parts = line.substring("Max open files".length()).trim().split("\\s+");
+          return new long[] {limit(parts[0]), limit(parts[1])};
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux
+    }
+    return null;
+  }
+
+  private static long limit(String text) {
+    return text.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(text);
+  }
+
+  /**
+   * Raises this process's limit of open files (soft and hard) to at least {@code needed} with
+   * util-linux's {@code prlimit --pid}, when it is lower: processes this one starts afterwards (a
+   * node in a child JVM) inherit it. Raising the hard limit needs root (CAP_SYS_RESOURCE), and no
+   * limit goes above the kernel's {@code fs.nr_open}.
+   *
+   * @param needed file descriptors this process and its children each need
+   * @return the soft limit afterwards, or -1 when unknown
+   */
+  static long raiseOpenFilesLimit(long needed) {
+    long[] limit = openFilesLimit();
+    if (limit == null || limit[0] >= needed) {
+      return limit == null ? -1 : limit[0];
+    }
+    long hard = Math.max(limit[1], needed);
+    try {
+      Process prlimit = new ProcessBuilder("prlimit", "--pid",
+          Long.toString(ProcessHandle.current().pid()), "--nofile=" + needed + ":" + hard)
+          .redirectErrorStream(true).start();
+      String output = new String(prlimit.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8).trim();
+      if (prlimit.waitFor() != 0) {
+        System.err.println("kora-bench: prlimit could not raise the open-file limit to " + needed
+            + ": " + output);
+      }
+    } catch (IOException e) {
+      System.err.println("kora-bench: prlimit not found (" + e.getMessage() + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    limit = openFilesLimit();
+    return limit == null ? -1 : limit[0];
+  }
+
+  /**
    * @param pid a process id
    * @return its resident set size in bytes (VmRSS), or -1 when unknown
    */
