@@ -277,7 +277,7 @@ abstract class BenchNode implements AutoCloseable {
 
     static Child start(String storeUrl, String javaOpts, boolean changeLog, String rules)
         throws IOException {
-      List<String> command = Machine.javaCommand(javaOpts);
+      List<String> command = Machine.nodeJavaCommand(javaOpts);
       command.addAll(List.of("-cp", System.getProperty("java.class.path"),
           NodeMain.class.getName(), storeUrl, changeLog ? "change-log" : "no-change-log"));
       if (rules != null) {

@@ -32,8 +32,9 @@ final class CliLauncher {
   File jar;
 
   /**
-   * @param javaOpts JVM options of the node's JVM, blank for none
-   * @return {@code java [OPTS] -jar JAR serve}, or with this tool's class path when {@code --jar}
+   * @param javaOpts JVM options of the node's JVM, blank for none; they follow Kora's default JVM
+   *     options ({@link dev.kora.cli.JvmOptions}), as {@code KORA_JAVA_OPTS} does in the launcher
+   * @return {@code java DEFAULTS [OPTS] -jar JAR serve}, or with this tool's class path when {@code --jar}
    *     is not a file; the caller appends the options of {@code kora serve}
    */
   List<String> serve(String javaOpts) {
@@ -51,13 +52,13 @@ final class CliLauncher {
 
   /**
    * @param jar the kora-cli jar, or null for this tool's class path
-   * @param javaOpts JVM options, blank for none
+   * @param javaOpts JVM options, blank for none; they follow Kora's default JVM options
    * @param subcommand e.g. {@code serve}, {@code import}
-   * @return {@code java [OPTS] -jar JAR SUBCOMMAND} or
-   *     {@code java [OPTS] -cp CLASSPATH KoraCommand SUBCOMMAND}
+   * @return {@code java DEFAULTS [OPTS] -jar JAR SUBCOMMAND} or
+   *     {@code java DEFAULTS [OPTS] -cp CLASSPATH KoraCommand SUBCOMMAND}
    */
   static List<String> command(File jar, String javaOpts, String subcommand) {
-    List<String> command = Machine.javaCommand(javaOpts);
+    List<String> command = Machine.nodeJavaCommand(javaOpts);
     if (jar != null) {
       command.addAll(List.of("-jar", jar.getPath()));
     } else {

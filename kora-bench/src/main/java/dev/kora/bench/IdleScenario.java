@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code idle}: the memory of a {@code kora serve} process at rest, as users run it. Launches
- * {@code kora serve} ({@link CliLauncher}, with {@code --node-java-opts}) with its default store (SQLite
+ * {@code kora serve} ({@link CliLauncher}: with Kora's default JVM options, then
+ * {@code --node-java-opts}) with its default store (SQLite
  * in a fresh {@code --data} folder) unless {@code --store}; opens S WebSocket connections each
  * subscribed ({@code kora.subscribe}) to a path of its own; writes to those paths as fast as the node
  * takes them for {@code --warmup} seconds (each write pushed to one subscriber), so that the heap has
@@ -70,7 +71,8 @@ final class IdleScenario implements Callable<Integer> {
     String javaOpts = options.nodeJavaOpts + (nmt ? " -XX:NativeMemoryTracking=summary" : "");
     List<String> line = new ArrayList<>(launcher.serve(javaOpts));
     result.put("command", launcher.describeServe());
-    result.put("node_java_opts", javaOpts.trim());
+    List<String> jvm = Machine.nodeJavaCommand(javaOpts);
+    result.put("node_java_opts", String.join(" ", jvm.subList(1, jvm.size())));
     try (BenchNode.TempDir temp = new BenchNode.TempDir();
         Clients sockets = new Clients(subscribers + 2)) {
       int port = CliLauncher.freePort();

@@ -451,6 +451,22 @@ final class Machine {
     return command;
   }
 
+  /**
+   * @param javaOpts JVM options given for the node, blank for none
+   * @return the start of a command line that runs a node's JVM as users run it: the java binary,
+   *     Kora's default JVM options ({@link dev.kora.cli.JvmOptions}, as the {@code kora} launcher
+   *     gives them), then {@code javaOpts}, which override them
+   */
+  static List<String> nodeJavaCommand(String javaOpts) {
+    List<String> command = new java.util.ArrayList<>();
+    command.add(javaBinary());
+    command.addAll(dev.kora.cli.JvmOptions.defaults());
+    if (!javaOpts.isBlank()) {
+      command.addAll(java.util.Arrays.asList(javaOpts.trim().split("\\s+")));
+    }
+    return command;
+  }
+
   /** @return the command that starts a JVM like this one: the java binary */
   static String javaBinary() {
     return ProcessHandle.current().info().command()
