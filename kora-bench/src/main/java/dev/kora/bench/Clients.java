@@ -1,5 +1,6 @@
 package dev.kora.bench;
 
+import dev.kora.node.KoraNodeOptions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -72,12 +73,15 @@ final class Clients implements AutoCloseable {
    * @param count connections
    * @param each connections per source address at most; 0 for four fifths of the kernel's
    *     ephemeral ports (room for other sockets and for ports still in TIME_WAIT from an earlier run)
+   *     or of a node's default cap of connections per client address
+   *     ({@link KoraNodeOptions#DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}), whichever is lower
    * @return empty when one address is enough (the kernel chooses it), else 127.0.0.1, 127.0.0.2, ...
    */
   static List<String> sourceAddresses(int count, int each) {
     if (each <= 0) {
       int[] ports = Machine.ephemeralPorts();
-      each = Math.max(1_000, (ports[1] - ports[0] + 1) * 4 / 5);
+      each = Math.max(1_000, Math.min(ports[1] - ports[0] + 1,
+          KoraNodeOptions.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS) * 4 / 5);
     }
     int needed = (count + each - 1) / each;
     if (needed <= 1) {

@@ -22,9 +22,10 @@ import picocli.CommandLine.Option;
  *
  * <p>Each connection is one file descriptor on each side: before starting the node, the tool raises
  * its own open-file limit to C + 1,000 when it is lower ({@link Machine#raiseOpenFilesLimit}, which
- * the node's JVM inherits) and stops with a message when it cannot. Beyond about 22,500
+ * the node's JVM inherits) and stops with a message when it cannot. Beyond 16,000
  * connections ({@code --per-source}) they come from several loopback source addresses
- * ({@link Clients#sourceAddresses}): one address's ephemeral ports would run out.
+ * ({@link Clients#sourceAddresses}): one address's ephemeral ports would run out, and a node
+ * refuses more than 20,000 from one address by default.
  */
 @Command(name = "connections", mixinStandardHelpOptions = true,
     description = "Heap and RSS per idle WebSocket connection (node in a child JVM).")
@@ -46,8 +47,8 @@ final class ConnectionsScenario implements Callable<Integer> {
 
   @Option(names = "--per-source", paramLabel = "N", defaultValue = "0",
       description = "Connections per loopback source address at most (default: 0, four fifths of"
-          + " the kernel's ephemeral ports, about 22,500): more connections come from 127.0.0.2,"
-          + " 127.0.0.3, ...")
+          + " the kernel's ephemeral ports or of a node's cap per client address, 16,000 here):"
+          + " more connections come from 127.0.0.2, 127.0.0.3, ...")
   int perSource;
 
   @Option(names = "--histogram",
