@@ -34,8 +34,8 @@ final class CliLauncher {
   /**
    * @param javaOpts JVM options of the node's JVM, blank for none; they follow Kora's default JVM
    *     options ({@link dev.kora.cli.JvmOptions}), as {@code KORA_JAVA_OPTS} does in the launcher
-   * @return {@code java DEFAULTS [OPTS] -jar JAR serve}, or with this tool's class path when {@code --jar}
-   *     is not a file; the caller appends the options of {@code kora serve}
+   * @return {@code java DEFAULTS [OPTS] -jar JAR serve}, or with this tool's class path when
+   *     {@code --jar} is not a file; the caller appends the options of {@code kora serve}
    */
   List<String> serve(String javaOpts) {
     return command(jar.isFile() ? jar : null, javaOpts, "serve");
