@@ -51,6 +51,12 @@ final class ConnectionsScenario implements Callable<Integer> {
           + " more connections come from 127.0.0.2, 127.0.0.3, ...")
   int perSource;
 
+  @Option(names = "--nmt",
+      description = "Run the node with -XX:NativeMemoryTracking=summary and print on stderr how its"
+          + " native memory changed with the connections (jcmd VM.native_memory summary.diff"
+          + " against a baseline taken before them); NMT itself costs a little memory.")
+  boolean nmt;
+
   @Option(names = "--histogram",
       description = "Print on stderr the node JVM's classes whose heap grew most with the"
           + " connections (jcmd GC.class_histogram before and after), in bytes per connection.")
@@ -76,11 +82,18 @@ final class ConnectionsScenario implements Callable<Integer> {
           + " the shell that starts the tool), or run at most " + (limit - FILES_BESIDES)
           + " connections");
     }
+    if (nmt) {
+      options.nodeJavaOpts = options.nodeJavaOpts + " -XX:NativeMemoryTracking=summary";
+    }
     try (BenchNode.TempDir temp = new BenchNode.TempDir();
         BenchNode node = BenchNode.start(options, "process", temp)) {
       result.put("node", node.mode()).put("store", node.store());
       Map<String, Long> classesBefore = histogram ? histogram(node) : Map.of();
       BenchNode.Memory before = node.memory();
+      Machine.HeapInfo heapBefore = node.pid() > 0 ? Machine.heapInfo(node.pid()) : null;
+      if (nmt && node.pid() > 0) {
+        Machine.jcmd(node.pid(), "VM.native_memory", "baseline");
+      }
       options.log("connections: opening %,d to %s (node heap after GC %s)", connections, node.url(),
           before == null ? "unknown" : String.format("%,d bytes", before.heapBytes()));
       try (Clients sockets = new Clients(connections, sources)) {
@@ -106,6 +119,15 @@ final class ConnectionsScenario implements Callable<Integer> {
         double pingSeconds = (System.nanoTime() - start) / 1e9 - connectSeconds;
         Thread.sleep(1000);
         BenchNode.Memory after = node.memory();
+        Machine.HeapInfo heapAfter = node.pid() > 0 ? Machine.heapInfo(node.pid()) : null;
+        if (nmt && node.pid() > 0) {
+          System.err.println(Machine.jcmd(node.pid(), "VM.native_memory", "summary.diff"));
+        }
+        if (heapBefore != null && heapAfter != null) {
+          // the heap's pages are in the RSS as far as they are committed, used or not
+          result.put("heap_committed_before_bytes", heapBefore.committedBytes());
+          result.put("heap_committed_after_bytes", heapAfter.committedBytes());
+        }
         if (histogram) {
           printGrowth(classesBefore, histogram(node), open.size());
         }
