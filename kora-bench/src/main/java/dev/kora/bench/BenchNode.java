@@ -252,6 +252,11 @@ abstract class BenchNode implements AutoCloseable {
     boolean cpuIsNodeOnly() {
       return true;
     }
+
+    /** @return the process's resident set size now, in bytes, or -1 when unknown */
+    long rssBytes() {
+      return Machine.rssBytes(process.pid());
+    }
   }
 
   /** A node in a child JVM ({@link NodeMain}), driven through its standard input and output. */
@@ -272,7 +277,7 @@ abstract class BenchNode implements AutoCloseable {
 
     static Child start(String storeUrl, String javaOpts, boolean changeLog, String rules)
         throws IOException {
-      List<String> command = Machine.javaCommand(javaOpts);
+      List<String> command = Machine.nodeJavaCommand(javaOpts);
       command.addAll(List.of("-cp", System.getProperty("java.class.path"),
           NodeMain.class.getName(), storeUrl, changeLog ? "change-log" : "no-change-log"));
       if (rules != null) {

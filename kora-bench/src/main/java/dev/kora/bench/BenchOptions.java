@@ -35,7 +35,8 @@ final class BenchOptions {
   String node;
 
   @Option(names = "--node-java-opts", paramLabel = "OPTS", defaultValue = "",
-      description = "JVM options of a child node JVM, e.g. '-Xmx1g -XX:+UseSerialGC'.")
+      description = "JVM options of a child node JVM, e.g. '-Xmx1g -XX:+UseSerialGC'; they follow"
+          + " (and override) Kora's default JVM options, as KORA_JAVA_OPTS does in ./kora.")
   String nodeJavaOpts;
 
   @Option(names = "--change-log", paramLabel = "on|off", defaultValue = "on",

@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,9 +32,10 @@ final class CliLauncher {
   File jar;
 
   /**
-   * @param javaOpts JVM options of the node's JVM, blank for none
-   * @return {@code java [OPTS] -jar JAR serve}, or with this tool's class path when {@code --jar}
-   *     is not a file; the caller appends the options of {@code kora serve}
+   * @param javaOpts JVM options of the node's JVM, blank for none; they follow Kora's default JVM
+   *     options ({@link dev.kora.cli.JvmOptions}), as {@code KORA_JAVA_OPTS} does in the launcher
+   * @return {@code java DEFAULTS [OPTS] -jar JAR serve}, or with this tool's class path when
+   *     {@code --jar} is not a file; the caller appends the options of {@code kora serve}
    */
   List<String> serve(String javaOpts) {
     return command(jar.isFile() ? jar : null, javaOpts, "serve");
@@ -53,13 +52,13 @@ final class CliLauncher {
 
   /**
    * @param jar the kora-cli jar, or null for this tool's class path
-   * @param javaOpts JVM options, blank for none
+   * @param javaOpts JVM options, blank for none; they follow Kora's default JVM options
    * @param subcommand e.g. {@code serve}, {@code import}
-   * @return {@code java [OPTS] -jar JAR SUBCOMMAND} or
-   *     {@code java [OPTS] -cp CLASSPATH KoraCommand SUBCOMMAND}
+   * @return {@code java DEFAULTS [OPTS] -jar JAR SUBCOMMAND} or
+   *     {@code java DEFAULTS [OPTS] -cp CLASSPATH KoraCommand SUBCOMMAND}
    */
   static List<String> command(File jar, String javaOpts, String subcommand) {
-    List<String> command = Machine.javaCommand(javaOpts);
+    List<String> command = Machine.nodeJavaCommand(javaOpts);
     if (jar != null) {
       command.addAll(List.of("-jar", jar.getPath()));
     } else {
@@ -80,7 +79,7 @@ final class CliLauncher {
    * @return the port
    */
   static int freePort() throws IOException {
-    int below = ephemeralPortsFrom();
+    int below = Machine.ephemeralPorts()[0];
     for (int attempt = 0; attempt < 200 && below > LOWEST_PORT + 1_000; attempt++) {
       int port = ThreadLocalRandom.current().nextInt(LOWEST_PORT, below);
       if (HANDED_OUT.add(port) && bindable(port)) {
@@ -90,21 +89,6 @@ final class CliLauncher {
     try (ServerSocket socket = new ServerSocket()) {
       socket.bind(new InetSocketAddress("127.0.0.1", 0));
       return socket.getLocalPort();
-    }
-  }
-
-  /** @return the first ephemeral port of the kernel, 32,768 when it cannot be read */
-  private static int ephemeralPortsFrom() {
-    try {
-      // read as a stream: procfs reports a size of 0, and Files.readString of JDK 17 then returns
-      // a truncated text ("3" for "32768\t60999")
-      try (java.io.InputStream in = Files.newInputStream(
-          Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
-        String range = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
-        return Integer.parseInt(range.trim().split("\\s+")[0]);
-      }
-    } catch (IOException | RuntimeException e) {
-      return 32_768;
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.kora.bench;
 
+import dev.kora.node.KoraNodeOptions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -20,9 +21,15 @@ import java.util.function.Supplier;
 
 /**
  * The load tool's side of the sockets: its own Vert.x instance (so the clients never run on the
- * node's event loop when the node is in this JVM) and one WebSocket client holding every connection.
- * The client and the connections are kept strongly reachable here: Vert.x 5 closes a WebSocket client
- * that becomes unreachable, and its connections with it.
+ * node's event loop when the node is in this JVM) and WebSocket clients holding every connection.
+ * The clients and the connections are kept strongly reachable here: Vert.x 5 closes a WebSocket
+ * client that becomes unreachable, and its connections with it.
+ *
+ * <p>Every connection to one node address takes an ephemeral port of its source address, and the
+ * kernel has about 28,000 of them ({@code ip_local_port_range}): for more connections than that,
+ * {@link #sourceAddresses} names several loopback source addresses (127.0.0.1, 127.0.0.2, ...;
+ * Linux routes all of 127.0.0.0/8 to the loopback interface) and there is one client bound to each,
+ * taken in turn.
  */
 final class Clients implements AutoCloseable {
 
@@ -31,26 +38,75 @@ final class Clients implements AutoCloseable {
   }
 
   private final Vertx vertx;
-  private final WebSocketClient client;
+  private final List<WebSocketClient> clients = new ArrayList<>();
+  private final AtomicInteger nextClient = new AtomicInteger();
   private final List<Connection> connections = Collections.synchronizedList(new ArrayList<>());
 
-  /** @param expected how many connections will be opened at most */
+  /** @param expected how many connections will be opened at most, from any source address */
   Clients(int expected) {
+    this(expected, List.of());
+  }
+
+  /**
+   * @param expected how many connections will be opened at most
+   * @param sources the source addresses to bind the connections to, taken in turn; empty for the
+   *     kernel's choice
+   */
+  Clients(int expected, List<String> sources) {
     this.vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(60_000));
-    this.client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxConnections(Math.max(expected + 16, WebSocketClientOptions.DEFAULT_MAX_CONNECTIONS))
-        .setMaxFrameSize(16 * 1024 * 1024)
-        .setMaxMessageSize(1024 * 1024 * 1024)
-        .setConnectTimeout(60_000)
-        .setTcpNoDelay(true));
+    int each = expected / Math.max(1, sources.size()) + 1;
+    for (String source : sources.isEmpty() ? Collections.<String>singletonList(null) : sources) {
+      clients.add(vertx.createWebSocketClient(new WebSocketClientOptions()
+          .setMaxConnections(Math.max(each + 16, WebSocketClientOptions.DEFAULT_MAX_CONNECTIONS))
+          .setMaxFrameSize(16 * 1024 * 1024)
+          .setMaxMessageSize(1024 * 1024 * 1024)
+          .setConnectTimeout(60_000)
+          .setTcpNoDelay(true)
+          .setLocalAddress(source)));
+    }
+  }
+
+  /**
+   * The loopback source addresses {@code count} connections to one node address need, with at most
+   * {@code each} connections from one address.
+   *
+   * @param count connections
+   * @param each connections per source address at most; 0 for four fifths of the kernel's
+   *     ephemeral ports (room for other sockets and for ports still in TIME_WAIT from an earlier run)
+   *     or of a node's default cap of connections per client address
+   *     ({@link KoraNodeOptions#DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}), whichever is lower
+   * @return empty when one address is enough (the kernel chooses it), else 127.0.0.1, 127.0.0.2, ...
+   */
+  static List<String> sourceAddresses(int count, int each) {
+    if (each <= 0) {
+      int[] ports = Machine.ephemeralPorts();
+      each = Math.max(1_000, Math.min(ports[1] - ports[0] + 1,
+          KoraNodeOptions.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS) * 4 / 5);
+    }
+    int needed = (count + each - 1) / each;
+    if (needed <= 1) {
+      return List.of();
+    }
+    if (needed > 254) {
+      throw new IllegalArgumentException(count + " connections need more than 254 source addresses");
+    }
+    List<String> sources = new ArrayList<>(needed);
+    for (int i = 1; i <= needed; i++) {
+      sources.add("127.0.0." + i);
+    }
+    return sources;
   }
 
   Vertx vertx() {
     return vertx;
   }
 
-  /** Connects one socket; its handlers run on a fresh event-loop context (spread over the loops). */
+  /**
+   * Connects one socket, from the next source address in turn; its handlers run on a fresh
+   * event-loop context (spread over the loops).
+   */
   Future<Connection> connect(BenchNode node) {
+    WebSocketClient client = clients.get(Math.floorMod(nextClient.getAndIncrement(), clients.size()));
     Future<Connection> connected = client.connect(new WebSocketConnectOptions().setHost(node.host())
         .setPort(node.port()).setURI(path(node)))
         .map(socket -> new Connection(socket, Vertx.currentContext()));

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "kora bench", mixinStandardHelpOptions = true, version = "kora-bench 0.1.0",
     description = "Load tests and microbenchmarks for Kora (docs/benchmarks.md).",
-    subcommands = {WriteScenario.class, FanoutScenario.class, ConnectionsScenario.class,
+    subcommands = {WriteScenario.class, FanoutScenario.class, ConnectionsScenario.class, IdleScenario.class,
         ReadScenario.class, ImportScenario.class, BaselineScenario.class, StartScenario.class,
         HostileScenario.class, ResumeScenario.class, ClusterScenario.class,
         SuiteCommand.class, JmhCommand.class, CommandLine.HelpCommand.class})

@@ -31,6 +31,79 @@ final class Machine {
   }
 
   /**
+   * @return the kernel's range of ephemeral ports {first, last}
+   *     ({@code /proc/sys/net/ipv4/ip_local_port_range}), {32768, 60999} when it cannot be read
+   */
+  static int[] ephemeralPorts() {
+    // read as a stream: procfs reports a size of 0, and Files.readString of JDK 17 then returns a
+    // truncated text ("3" for "32768\t60999")
+    try (java.io.InputStream in = Files.newInputStream(
+        Paths.get("/proc/sys/net/ipv4/ip_local_port_range"))) {
+      String[] range = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)
+          .trim().split("\\s+");
+      return new int[] {Integer.parseInt(range[0]), Integer.parseInt(range[1])};
+    } catch (IOException | RuntimeException e) {
+      return new int[] {32_768, 60_999};
+    }
+  }
+
+  /**
+   * @return this process's limit of open files {soft, hard} from /proc/self/limits
+   *     ({@link Long#MAX_VALUE} for unlimited), or null when unknown (not Linux)
+   */
+  static long[] openFilesLimit() {
+    try {
+      for (String line : Files.readAllLines(Paths.get("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String[] parts = line.substring("Max open files".length()).trim().split("\\s+");
+          return new long[] {limit(parts[0]), limit(parts[1])};
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux
+    }
+    return null;
+  }
+
+  private static long limit(String text) {
+    return text.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(text);
+  }
+
+  /**
+   * Raises this process's limit of open files (soft and hard) to at least {@code needed} with
+   * util-linux's {@code prlimit --pid}, when it is lower: processes this one starts afterwards (a
+   * node in a child JVM) inherit it. Raising the hard limit needs root (CAP_SYS_RESOURCE), and no
+   * limit goes above the kernel's {@code fs.nr_open}.
+   *
+   * @param needed file descriptors this process and its children each need
+   * @return the soft limit afterwards, or -1 when unknown
+   */
+  static long raiseOpenFilesLimit(long needed) {
+    long[] limit = openFilesLimit();
+    if (limit == null || limit[0] >= needed) {
+      return limit == null ? -1 : limit[0];
+    }
+    long hard = Math.max(limit[1], needed);
+    try {
+      Process prlimit = new ProcessBuilder("prlimit", "--pid",
+          Long.toString(ProcessHandle.current().pid()), "--nofile=" + needed + ":" + hard)
+          .redirectErrorStream(true).start();
+      String output = new String(prlimit.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8).trim();
+      if (prlimit.waitFor() != 0) {
+        System.err.println("kora-bench: prlimit could not raise the open-file limit to " + needed
+            + ": " + output);
+      }
+    } catch (IOException e) {
+      System.err.println("kora-bench: prlimit not found (" + e.getMessage() + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    limit = openFilesLimit();
+    return limit == null ? -1 : limit[0];
+  }
+
+  /**
    * @param pid a process id
    * @return its resident set size in bytes (VmRSS), or -1 when unknown
    */
@@ -41,6 +114,92 @@ final class Machine {
         if (line.startsWith("VmRSS:")) {
           String[] parts = line.trim().split("\\s+");
           return Long.parseLong(parts[1]) * 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or the process is gone
+    }
+    return -1;
+  }
+
+  /** Heap in use and committed, as {@code jcmd GC.heap_info} reports them, in bytes. */
+  record HeapInfo(long usedBytes, long committedBytes) {
+  }
+
+  /**
+   * Reads another JVM's heap with {@code jcmd PID GC.heap_info}, which forces no collection.
+   *
+   * @param pid the JVM's process id
+   * @return its heap's used and committed bytes, or null when jcmd fails or prints no total
+   */
+  static HeapInfo heapInfo(long pid) {
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("total (\\d+)K, used (\\d+)K").matcher(jcmd(pid, "GC.heap_info"));
+    return m.find() ? new HeapInfo(Long.parseLong(m.group(2)) * 1024,
+        Long.parseLong(m.group(1)) * 1024) : null;
+  }
+
+  /**
+   * Prints another JVM's {@code jcmd VM.native_memory summary} (it must run with
+   * {@code -XX:NativeMemoryTracking=summary}) and the 15 largest resident mappings of
+   * {@code pmap -x} on stderr: what its RSS is made of.
+   *
+   * @param pid the JVM's process id
+   */
+  static void printNativeMemory(long pid) {
+    System.err.println(jcmd(pid, "VM.native_memory", "summary"));
+    try {
+      Process pmap = new ProcessBuilder("pmap", "-x", Long.toString(pid)).redirectErrorStream(true)
+          .start();
+      List<String> lines = new String(pmap.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+      pmap.waitFor();
+      System.err.println("pmap -x " + pid + ": the 15 largest resident mappings (KB: size, RSS)");
+      lines.stream().filter(line -> line.matches("^[0-9a-f]{8,} .*"))
+          .sorted(java.util.Comparator.comparingLong(line -> -Long.parseLong(
+              line.trim().split("\\s+")[2])))
+          .limit(15).forEach(System.err::println);
+      lines.stream().filter(line -> line.startsWith("total")).forEach(System.err::println);
+    } catch (IOException | RuntimeException e) {
+      System.err.println("pmap failed: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Runs {@code jcmd PID COMMAND...} with this JVM's jcmd.
+   *
+   * @return what it printed, or the failure's description
+   */
+  static String jcmd(long pid, String... command) {
+    List<String> line = new java.util.ArrayList<>();
+    line.add(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString());
+    line.add(Long.toString(pid));
+    line.addAll(List.of(command));
+    try {
+      Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
+      String text = new String(process.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8);
+      process.waitFor();
+      return text;
+    } catch (IOException e) {
+      return "jcmd failed: " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "jcmd interrupted";
+    }
+  }
+
+  /**
+   * @param pid a process id
+   * @return its number of threads (from /proc), or -1 when unknown
+   */
+  static long threads(long pid) {
+    try {
+      for (String line : Files.readAllLines(Paths.get("/proc/" + pid + "/status"))) {
+        if (line.startsWith("Threads:")) {
+          return Long.parseLong(line.substring("Threads:".length()).trim());
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -286,6 +445,22 @@ final class Machine {
   static List<String> javaCommand(String javaOpts) {
     List<String> command = new java.util.ArrayList<>();
     command.add(javaBinary());
+    if (!javaOpts.isBlank()) {
+      command.addAll(java.util.Arrays.asList(javaOpts.trim().split("\\s+")));
+    }
+    return command;
+  }
+
+  /**
+   * @param javaOpts JVM options given for the node, blank for none
+   * @return the start of a command line that runs a node's JVM as users run it: the java binary,
+   *     Kora's default JVM options ({@link dev.kora.cli.JvmOptions}, as the {@code kora} launcher
+   *     gives them), then {@code javaOpts}, which override them
+   */
+  static List<String> nodeJavaCommand(String javaOpts) {
+    List<String> command = new java.util.ArrayList<>();
+    command.add(javaBinary());
+    command.addAll(dev.kora.cli.JvmOptions.defaults());
     if (!javaOpts.isBlank()) {
       command.addAll(java.util.Arrays.asList(javaOpts.trim().split("\\s+")));
     }

@@ -40,6 +40,8 @@ final class SuiteCommand implements Callable<Integer> {
         "max_ms", "pushes_missing", "write_p99_ms", "cpu_us_per_op_node"));
     FIGURES.put("connections", List.of("heap_bytes_per_connection", "rss_bytes_per_connection",
         "connections_per_s"));
+    FIGURES.put("idle", List.of("rss_bytes", "rss_burst_peak_bytes", "rss_started_bytes",
+        "heap_committed_bytes", "burst_writes"));
     FIGURES.put("read", List.of("whole_p50_ms", "whole_max_ms", "baseline_whole_p50_ms",
         "ratio_to_baseline_whole", "page_p50_ms", "page_p99_ms", "baseline_page_p50_ms",
         "ratio_to_baseline_page"));

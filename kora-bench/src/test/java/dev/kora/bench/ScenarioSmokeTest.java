@@ -115,6 +115,17 @@ class ScenarioSmokeTest {
   }
 
   @Test
+  void idleServeProcess() {
+    JsonObject json = run("idle", "--subscribers", "5", "--settle", "1", "--jar",
+        "does-not-exist.jar");
+    assertFields(json, "rss_bytes", "rss_started_bytes", "rss_burst_peak_bytes",
+        "heap_committed_bytes", "threads");
+    assertEquals(5L, json.getLong("subscribers"));
+    assertEquals(0L, json.getLong("burst_errors"));
+    assertTrue(json.getLong("burst_writes") > 0);
+  }
+
+  @Test
   void hostileRunsEveryAbuseInAChildJvm() {
     JsonObject json = run("hostile", "--rate", "50", "--seed-leaves", "2000", "--half-open", "20",
         "--large-leaves", "10000");

@@ -61,10 +61,12 @@ public final class Session {
       Iterable<Map.Entry<String, String>> headers) {
     Map<String, String> kept = new HashMap<>();
     for (Map.Entry<String, String> header : headers) {
-      // interned: every connection has the same few names, so they are held once
+      // interned: every connection has the same few names, so they are held once; the values too,
+      // since the connections of one application send the same host, origin and user agent (the
+      // JVM's string table lets go of a value that no session holds any more)
       String name = header.getKey().toLowerCase(Locale.ROOT).intern();
       if (!NOT_KEPT.contains(name)) {
-        kept.putIfAbsent(name, header.getValue());
+        kept.putIfAbsent(name, header.getValue().intern());
       }
     }
     return new Session(Objects.requireNonNull(connectionId, "connectionId"), false,

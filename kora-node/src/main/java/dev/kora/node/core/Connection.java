@@ -52,11 +52,16 @@ public final class Connection {
   private final Subscriber pushes;
   /** Subscribed paths with how often each was subscribed. */
   private final Map<Path, Integer> subscriptions = new HashMap<>();
-  /** Paths of the subscribes in progress, with how often each is being subscribed. */
-  private final Map<Path, Integer> subscribing = new HashMap<>();
-  private final Set<Cancellation> reads = new HashSet<>();
-  /** Reads waiting for one of the running ones to end, in arrival order. */
-  private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+  /**
+   * Paths of the subscribes in progress, with how often each is being subscribed; null while none
+   * runs. This one and the next two are made when first needed and dropped once empty: an idle
+   * connection holds none of them (kora bench connections --histogram).
+   */
+  private Map<Path, Integer> subscribing;
+  /** The reads in progress; null while none is. */
+  private Set<Cancellation> reads;
+  /** Reads waiting for one of the running ones to end, in arrival order; null while none waits. */
+  private ArrayDeque<Runnable> waiting;
   /** Subscribes whose answer is not known yet. */
   private int subscribesRunning;
   /** Pushes held until the reply of a subscribe is written; null when none is held. */
@@ -282,6 +287,9 @@ public final class Connection {
     for (Query.Entry entry : query.entries()) {
       if (entry.options().subscribe()) {
         paths.add(entry.path());
+        if (subscribing == null) {
+          subscribing = new HashMap<>();
+        }
         subscribing.merge(entry.path(), 1, Integer::sum);
       }
     }
@@ -292,7 +300,12 @@ public final class Connection {
     return node.subscribe(query, pushes, cancellation).andThen(done -> {
       finished(cancellation);
       subscribesRunning--;
-      paths.forEach(path -> subtract(subscribing, path));
+      if (subscribing != null) {
+        paths.forEach(path -> subtract(subscribing, path));
+        if (subscribing.isEmpty()) {
+          subscribing = null;
+        }
+      }
       if (done.failed()) {
         // the node undid the registration: drop what was held for these paths
         restrictHeld();
@@ -357,12 +370,14 @@ public final class Connection {
       expiryTimer = -1;
     }
     meter.close();
-    for (Cancellation read : new ArrayList<>(reads)) {
-      read.cancel();
+    if (reads != null) {
+      for (Cancellation read : new ArrayList<>(reads)) {
+        read.cancel();
+      }
     }
     // waiting reads start, find the connection closed and fail with closed
-    List<Runnable> queued = new ArrayList<>(waiting);
-    waiting.clear();
+    List<Runnable> queued = waiting == null ? List.of() : new ArrayList<>(waiting);
+    waiting = null;
     queued.forEach(Runnable::run);
     if (pushes == null || subscriptions.isEmpty()) {
       return;
@@ -397,26 +412,42 @@ public final class Connection {
     if (closed) {
       return Future.failedFuture(new KoraException(ErrorCode.CLOSED, "the connection is closed"));
     }
-    if (reads.size() < node.limits().maxReadsPerConnection()) {
+    int running = reads == null ? 0 : reads.size();
+    if (running < node.limits().maxReadsPerConnection()) {
       Cancellation cancellation = new Cancellation();
+      if (reads == null) {
+        reads = new HashSet<>();
+      }
       reads.add(cancellation);
       return read.apply(cancellation);
     }
-    if (waiting.size() >= MAX_WAITING_READS) {
+    int queued = waiting == null ? 0 : waiting.size();
+    if (queued >= MAX_WAITING_READS) {
       return Future.failedFuture(new KoraException(ErrorCode.TOO_MANY_READS, "this connection"
-          + " has " + reads.size() + " reads in progress (maxReadsPerConnection) and "
-          + waiting.size() + " waiting, the most allowed; wait for an answer before sending"
+          + " has " + running + " reads in progress (maxReadsPerConnection) and "
+          + queued + " waiting, the most allowed; wait for an answer before sending"
           + " another query or subscribe"));
     }
     Promise<T> started = Promise.promise();
+    if (waiting == null) {
+      waiting = new ArrayDeque<>();
+    }
     waiting.add(() -> whenAdmitted(read).onComplete(started));
     return started.future();
   }
 
   /** A read ended: the next waiting one may start. */
   private void finished(Cancellation cancellation) {
-    reads.remove(cancellation);
-    Runnable next = waiting.poll();
+    if (reads != null) {
+      reads.remove(cancellation);
+      if (reads.isEmpty()) {
+        reads = null;
+      }
+    }
+    Runnable next = waiting == null ? null : waiting.poll();
+    if (waiting != null && waiting.isEmpty()) {
+      waiting = null;
+    }
     if (next != null) {
       next.run();
     }
@@ -428,7 +459,9 @@ public final class Connection {
       return;
     }
     Set<Path> kept = new HashSet<>(subscriptions.keySet());
-    kept.addAll(subscribing.keySet());
+    if (subscribing != null) {
+      kept.addAll(subscribing.keySet());
+    }
     ArrayDeque<CommittedPart> restricted = new ArrayDeque<>(held.size());
     for (CommittedPart part : held) {
       Mutation mutation = Mutation.empty();

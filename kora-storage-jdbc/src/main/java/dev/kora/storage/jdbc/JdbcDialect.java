@@ -145,6 +145,25 @@ public abstract class JdbcDialect {
   public void beforeWrite(Connection writer, long remainingMs) throws SQLException {
   }
 
+  /**
+   * @return whether the writer connection keeps memory in this process between writes that
+   *     {@link #releaseMemory} can give back (an embedded database's page cache); default false: a
+   *     database server keeps its cache in its own process
+   */
+  public boolean keepsMemory() {
+    return false;
+  }
+
+  /**
+   * Gives back the memory the writer connection keeps between writes, when the store has had no
+   * write for a while ({@link #keepsMemory}): the next writes read what they need again. Called on
+   * the writer pool, outside any transaction. Default: nothing.
+   *
+   * @param writer the writer connection
+   */
+  public void releaseMemory(Connection writer) throws SQLException {
+  }
+
   /** Binds a stored path to a parameter; default {@code setString}. */
   public void setPath(PreparedStatement statement, int index, String path) throws SQLException {
     statement.setString(index, path);

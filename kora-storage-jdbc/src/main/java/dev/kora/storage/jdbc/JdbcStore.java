@@ -98,7 +98,7 @@ public class JdbcStore extends StoreBase<List<WritePlan>> {
         made.writerThreads(), maxExecuteMs, TimeUnit.MILLISECONDS);
     WorkerExecutor readerPool = vertx.createSharedWorkerExecutor("kora-" + made.name() + "-reader",
         made.poolSize(), maxExecuteMs, TimeUnit.MILLISECONDS);
-    JdbcWriter writer = new JdbcWriter(made, writerPool, timeoutMs);
+    JdbcWriter writer = new JdbcWriter(vertx, made, writerPool, timeoutMs);
     JdbcReaders readers = new JdbcReaders(vertx, readerPool, made, made.poolSize(), timeoutMs);
     // the store (and its write queue) is made on the caller's context, once the writer is open
     JdbcStore store = new JdbcStore(vertx, made, writerPool, readerPool, writer, readers);

@@ -6,6 +6,7 @@ import dev.kora.storage.spi.WritePlan;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -39,6 +40,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Connection failures: after a {@code store_unavailable} failure, or when the connection was idle
  * for {@value #VALIDATE_AFTER_IDLE_MS} ms, the connection is checked before the next group and opened
  * anew when it is broken, so the store recovers by itself once the database is back.
+ *
+ * <p>Memory: a dialect whose connection keeps memory between writes ({@link JdbcDialect#keepsMemory},
+ * SQLite's page cache) has it given back ({@link JdbcDialect#releaseMemory}) once no group has
+ * committed for {@value #RELEASE_AFTER_IDLE_MS} ms: a timer armed after a commit when none is, and
+ * armed again for the rest of the time when writes came meanwhile.
  */
 final class JdbcWriter {
 
@@ -47,6 +53,10 @@ final class JdbcWriter {
   /** Idle time after which the connection is checked before use. */
   static final long VALIDATE_AFTER_IDLE_MS = 5_000;
 
+  /** Ms without a commit after which the connection's memory is given back, if it keeps any. */
+  static final long RELEASE_AFTER_IDLE_MS = 15_000;
+
+  private final Vertx vertx;
   private final JdbcDialect dialect;
   private final WorkerExecutor executor;
   private final long timeoutMs;
@@ -60,8 +70,11 @@ final class JdbcWriter {
   private long lastUsed;
   private boolean suspect;
   private boolean closed;
+  /** The timer of {@link #releaseIfIdle}, or -1. */
+  private long releaseTimer = -1;
 
-  JdbcWriter(JdbcDialect dialect, WorkerExecutor executor, long timeoutMs) {
+  JdbcWriter(Vertx vertx, JdbcDialect dialect, WorkerExecutor executor, long timeoutMs) {
+    this.vertx = vertx;
     this.dialect = dialect;
     this.executor = executor;
     this.timeoutMs = timeoutMs;
@@ -235,7 +248,41 @@ final class JdbcWriter {
         throw error;
       }
       lastUsed = System.nanoTime();
+      armRelease(RELEASE_AFTER_IDLE_MS);
       return;
+    }
+  }
+
+  /** Arms the timer of {@link #releaseIfIdle} unless it is armed; holding the lock. */
+  private void armRelease(long delayMs) {
+    if (releaseTimer < 0 && !closed && dialect.keepsMemory()) {
+      releaseTimer = vertx.setTimer(Math.max(1, delayMs), id -> executor.executeBlocking(() -> {
+        releaseIfIdle();
+        return null;
+      }, false));
+    }
+  }
+
+  /**
+   * Gives the connection's memory back when no group has committed for
+   * {@value #RELEASE_AFTER_IDLE_MS} ms, else waits for the rest of that time. Blocking: on the
+   * writer pool.
+   */
+  private synchronized void releaseIfIdle() {
+    releaseTimer = -1;
+    if (closed || connection == null) {
+      return;
+    }
+    long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastUsed);
+    if (idleMs < RELEASE_AFTER_IDLE_MS) {
+      armRelease(RELEASE_AFTER_IDLE_MS - idleMs);
+      return;
+    }
+    try {
+      dialect.releaseMemory(connection);
+    } catch (SQLException e) {
+      // checked before the next group
+      suspect = true;
     }
   }
 
@@ -340,6 +387,10 @@ final class JdbcWriter {
     return executor.executeBlocking(() -> {
       synchronized (this) {
         closed = true;
+        if (releaseTimer >= 0) {
+          vertx.cancelTimer(releaseTimer);
+          releaseTimer = -1;
+        }
         if (connection != null) {
           try {
             connection.close();

@@ -215,6 +215,31 @@ class SqliteStoreTest extends StoreTestBase {
         .onComplete(ctx.succeedingThenComplete());
   }
 
+  /**
+   * 15 s after the last commit the writer frees its page cache ({@code PRAGMA shrink_memory},
+   * JdbcWriter's idle release): writes and reads go on as before, the released pages read back from
+   * the file. (What it gives back is measured by {@code kora bench idle}, docs/benchmarks.md.)
+   */
+  @Test
+  void writesGoOnAfterTheIdleWriterFreedItsCache(VertxTestContext ctx) {
+    List<LeafWrite> leaves = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      leaves.add(new LeafWrite(Path.of("idle", "k" + i), i));
+    }
+    openUrl("sqlite:" + dir.resolve("idle.db"))
+        .compose(opened -> opened.write(List.of(Mutation.fromFlat(List.of(), leaves)))
+            .compose(v -> vertx.timer(16_000))
+            .compose(v -> opened.write(List.of(Mutation.merge(Path.of("idle", "k7"), "after"),
+                Mutation.delete(Path.of("idle", "k8")))))
+            .compose(v -> rows(opened, ReadRange.subtree(Path.of("idle")))))
+        .compose(rows -> check(() -> {
+          assertEquals(1_999, rows.size());
+          assertTrue(rows.contains("idle/k7=\"after\""), rows.subList(0, 10).toString());
+          assertTrue(rows.contains("idle/k1999=1999"));
+        }))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
   @Test
   void badUrlsAreRefused(VertxTestContext ctx) {
     String base = "sqlite:" + dir.resolve("bad.db");

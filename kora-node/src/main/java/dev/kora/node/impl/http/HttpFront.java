@@ -64,6 +64,12 @@ public final class HttpFront {
   private final NodeCore node;
   private final Limits limits;
   private final ConnectionCap connectionCap;
+  /**
+   * Gives a closed connection's place under the cap back: one listener for all connections, which
+   * finds the address from the channel, so that no connection holds a lambda and an address string
+   * of its own.
+   */
+  private final ChannelFutureListener releaseCap;
   private final RequestGuard guard;
   private final AdminAccess admins;
   private HttpServer server;
@@ -96,6 +102,7 @@ public final class HttpFront {
     this.node = node;
     this.limits = limits;
     this.connectionCap = new ConnectionCap(limits.maxConnectionsPerAddress());
+    this.releaseCap = closed -> connectionCap.release(SocketEndpoint.clientAddress(closed.channel()));
     this.guard = new RequestGuard(listenHost, allowedOrigins, allowedHosts);
     this.admins = AdminAccess.of(node.authentication());
   }
@@ -254,12 +261,12 @@ public final class HttpFront {
     if (handler == null) {
       return;
     }
-    String address = connection.remoteAddress().hostAddress();
+    String address = SocketEndpoint.clientAddress(handler.channel());
     if (!connectionCap.admit(address)) {
       refuse(handler, address);
       return;
     }
-    handler.channel().closeFuture().addListener(closed -> connectionCap.release(address));
+    handler.channel().closeFuture().addListener(releaseCap);
     handler.pipeline().addBefore(handler.name(), RequestHeaderTimeout.NAME,
         new RequestHeaderTimeout(limits.requestHeaderTimeoutMs()));
   }

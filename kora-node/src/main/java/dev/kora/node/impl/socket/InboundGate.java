@@ -16,7 +16,8 @@ final class InboundGate {
 
   private final ChannelHandlerContext channel;
   private final Consumer<String> handler;
-  private final ArrayDeque<String> held = new ArrayDeque<>();
+  /** The messages held back, in order; null while none is (most connections never hold one). */
+  private ArrayDeque<String> held;
   private boolean parsing;
   private boolean writesFull;
   /** Whether the message being handed to the handler is a held one, let through once. */
@@ -40,7 +41,10 @@ final class InboundGate {
       delivering = false;
       return false;
     }
-    if (closed() || !held.isEmpty()) {
+    if (closed() || held != null) {
+      if (held == null) {
+        held = new ArrayDeque<>();
+      }
       held.add(text);
       return true;
     }
@@ -70,7 +74,7 @@ final class InboundGate {
 
   /** Drops what is held: the connection is closed. */
   void clear() {
-    held.clear();
+    held = null;
   }
 
   private boolean closed() {
@@ -82,9 +86,13 @@ final class InboundGate {
       channel.channel().config().setAutoRead(false);
       return;
     }
-    while (!closed() && !held.isEmpty()) {
+    while (!closed() && held != null) {
+      String next = held.poll();
+      if (held.isEmpty()) {
+        held = null;
+      }
       delivering = true;
-      handler.accept(held.poll());
+      handler.accept(next);
       delivering = false;
     }
     if (!closed()) {

@@ -1,6 +1,8 @@
 package dev.kora.node.impl.socket;
 
 import dev.kora.interceptors.Identity;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
@@ -10,9 +12,8 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -20,8 +21,9 @@ import java.util.Map;
  * to its {@link SocketConnection}, answers pings, runs the closing handshake (RFC 6455, section
  * 5.5.1: a close frame is answered with a close frame, then the TCP connection is closed), and turns
  * what goes wrong below it into a close with the right status: 1009 for a message over the limit,
- * 1002 for a protocol violation, 1007 for text that is not UTF-8, 1008 for a fragmented message not
- * finished in time, 1001 for an idle connection without subscriptions.
+ * 1002 for a protocol violation, 1007 for text that is not UTF-8 (checked here on the whole message),
+ * 1008 for a fragmented message not finished in time. It also tells the connection of every read
+ * from the socket, for the endpoint's idle sweep.
  *
  * <p>Backpressure: while the channel is not writable (more than its high water mark waits to be sent,
  * see {@link SocketEndpoint#readPauseBytes}) nothing more is read from it; reading resumes once it
@@ -69,7 +71,13 @@ final class SocketChannelHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       if (message instanceof TextWebSocketFrame) {
-        connection.onText(((TextWebSocketFrame) message).text());
+        ByteBuf text = ((TextWebSocketFrame) message).content();
+        if (!ByteBufUtil.isText(text, StandardCharsets.UTF_8)) {
+          connection.close(WebSocketCloseStatus.INVALID_PAYLOAD_DATA.code(), "text that is not"
+              + " UTF-8");
+          return;
+        }
+        connection.onText(text.toString(StandardCharsets.UTF_8));
       } else if (message instanceof BinaryWebSocketFrame) {
         connection.onBinary();
       } else if (message instanceof PingWebSocketFrame) {
@@ -93,16 +101,11 @@ final class SocketChannelHandler extends ChannelInboundHandlerAdapter {
     context.fireChannelWritabilityChanged();
   }
 
+  /** After every read from the socket, whether or not it ended a message: the client is active. */
   @Override
-  public void userEventTriggered(ChannelHandlerContext context, Object event) {
-    if (event instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE) {
-      if (!connection.hasSubscriptions()) {
-        connection.close(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), "idle for "
-            + endpoint.idleTimeoutMs() + " ms without a subscription");
-      }
-      return;
-    }
-    context.fireUserEventTriggered(event);
+  public void channelReadComplete(ChannelHandlerContext context) {
+    connection.read();
+    context.fireChannelReadComplete();
   }
 
   @Override
@@ -114,8 +117,8 @@ final class SocketChannelHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
     if (cause instanceof CorruptedWebSocketFrameException corrupted) {
-      // From Netty's decoder (1002, or 1009 for a frame over the limit), its UTF-8 validator (1007)
-      // or the fragment timeout (1008).
+      // From Netty's decoder (1002, or 1009 for a frame over the limit) or the fragment timeout of
+      // the FrameAggregator (1008).
       connection.close(corrupted.closeStatus().code(), corrupted.getMessage());
     } else if (cause instanceof TooLongFrameException) {
       // From the aggregator: a message of several frames over the limit.

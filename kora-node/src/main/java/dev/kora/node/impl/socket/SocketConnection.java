@@ -18,14 +18,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Future;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,9 +50,10 @@ final class SocketConnection implements Subscriber {
   /** Where frames are written: the connection's handler context, on the node's event loop. */
   private final ChannelHandlerContext channel;
   /**
-   * Where whole frames are written: the context of Netty's WebSocket frame encoder, so that they go
-   * straight to the socket's outbound buffer past the encoder, which would only pass them on (one
-   * handler less to touch per push); the connection's own context if there is no encoder.
+   * Where whole frames ({@link WebSocketFrames}) are written: the context of Netty's WebSocket frame
+   * decoder, the first handler after the socket (or after TLS), so that they go straight to the
+   * socket's outbound buffer without passing the handlers after it; the connection's own context if
+   * there is no decoder.
    */
   private final ChannelHandlerContext frameOutput;
   private final Connection connection;
@@ -65,6 +62,10 @@ final class SocketConnection implements Subscriber {
   private boolean flushPending;
   private boolean closed;
   private boolean closeSent;
+  /** Whether the socket was read since the last idle sweep ({@link #quietNanos}). */
+  private boolean readSinceSweep;
+  /** When the idle sweep last saw a read, or when the connection opened ({@link System#nanoTime}). */
+  private long quietSince = System.nanoTime();
   /** Calls received so far: the number in each call's request id. */
   private long calls;
 
@@ -82,8 +83,8 @@ final class SocketConnection implements Subscriber {
       Iterable<Map.Entry<String, String>> headers) {
     this.endpoint = endpoint;
     this.channel = channel;
-    ChannelHandlerContext encoder = channel.pipeline().context(WebSocketFrameEncoder.class);
-    this.frameOutput = encoder == null ? channel : encoder;
+    ChannelHandlerContext decoder = channel.pipeline().context(WebSocketFrameDecoder.class);
+    this.frameOutput = decoder == null ? channel : decoder;
     Session session = Session.client("c" + IDS.incrementAndGet(), headers);
     if (identity != null) {
       session.authenticate(identity);
@@ -92,10 +93,8 @@ final class SocketConnection implements Subscriber {
     connection.onExpired(() -> close(TOKEN_EXPIRED, "token expired"));
     endpoint.node().metrics().connectionOpened();
     endpoint.opened(this);
-    SocketAddress remote = channel.channel().remoteAddress();
     connection.meter(endpoint.node().rateLimits().meter(
-        remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress()
-            : String.valueOf(remote)));
+        SocketEndpoint.clientAddress(channel.channel())));
     this.inbound = new InboundGate(channel, this::onText);
     connection.onWritesFull(inbound::writesFull);
     endpoint.node().connected(connection.session());
@@ -237,7 +236,7 @@ final class SocketConnection implements Subscriber {
       data.release();
       return;
     }
-    channel.write(new PongWebSocketFrame(data), channel.voidPromise());
+    frameOutput.write(WebSocketFrames.pong(channel.alloc(), data), frameOutput.voidPromise());
     scheduleFlush();
   }
 
@@ -306,11 +305,31 @@ final class SocketConnection implements Subscriber {
       channel.pipeline().remove(SocketEndpoint.AGGREGATOR);
     }
     flush();
-    channel.writeAndFlush(new CloseWebSocketFrame(status, closeReason(reason)))
+    frameOutput.writeAndFlush(WebSocketFrames.close(channel.alloc(), status, closeReason(reason)))
         .addListener(ChannelFutureListener.CLOSE);
     ScheduledFuture<?> timeout = socket.eventLoop().schedule(() -> socket.close(),
         CLOSE_FRAME_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     socket.closeFuture().addListener(done -> timeout.cancel(false));
+  }
+
+  /** The socket was read from: the client is active. */
+  void read() {
+    readSinceSweep = true;
+  }
+
+  /**
+   * For the endpoint's idle sweep: how long the client has sent nothing, to within one sweep.
+   *
+   * @param now {@link System#nanoTime()} of the sweep
+   * @return ns since the sweep that last saw a read (0 when one came since the last sweep), or since
+   *     the connection opened
+   */
+  long quietNanos(long now) {
+    if (readSinceSweep) {
+      readSinceSweep = false;
+      quietSince = now;
+    }
+    return now - quietSince;
   }
 
   /** @return whether the node has sent (or queued) its close frame */

@@ -2,21 +2,27 @@ package dev.kora.node.impl.socket;
 
 import dev.kora.interceptors.Identity;
 import dev.kora.node.core.NodeCore;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.http.HttpServerRequest;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -37,13 +43,22 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Limits: frames and messages up to {@link SocketConnection#transportLimit} bytes are taken
  * (continuation frames are joined); a longer one closes the connection with status 1009. Text must be
- * UTF-8 (Netty's {@link Utf8FrameValidator}; else status 1007), a fragmented message must be finished
- * within {@link Limits#fragmentedMessageTimeoutMs} ({@link FragmentTimeout}; else 1008), and a
- * connection without subscriptions that sends nothing for {@link Limits#idleTimeoutMs} is closed
- * (1001). Every close the node decides on sends a close frame with its status first
+ * UTF-8 (checked on each whole message by {@link SocketChannelHandler}; else status 1007), a
+ * fragmented message must be finished within {@link Limits#fragmentedMessageTimeoutMs}
+ * ({@link FrameAggregator}; else 1008), and a connection without subscriptions that sends nothing
+ * for {@link Limits#idleTimeoutMs} is closed (1001) by a sweep over the open connections every
+ * quarter of that time (at most every 10 s), so within 1.25 times the timeout. Every close the node decides on sends a close frame with its status first
  * ({@link SocketConnection#close}): Netty's decoder is told not to send its own, which would pass
  * below the frame encoder unencoded and never leave. No WebSocket extensions are negotiated (no
  * per-message compression: its deflate state costs hundreds of KB per connection).
+ *
+ * <p>Memory: an idle connection costs its Netty channel and pipeline, and each handler in it a
+ * context object besides its own, so the pipeline holds only Netty's frame decoder, one
+ * {@link FrameAggregator} and the connection's {@link SocketChannelHandler}: the node encodes the
+ * frames it sends itself ({@link WebSocketFrames}, pushes once for all), the idle timeout is one
+ * sweep for all connections, not a timer handler per connection, UTF-8 is checked on the whole
+ * message, and the decoder's settings, the write buffer water marks and the receive buffer sizing
+ * are shared by all connections ({@code kora bench connections --histogram} shows what remains).
  *
  * <p>Backpressure: each connection's channel has write buffer water marks ({@link
  * #readPauseBytes}); while more than the high mark waits to be sent, the channel is not writable and
@@ -64,6 +79,14 @@ public final class SocketEndpoint {
   private final Limits limits;
   private final SocketFlusher flusher;
   private final PushFrameCache pushFrames;
+  /** Settings of every connection's frame decoder. */
+  private final WebSocketDecoderConfig decoder;
+  /** Write buffer water marks of every connection. */
+  private final WriteBufferWaterMark waterMark;
+  /** Sizes the receive buffers of every connection (each channel has its own handle). */
+  private final RecvByteBufAllocator receive = new AdaptiveRecvByteBufAllocator();
+  /** The timer of {@link #closeIdle} while connections are open and a timeout is set, or -1. */
+  private long idleSweep = -1;
 
   /**
    * The limits of the endpoint's connections.
@@ -92,16 +115,56 @@ public final class SocketEndpoint {
         SocketConnection.transportLimit(limits.maxFrameBytes()));
     node.metrics().gauge("kora.backlog.bytes", "Bytes waiting in the node to be sent to"
         + " WebSocket connections", this::backlogBytes);
+    // The decoder must not send close frames itself: it sits below the frame encoder (where
+    // Vert.x's HTTP decoder was), so its frame would reach the socket unencoded and never leave. It
+    // throws, and SocketChannelHandler closes with the exception's status. No UTF-8 check here: the
+    // connection's handler checks each whole message (one pipeline handler less per connection).
+    this.decoder = WebSocketDecoderConfig.newBuilder()
+        .maxFramePayloadLength(SocketConnection.transportLimit(limits.maxFrameBytes()))
+        .allowExtensions(false).closeOnProtocolViolation(false).withUTF8Validator(false).build();
+    int readPause = readPauseBytes(limits.maxBacklogBytes());
+    this.waterMark = new WriteBufferWaterMark(readPause / 2, readPause);
   }
 
-  /** @param connection a connection that opened: counted in the backlog gauge */
+  /**
+   * @param connection a connection that opened: counted in the backlog gauge, and watched for
+   *     idleness; on the node's context
+   */
   void opened(SocketConnection connection) {
     open.add(connection);
+    if (idleSweep < 0 && limits.idleTimeoutMs() > 0) {
+      long interval = Math.max(1, Math.min(limits.idleTimeoutMs() / 4, 10_000));
+      idleSweep = node.context().owner().setPeriodic(interval, id -> closeIdle());
+    }
   }
 
   /** @param connection a connection that closed */
   void closed(SocketConnection connection) {
     open.remove(connection);
+    if (open.isEmpty() && idleSweep >= 0) {
+      node.context().owner().cancelTimer(idleSweep);
+      idleSweep = -1;
+    }
+  }
+
+  /**
+   * Closes (1001) the open connections that hold no subscription and have sent nothing for the idle
+   * timeout; on the node's context, every quarter of the timeout.
+   */
+  private void closeIdle() {
+    long now = System.nanoTime();
+    long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.idleTimeoutMs());
+    List<SocketConnection> idle = new ArrayList<>();
+    for (SocketConnection connection : open) {
+      if (connection.quietNanos(now) >= timeoutNanos && !connection.closeSent()
+          && !connection.hasSubscriptions()) {
+        idle.add(connection);
+      }
+    }
+    for (SocketConnection connection : idle) {
+      connection.close(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), "idle for "
+          + limits.idleTimeoutMs() + " ms without a subscription");
+    }
   }
 
   /** @return the bytes waiting to be sent to all open connections; read on the node's loop */
@@ -135,16 +198,23 @@ public final class SocketEndpoint {
     return limits.maxBacklogBytes();
   }
 
-  long idleTimeoutMs() {
-    return limits.idleTimeoutMs();
-  }
-
   SocketFlusher flusher() {
     return flusher;
   }
 
   PushFrameCache pushFrames() {
     return pushFrames;
+  }
+
+  /**
+   * @param channel a client's connection
+   * @return the client's IP address as text (e.g. {@code 127.0.0.1}), the key of the connection cap
+   *     and the rate limits; made when asked, so that no connection holds one of its own
+   */
+  public static String clientAddress(Channel channel) {
+    SocketAddress remote = channel.remoteAddress();
+    return remote instanceof InetSocketAddress inet && inet.getAddress() != null
+        ? inet.getAddress().getHostAddress() : String.valueOf(remote);
   }
 
   /**
@@ -173,12 +243,6 @@ public final class SocketEndpoint {
     }
     int limit = SocketConnection.transportLimit(limits.maxFrameBytes());
     String location = "ws://" + request.headers().get("Host") + PATH;
-    // The decoder must not send close frames itself: it sits below the frame encoder (where Vert.x's
-    // HTTP decoder was), so its frame would reach the socket unencoded and never leave. It throws,
-    // and SocketChannelHandler closes with the exception's status.
-    WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
-        .maxFramePayloadLength(limit).allowExtensions(false).closeOnProtocolViolation(false)
-        .build();
     WebSocketServerHandshaker handshaker =
         new WebSocketServerHandshakerFactory(location, null, decoder)
             .newHandshaker(handshakeRequest);
@@ -191,21 +255,15 @@ public final class SocketEndpoint {
     } finally {
       handshakeRequest.release();
     }
-    int readPause = readPauseBytes(limits.maxBacklogBytes());
-    vertx.channel().config().setWriteBufferWaterMark(
-        new WriteBufferWaterMark(readPause / 2, readPause));
+    // The node encodes every frame it sends itself (WebSocketFrames): no encoder per connection.
+    if (pipeline.get(WebSocketFrameEncoder.class) != null) {
+      pipeline.remove(WebSocketFrameEncoder.class);
+    }
+    vertx.channel().config().setWriteBufferWaterMark(waterMark);
+    vertx.channel().config().setRecvByteBufAllocator(receive);
     SocketChannelHandler handler = new SocketChannelHandler(this, identity, request.headers());
     pipeline.replace(vertx.handler(), SocketChannelHandler.NAME, handler);
-    pipeline.addBefore(SocketChannelHandler.NAME, "kora-utf8-validator",
-        new Utf8FrameValidator(false));
-    pipeline.addBefore(SocketChannelHandler.NAME, FragmentTimeout.NAME,
-        new FragmentTimeout(limits.fragmentedMessageTimeoutMs()));
     pipeline.addBefore(SocketChannelHandler.NAME, AGGREGATOR,
-        new WebSocketFrameAggregator(limit));
-    if (limits.idleTimeoutMs() > 0) {
-      // First in the pipeline: every byte read counts as activity.
-      pipeline.addFirst("kora-idle", new IdleStateHandler(limits.idleTimeoutMs(), 0, 0,
-          TimeUnit.MILLISECONDS));
-    }
+        new FrameAggregator(limit, limits.fragmentedMessageTimeoutMs()));
   }
 }
