@@ -48,6 +48,7 @@ public abstract class StoreBase<W> implements Store {
 
   private final Vertx vertx;
   private final GroupCommit<W> queue;
+  private final int maxGroup;
   /**
    * The fence of later write transactions, null for none; an {@link AtomicReference} (a volatile
    * value) rather than a field of this object because a store taken over by a driver's subclass
@@ -68,7 +69,8 @@ public abstract class StoreBase<W> implements Store {
    */
   protected StoreBase(Vertx vertx, long timeoutMs, int maxGroup, long maxGroupRows) {
     this.vertx = vertx;
-    this.queue = new GroupCommit<>(vertx, this::commit, timeoutMs, maxGroup, maxGroupRows,
+    this.maxGroup = maxGroup;
+    this.queue = new GroupCommit<>(vertx, this::commit, timeoutMs, this::maxGroup, maxGroupRows,
         this::closedError);
     this.fence = new AtomicReference<>();
   }
@@ -82,6 +84,7 @@ public abstract class StoreBase<W> implements Store {
    */
   protected StoreBase(StoreBase<W> opened) {
     this.vertx = opened.vertx;
+    this.maxGroup = opened.maxGroup;
     this.queue = opened.queue;
     this.fence = opened.fence;
   }
@@ -137,6 +140,18 @@ public abstract class StoreBase<W> implements Store {
    * @return completes once freed; its failure is {@link #close}'s
    */
   protected abstract Future<Void> free();
+
+  /**
+   * Most calls the queue puts in one group, asked each time it takes a group; the constructor's
+   * {@code maxGroup} here. A driver whose transactions can hold several calls in one mode only
+   * overrides it, e.g. Cassandra: 1 while unfenced (a call is one batch), 2,048 while fenced (one
+   * lightweight transaction decides the whole group). Runs on the store's context; must be cheap.
+   *
+   * @return at least 1
+   */
+  protected int maxGroup() {
+    return maxGroup;
+  }
 
   /**
    * The fence a {@link #commit} must check, read once per transaction (a transaction checks the
