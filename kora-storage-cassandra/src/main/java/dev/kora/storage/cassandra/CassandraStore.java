@@ -5,16 +5,13 @@ import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
-import com.datastax.oss.driver.api.core.cql.BatchStatement;
-import com.datastax.oss.driver.api.core.cql.BatchableStatement;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
-import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
-import com.datastax.oss.driver.api.core.cql.Statement;
 import dev.kora.storage.LeafCursor;
 import dev.kora.storage.ReadRange;
 import dev.kora.storage.StoreOptions;
+import dev.kora.storage.spi.FenceCheck;
 import dev.kora.storage.spi.GroupCommit;
 import dev.kora.storage.spi.PathEncoding;
 import dev.kora.storage.spi.StoreBase;
@@ -38,8 +35,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The tree in Apache Cassandra, through the Apache Cassandra Java driver. Open it with
@@ -105,16 +100,19 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
   static final int PAGE_SIZE = 1_000;
   /** The most statements Cassandra's native protocol takes in one batch. */
   static final int MAX_BATCH_STATEMENTS = 65_535;
+  /** Most calls one fenced group (one lightweight transaction) holds. */
+  static final int FENCED_MAX_GROUP = GroupCommit.DEFAULT_MAX_GROUP;
   /** Schema changes may take longer than ordinary requests: at least this long. */
   private static final Duration MIN_SCHEMA_TIMEOUT = Duration.ofSeconds(30);
 
-  private static final Logger LOG = LoggerFactory.getLogger(CassandraStore.class);
   private static final AtomicLong LAST_TIMESTAMP = new AtomicLong();
 
   private final CassandraUrl url;
   private final CqlSession session;
   private final CassandraSchema schema;
   private final CassandraLayout layout;
+  private final CassandraOps ops;
+  private final CassandraFences fences;
   private volatile Path failAt;
 
   private CassandraStore(Vertx vertx, CassandraUrl url, CqlSession session,
@@ -125,6 +123,8 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
     this.session = session;
     this.schema = schema;
     this.layout = new CassandraLayout(url.partitionDepth());
+    this.ops = new CassandraOps(session, schema, url.describe());
+    this.fences = new CassandraFences(session, schema, layout, ops, CassandraStore::raiseClock);
   }
 
   /**
@@ -202,7 +202,7 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
         : timeout;
     List<SimpleStatement> ddl = CassandraSchema.createStatements(url, schemaTimeout);
     // Create only what is missing (a user without CREATE permission can open existing tables):
-    // the keyspace first, then both tables at once.
+    // the keyspace first, then the three tables at once.
     return session.executeAsync(CassandraSchema.tablesQuery(url)).thenCompose(existing -> {
       Set<String> tables = new HashSet<>();
       existing.currentPage().forEach(row -> tables.add(row.getString(0)));
@@ -213,7 +213,9 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
           tables.contains(url.table()) ? CompletableFuture.completedFuture(null)
               : session.executeAsync(ddl.get(1)).toCompletableFuture(),
           tables.contains(url.table() + "_partitions") ? CompletableFuture.completedFuture(null)
-              : session.executeAsync(ddl.get(2)).toCompletableFuture()));
+              : session.executeAsync(ddl.get(2)).toCompletableFuture(),
+          tables.contains(url.table() + "_fences") ? CompletableFuture.completedFuture(null)
+              : session.executeAsync(ddl.get(3)).toCompletableFuture()));
     })
         .thenCompose(v -> session.executeAsync(CassandraSchema.commentQuery(url)))
         .thenCompose(result -> {
@@ -260,15 +262,44 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
     return work.size();
   }
 
+  /** True: fenced writes are decided by a lightweight transaction on the fence table. */
+  @Override
+  public boolean fences() {
+    return true;
+  }
+
   /**
-   * Applies the group's one call as one LOGGED batch (see the class description); its failure is
-   * the call's.
+   * 1 while the store is unfenced (a call is one LOGGED batch, and a failed batch cannot be told
+   * apart by call); {@value #FENCED_MAX_GROUP} while fenced: one lightweight transaction decides
+   * the whole group.
+   */
+  @Override
+  protected int maxGroup() {
+    return fenceCheck() == null ? 1 : FENCED_MAX_GROUP;
+  }
+
+  /**
+   * Applies a group: unfenced, as one LOGGED batch (a group then holds one call, see
+   * {@link #maxGroup()}; one taken just as the fence was cleared may hold more, which then succeed
+   * or fail together); fenced, decided by one lightweight transaction on the fence row and then
+   * applied partition by partition (see {@link CassandraFences}).
    */
   @Override
   protected Future<Void> commit(List<GroupCommit.Entry<List<Mutation>>> group) {
+    FenceCheck check = fenceCheck();
+    List<Mutation> mutations;
+    if (group.size() == 1) {
+      mutations = group.get(0).work();
+    } else {
+      mutations = new ArrayList<>();
+      for (GroupCommit.Entry<List<Mutation>> entry : group) {
+        mutations.addAll(entry.work());
+      }
+    }
     CompletionStage<Void> applied;
     try {
-      applied = apply(group.get(0).work());
+      applied = check == null ? planOps(mutations).thenCompose(ops::runLogged)
+          : applyFenced(check, mutations);
     } catch (RuntimeException e) {
       applied = CompletableFuture.failedFuture(e);
     }
@@ -277,55 +308,40 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
         .recover(error -> Future.failedFuture(CassandraErrors.wrap(action, error)));
   }
 
-  /** Reads what the plan needs from the list of partitions, then runs it. */
-  private CompletionStage<Void> apply(List<Mutation> mutations) {
-    CassandraWritePlan plan = new CassandraWritePlan(layout, schema, failAt);
+  /**
+   * Takes the fence over when it is new, plans the write, decides it on the fence row, then
+   * applies it; a failure of the data after the decision refuses the store's writes until it is
+   * fenced anew.
+   */
+  private CompletionStage<Void> applyFenced(FenceCheck check, List<Mutation> mutations) {
+    return fences.ready(check)
+        .thenCompose(v -> planOps(mutations))
+        .thenCompose(writeOps -> fences.decide(check, mutations, writeOps)
+            .thenCompose(v -> ops.runPerPartition(writeOps)
+                .handle((done, error) -> {
+                  if (error != null) {
+                    throw fences.broken(check, error);
+                  }
+                  return done;
+                })));
+  }
+
+  /**
+   * Reads what the plan needs from the list of partitions, then builds it with timestamps from the
+   * store's clock.
+   *
+   * @return the write's operations, in the order they are run
+   */
+  private CompletionStage<List<CassandraRedo.Op>> planOps(List<Mutation> mutations) {
+    CassandraWritePlan plan = new CassandraWritePlan(layout, failAt);
     plan.prepare(mutations);
     Set<String> listedAncestors = new HashSet<>();
     return listedUnder(plan.spanning)
         .thenCombine(listed(plan.shallowAncestors, listedAncestors), (under, v) -> under)
-        .thenCompose(partitionsUnder -> {
+        .thenApply(partitionsUnder -> {
           plan.build(mutations, partitionsUnder, listedAncestors, CassandraStore::nextTimestamp);
-          return run(plan);
+          return plan.ops();
         });
-  }
-
-  /** Lists the partitions written to, runs the data batch, then unlists deleted partitions. */
-  private CompletionStage<Void> run(CassandraWritePlan plan) {
-    if (plan.data.size() > MAX_BATCH_STATEMENTS) {
-      throw new KoraException(ErrorCode.TOO_LARGE, "this write needs " + plan.data.size()
-          + " CQL statements and Cassandra takes at most " + MAX_BATCH_STATEMENTS
-          + " in one batch; write it in smaller parts");
-    }
-    List<BatchableStatement<?>> listing = new ArrayList<>();
-    plan.listed.forEach(part -> listing.add(schema.list(part, plan.listTimestamp)));
-    List<BatchableStatement<?>> unlisting = new ArrayList<>();
-    plan.unlisted.forEach((part, timestamp) -> unlisting.add(schema.unlist(part, timestamp)));
-    plan.unlistedRanges.forEach(range -> unlisting.add(schema.unlistRange(range.from(),
-        range.to(), range.timestamp())));
-    return executeAll(listing, DefaultBatchType.UNLOGGED)
-        .thenCompose(v -> executeAll(plan.data, DefaultBatchType.LOGGED))
-        .thenCompose(v -> executeAll(unlisting, DefaultBatchType.UNLOGGED)
-            .exceptionally(error -> {
-              // the write is applied; only empty partitions stay listed, which reads skip
-              LOG.warn("{}: could not unlist {} deleted partitions: {}", url.describe(),
-                  unlisting.size(), error.toString());
-              return null;
-            }));
-  }
-
-  /**
-   * Runs statements as one batch (a single one alone). The list of partitions lives in one
-   * partition, so an UNLOGGED batch on it is atomic and isolated too, without the batch log.
-   */
-  private CompletionStage<Void> executeAll(List<BatchableStatement<?>> statements,
-      DefaultBatchType type) {
-    if (statements.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    Statement<?> statement = statements.size() == 1 ? statements.get(0)
-        : BatchStatement.newInstance(type, statements);
-    return session.executeAsync(statement).thenApply(result -> null);
   }
 
   /** @return for each path, the listed partition keys under it (its own included) */
@@ -366,10 +382,21 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
    * @return a client-side timestamp in microseconds, above every one given before in this JVM (also
    *     by other stores, e.g. one reopened on the same tables)
    */
-  private static long nextTimestamp() {
+  static long nextTimestamp() {
     Instant now = Instant.now();
     long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     return LAST_TIMESTAMP.updateAndGet(last -> Math.max(last + 1, micros));
+  }
+
+  /**
+   * Makes every later {@link #nextTimestamp()} of this JVM higher than {@code timestamp}: a store
+   * taking a fence over raises it above every timestamp the fence's former holder used, so that its
+   * writes win over anything that holder still applies late, whatever the two clocks say.
+   *
+   * @param timestamp microseconds since the epoch
+   */
+  static void raiseClock(long timestamp) {
+    LAST_TIMESTAMP.accumulateAndGet(timestamp, Math::max);
   }
 
   /**
