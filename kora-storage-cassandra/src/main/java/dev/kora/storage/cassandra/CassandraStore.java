@@ -35,6 +35,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The tree in Apache Cassandra, through the Apache Cassandra Java driver. Open it with
@@ -114,6 +115,8 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
   private final CassandraOps ops;
   private final CassandraFences fences;
   private volatile Path failAt;
+  /** Replaces the data step of fenced writes, for the fence tests; null: run it. */
+  private volatile Function<List<CassandraRedo.Op>, CompletionStage<Void>> decidedData;
 
   private CassandraStore(Vertx vertx, CassandraUrl url, CqlSession session,
       CassandraSchema schema) {
@@ -317,13 +320,18 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
     return fences.ready(check)
         .thenCompose(v -> planOps(mutations))
         .thenCompose(writeOps -> fences.decide(check, mutations, writeOps)
-            .thenCompose(v -> ops.runPerPartition(writeOps)
+            .thenCompose(v -> applyDecided(writeOps)
                 .handle((done, error) -> {
                   if (error != null) {
                     throw fences.broken(check, error);
                   }
                   return done;
                 })));
+  }
+
+  private CompletionStage<Void> applyDecided(List<CassandraRedo.Op> writeOps) {
+    Function<List<CassandraRedo.Op>, CompletionStage<Void>> step = decidedData;
+    return step == null ? ops.runPerPartition(writeOps) : step.apply(writeOps);
   }
 
   /**
@@ -444,6 +452,22 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
    */
   void failWritesAt(Path marker) {
     this.failAt = marker;
+  }
+
+  /**
+   * Makes every later fenced write, once decided, hand its operations to {@code step} instead of
+   * applying them: for the fence tests, a writer that dies or pauses between its lightweight
+   * transaction and its data ({@link #applyOps} applies them later, as a late writer would).
+   *
+   * @param step what happens instead of the data; its failure is the data's; null: apply again
+   */
+  void replaceDecidedData(Function<List<CassandraRedo.Op>, CompletionStage<Void>> step) {
+    this.decidedData = step;
+  }
+
+  /** Applies operations as a fenced write does, partition by partition (for the fence tests). */
+  CompletionStage<Void> applyOps(List<CassandraRedo.Op> writeOps) {
+    return ops.runPerPartition(writeOps);
   }
 
   // ------------------------------------------------------------------------------------------
