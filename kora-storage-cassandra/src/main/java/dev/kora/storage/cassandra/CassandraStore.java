@@ -18,6 +18,7 @@ import dev.kora.storage.spi.StoreBase;
 import dev.kora.storage.spi.StoreFutures;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
+import dev.kora.tree.LeafWrite;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import io.vertx.core.Context;
@@ -72,19 +73,32 @@ import java.util.function.Function;
  * authentication; {@link #describe()} never shows the password. The URL is parsed as a
  * {@link dev.kora.storage.spi.ServerUrl} that may name several contact points.
  *
- * <p>Writes: {@link #write} calls, and the mutations of {@link #writeEach}, are applied one at a
- * time, in call order, through {@link StoreBase}'s queue (a group holds one call). Each is one LOGGED
- * batch on the data table — atomic: all of it is applied or none (a batch that spans partitions is
- * replayed from Cassandra's batch log after a coordinator failure). Every statement carries its own
- * client-side timestamp, strictly increasing across the store, deletes before inserts (at equal
- * timestamps a tombstone would beat an insert). The list of partitions is updated around the batch
- * (additions before, removals after) so that a listed partition may be empty but a partition with
- * rows is always listed. Isolation holds within one partition only: a reader may see part of a
- * write that spans partitions while it applies; cursors are not snapshots.
+ * <p>Writes, unfenced: {@link #write} calls, and the mutations of {@link #writeEach}, are applied
+ * one at a time, in call order, through {@link StoreBase}'s queue (a group holds one call). Each is
+ * one LOGGED batch on the data table — atomic: all of it is applied or none (a batch that spans
+ * partitions is replayed from Cassandra's batch log after a coordinator failure). Every statement
+ * carries its own client-side timestamp, strictly increasing across the store, deletes before
+ * inserts (at equal timestamps a tombstone would beat an insert). The list of partitions is
+ * updated around the batch (additions before, removals after) so that a listed partition may be
+ * empty but a partition with rows is always listed. Isolation holds within one partition only: a
+ * reader may see part of a write that spans partitions while it applies; cursors are not
+ * snapshots.
  *
- * <p>Fences: not supported ({@link #fences()} is false, {@link #fence} throws
- * {@link UnsupportedOperationException}): a LOGGED batch cannot be made conditional on a row of
- * another partition, so a write cannot check a fence in the same atomic step.
+ * <p>Fences ({@link #fences()} is true; see {@link CassandraFences} and docs/cluster.md): table
+ * {@code <table>_fences} holds one row per fenced path. While fenced, up to
+ * {@value #FENCED_MAX_GROUP} queued calls (about {@value #FENCED_MAX_GROUP_BYTES} bytes) form one
+ * group, decided by one lightweight transaction on the fence row — conditional on the fence's
+ * value and on the row being as this store last wrote it — which also records the group's row
+ * operations with their timestamps (the redo). Not applied: every call fails with {@code fenced}
+ * and nothing is written. Applied: the data follows, one UNLOGGED batch per partition. The first
+ * write after {@link #fence} takes the fence over: it reads the row with SERIAL consistency,
+ * applies its redo again (the same cells at the same timestamps), raises the store's clock above
+ * every timestamp the row's writers used, checks the fenced leaf and claims the row, so that a
+ * former holder can decide nothing more and its late data loses to every newer write. A write
+ * whose outcome is unknown (its transaction timed out, or its data failed after it) fails with
+ * {@code fenced}, and so does every later write until the store is fenced anew (whose takeover
+ * completes it). The order of fenced writes needs no synchronized clocks: Paxos decides it, and
+ * the raised clock keeps the timestamps in that order.
  *
  * <p>Threading: every method may be called from any thread and never blocks; the driver does its
  * I/O on its own threads. Futures complete on the caller's Vert.x context (an event loop context
@@ -92,7 +106,8 @@ import java.util.function.Function;
  *
  * <p>Errors: no reachable node, a request over the operation timeout, too few replicas, a closed
  * store: {@link KoraException} code {@code store_unavailable}; a write larger than Cassandra
- * accepts as one batch: {@code too_large}. A bad URL fails {@link #open} with
+ * accepts as one batch (unfenced) or one request (a fenced group's redo): {@code too_large}; a
+ * fenced write whose fence does not hold, or whose outcome is unknown: {@code fenced}. A bad URL fails {@link #open} with
  * {@code invalid_message}.
  */
 public final class CassandraStore extends StoreBase<List<Mutation>> {
@@ -103,6 +118,12 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
   static final int MAX_BATCH_STATEMENTS = 65_535;
   /** Most calls one fenced group (one lightweight transaction) holds. */
   static final int FENCED_MAX_GROUP = GroupCommit.DEFAULT_MAX_GROUP;
+  /**
+   * About the most bytes of calls ({@link #rows}) one fenced group holds: its redo goes in one
+   * request, well under the 4 MiB a server may accept as one message
+   * ({@code native_transport_max_message_size}).
+   */
+  static final long FENCED_MAX_GROUP_BYTES = 1L << 20;
   /** Schema changes may take longer than ordinary requests: at least this long. */
   private static final Duration MIN_SCHEMA_TIMEOUT = Duration.ofSeconds(30);
 
@@ -121,7 +142,7 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
   private CassandraStore(Vertx vertx, CassandraUrl url, CqlSession session,
       CassandraSchema schema) {
     // one call per group: a call is one LOGGED batch, and a failed batch cannot be told apart by call
-    super(vertx, url.timeoutMs(), 1, GroupCommit.DEFAULT_MAX_GROUP_ROWS);
+    super(vertx, url.timeoutMs(), 1, FENCED_MAX_GROUP_BYTES);
     this.url = url;
     this.session = session;
     this.schema = schema;
@@ -260,9 +281,37 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
     return List.copyOf(mutations);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Here an estimate of the call's size in bytes as its redo and statements carry it (paths
+   * twice, values once, a few dozen bytes per operation), so that a fenced group, whose redo is one
+   * request, stays near {@value #FENCED_MAX_GROUP_BYTES} bytes (a single call larger than that is
+   * still taken alone). Unfenced groups hold one call, which this does not change.
+   */
   @Override
   protected long rows(List<Mutation> work) {
-    return work.size();
+    long bytes = 0;
+    for (Mutation mutation : work) {
+      for (Path deleted : mutation.deletes()) {
+        bytes += 2L * chars(deleted) + 32;
+      }
+      for (LeafWrite write : mutation.writes()) {
+        Object value = write.value();
+        bytes += 2L * chars(write.path()) + 48 + (value instanceof String text ? text.length() + 2
+            : value instanceof Number || value instanceof Boolean || value == null ? 16
+            : write.valueJson().length());
+      }
+    }
+    return bytes;
+  }
+
+  private static long chars(Path path) {
+    long chars = 0;
+    for (int i = 0; i < path.size(); i++) {
+      chars += path.key(i).length() + 1;
+    }
+    return chars;
   }
 
   /** True: fenced writes are decided by a lightweight transaction on the fence table. */
