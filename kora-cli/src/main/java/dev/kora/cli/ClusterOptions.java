@@ -96,7 +96,7 @@ final class ClusterOptions {
    *     {@code --cluster} without it, or a {@code --join} entry that is not {@code HOST:PORT}
    * @throws KoraException {@code invalid_message} (exit status 1) for a bad {@code "cluster"}
    *     object, settings {@link ClusterSettings#of} refuses, a {@code clusterSize} without a
-   *     cluster, or a store that cannot serve a cluster (SQLite, memory, Cassandra)
+   *     cluster, or a store that cannot serve a cluster (SQLite, memory)
    */
   ClusterSettings applyTo(KoraNodeOptions options, JsonObject file, String fileName) {
     Object fileCluster = file.getValue("cluster");
