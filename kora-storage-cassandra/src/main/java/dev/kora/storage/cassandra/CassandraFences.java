@@ -35,8 +35,11 @@ import java.util.function.LongConsumer;
  *       {@code end_timestamp} (every later write wins over anything the former holder still applies
  *       late), read the fenced leaf from the data table (the tree's truth: unfenced writes may have
  *       changed it) and, when it holds the fence's value, claim the row: one lightweight transaction
- *       setting a new {@code claim} id, conditional on the row being as read. A claim that loses a
- *       race is retried from the read.</li>
+ *       setting a new {@code claim} id, conditional only on the row's value being as read (a
+ *       holder still deciding ordinary writes cannot starve it); then read the row again and replay
+ *       a redo decided in between, which is final now that nobody else can decide. A claim that
+ *       finds another value (another takeover) starts again, at most
+ *       {@value #MAX_CLAIM_ATTEMPTS} times.</li>
  *   <li><b>A fenced write</b> ({@link #decide}): one lightweight transaction on the row, conditional
  *       on the fence's value and on {@code seq}, {@code write_id} and {@code claim} being what this
  *       store last wrote, records the group's operations as the redo and the value the group leaves
@@ -111,20 +114,22 @@ final class CassandraFences {
   }
 
   private CompletionStage<Void> takeOver(FenceCheck check, int attempt) {
+    return readRow(check).thenCompose(row -> replay(row)
+        .thenCompose(v -> readLeaf(check.fence().path()))
+        .thenCompose(stored -> {
+          if (!Objects.equals(stored, check.fence().value())) {
+            // not cached: the leaf may hold the fence's value again by the next write
+            check.verify(stored);
+          }
+          return claim(check, row, stored, attempt);
+        }));
+  }
+
+  /** @return the fence row read with SERIAL consistency (any Paxos round under way completed) */
+  private CompletionStage<Row> readRow(FenceCheck check) {
     Statement<?> read = schema.fenceRead.bind(check.row())
         .setConsistencyLevel(ConsistencyLevel.SERIAL);
-    return session.executeAsync(read).thenCompose(result -> {
-      Row row = result.one();
-      return replay(row)
-          .thenCompose(v -> readLeaf(check.fence().path()))
-          .thenCompose(stored -> {
-            if (!Objects.equals(stored, check.fence().value())) {
-              // not cached: the leaf may hold the fence's value again by the next write
-              check.verify(stored);
-            }
-            return claim(check, row, stored, attempt);
-          });
-    });
+    return session.executeAsync(read).thenApply(result -> result.one());
   }
 
   /** Applies the row's redo again and raises the clock above its timestamps. */
@@ -151,25 +156,41 @@ final class CassandraFences {
         });
   }
 
+  /**
+   * Claims the row, conditional only on its value being as read, so that a holder that goes on
+   * deciding ordinary writes meanwhile cannot starve the takeover; its decisions made between the
+   * read and the claim are then final (it can decide nothing after the claim), and the row is read
+   * again and its newer redo replayed.
+   */
   private CompletionStage<Void> claim(FenceCheck check, Row row, String stored, int attempt) {
     UUID claim = UUID.randomUUID();
     String value = stored == null ? CassandraSchema.ABSENT_VALUE : stored;
-    long seq = row == null ? 0 : row.getLong("seq") + 1;
     Statement<?> lwt = row == null
-        ? schema.fenceCreate.bind(check.row(), value, seq, claim, claim)
-        : schema.fenceClaim.bind(value, seq, claim, claim, check.row(), row.getLong("seq"),
-            row.getUuid("write_id"), row.getUuid("claim"));
+        ? schema.fenceCreate.bind(check.row(), value, 0L, claim, claim)
+        : schema.fenceClaim.bind(claim, value, check.row(), row.getString("value"));
     return session.executeAsync(lwt.setIdempotent(false)).thenCompose(result -> {
-      if (result.wasApplied()) {
-        state = new State(check, claim, seq, claim, value, null);
+      if (!result.wasApplied()) {
+        if (attempt >= MAX_CLAIM_ATTEMPTS) {
+          throw new KoraException(ErrorCode.STORE_UNAVAILABLE, "the fence row of "
+              + check.fence().path() + " changed under each of " + attempt + " attempts to"
+              + " claim it (other stores take it over); nothing was written");
+        }
+        return takeOver(check, attempt + 1);
+      }
+      if (row == null) {
+        state = new State(check, claim, 0, claim, value, null);
         return CompletableFuture.completedFuture(null);
       }
-      if (attempt >= MAX_CLAIM_ATTEMPTS) {
-        throw new KoraException(ErrorCode.STORE_UNAVAILABLE, "the fence row of "
-            + check.fence().path() + " changed under each of " + attempt + " attempts to claim"
-            + " it (another store writes or claims it); nothing was written");
-      }
-      return takeOver(check, attempt + 1);
+      return readRow(check).thenCompose(now -> {
+        if (now == null) {
+          throw check.fencedOff("lost its fence row while claiming it; nothing was written");
+        }
+        UUID last = now.getUuid("write_id");
+        CompletionStage<Void> replayed = last.equals(row.getUuid("write_id"))
+            ? CompletableFuture.completedFuture(null) : replay(now);
+        return replayed.thenRun(() -> state = new State(check, claim, now.getLong("seq"), last,
+            value, null));
+      });
     });
   }
 
@@ -206,7 +227,11 @@ final class CassandraFences {
       if (error != null) {
         throw undecided(check, held, error);
       }
-      Row row = result.one();
+      // not applied: the row's current values of the columns of the condition, none without a row
+      Row row = result.wasApplied() ? null : result.one();
+      if (row != null && !row.getColumnDefinitions().contains("write_id")) {
+        row = null;
+      }
       if (result.wasApplied() || (row != null && writeId.equals(row.getUuid("write_id")))) {
         state = new State(check, held.claim(), held.seq() + 1, writeId, value, null);
         return null;

@@ -142,8 +142,7 @@ final class CassandraSchema {
             + " WHERE fence = ?",
         "INSERT INTO " + f + " (fence, value, seq, write_id, claim) VALUES (?, ?, ?, ?, ?)"
             + " IF NOT EXISTS",
-        "UPDATE " + f + " SET value = ?, seq = ?, write_id = ?, claim = ?, redo = null,"
-            + " redo_timestamp = null WHERE fence = ? IF seq = ? AND write_id = ? AND claim = ?",
+        "UPDATE " + f + " SET claim = ?, value = ? WHERE fence = ? IF value = ?",
         "UPDATE " + f + " SET value = ?, seq = ?, write_id = ?, redo = ?, redo_timestamp = ?,"
             + " end_timestamp = ? WHERE fence = ?"
             + " IF value = ? AND seq = ? AND write_id = ? AND claim = ?",
