@@ -32,8 +32,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *       {@link #commit}, reads {@link #fenceCheck()} once and, when it is set, reads the fence's row
  *       first in the transaction with a lock held to its end, and fails the whole group with
  *       {@link FenceCheck#verify}'s {@code fenced} error (never a {@link GroupCommit.EntryFailure})
- *       when the row does not hold the fence's value. A driver that does not keeps {@link #fences()}
- *       false, and {@link #fence} refuses.</li>
+ *       when the row does not hold the fence's value. (A driver without such transactions may
+ *       decide each group otherwise, as long as no write of a store whose fence no longer holds
+ *       can be applied: Cassandra decides it with a lightweight transaction on a fence row of its
+ *       own before writing its data.) A driver that does not fence keeps {@link #fences()} false,
+ *       and {@link #fence} refuses.</li>
  *   <li>Futures complete on the caller's context ({@link StoreFutures#on}).</li>
  * </ul>
  *
