@@ -228,11 +228,12 @@ final class CassandraFences {
         throw undecided(check, held, error);
       }
       // not applied: the row's current values of the columns of the condition, none without a row
-      Row row = result.wasApplied() ? null : result.one();
+      boolean applied = result.wasApplied(); // before the row is taken: the driver wants it so
+      Row row = applied ? null : result.one();
       if (row != null && !row.getColumnDefinitions().contains("write_id")) {
         row = null;
       }
-      if (result.wasApplied() || (row != null && writeId.equals(row.getUuid("write_id")))) {
+      if (applied || (row != null && writeId.equals(row.getUuid("write_id")))) {
         state = new State(check, held.claim(), held.seq() + 1, writeId, value, null);
         return null;
       }
