@@ -38,7 +38,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Three real node processes on loopback form one cluster over a shared PostgreSQL, MariaDB or
  * Cassandra database (choose with {@code -Dkora.cluster.stores=postgres,mysql,cassandra}, see
  * {@link #stores()}); writers and subscribers connect to every node while the leader, then a
- * member that does not lead, is killed with {@code kill -9}. Checked against the change log the cluster wrote (read
+ * member that does not lead, is killed with {@code kill -9}. Checked against the change log the
+ * cluster wrote (read
  * straight from the store, {@link ClusterLoad}):
  *
  * <ul>

@@ -28,7 +28,8 @@ import java.util.concurrent.CompletionStage;
  * path {@link dev.kora.storage.spi.PathEncoding encoded}), written only with lightweight
  * transactions (see {@link CassandraFences}): {@code value} the fenced leaf's JSON text as the
  * fenced writes left it ({@value #ABSENT_VALUE} for absent), {@code seq} the number of fenced
- * writes decided on it, {@code write_id} the last one's id (or the claim's, before any), {@code claim} the store instance that
+ * writes decided on it, {@code write_id} the last one's id (or the claim's, before any),
+ * {@code claim} the store instance that
  * holds it, {@code redo} the last write's operations ({@link CassandraRedo}) with their base
  * timestamp {@code redo_timestamp}, {@code end_timestamp} the highest timestamp any fenced write
  * used. Every data write binds its own timestamp ({@code USING TIMESTAMP}). Built once per store;

@@ -107,7 +107,8 @@ import java.util.function.Function;
  * <p>Errors: no reachable node, a request over the operation timeout, too few replicas, a closed
  * store: {@link KoraException} code {@code store_unavailable}; a write larger than Cassandra
  * accepts as one batch (unfenced) or one request (a fenced group's redo): {@code too_large}; a
- * fenced write whose fence does not hold, or whose outcome is unknown: {@code fenced}. A bad URL fails {@link #open} with
+ * fenced write whose fence does not hold, or whose outcome is unknown: {@code fenced}. A bad URL
+ * fails {@link #open} with
  * {@code invalid_message}.
  */
 public final class CassandraStore extends StoreBase<List<Mutation>> {
