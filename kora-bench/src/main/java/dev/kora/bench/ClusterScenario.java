@@ -29,7 +29,7 @@ final class ClusterScenario implements Callable<Integer> {
 
   /** The URL schemes of stores several nodes can share (docs/operations.md). */
   private static final List<String> SHARED_SCHEMES = List.of("postgres://", "postgresql://",
-      "mysql://", "mariadb://");
+      "mysql://", "mariadb://", "cassandra://");
 
   /** How long the nodes of a phase may take to start and take writes, in ns. */
   private static final long START_NANOS = 180_000_000_000L;
@@ -137,14 +137,14 @@ final class ClusterScenario implements Callable<Integer> {
    * @param store {@code --store}, or null
    * @return the cluster's store URL: a server store several nodes share, with a table (the given
    *     one, or {@code bench_cluster_<random>})
-   * @throws IllegalArgumentException for a store a cluster cannot share (SQLite, memory, Cassandra)
+   * @throws IllegalArgumentException for a store a cluster cannot share (SQLite, memory)
    */
   static String clusterStore(String store) {
     String url = store != null ? store : DEFAULT_STORE;
     if (SHARED_SCHEMES.stream().noneMatch(url::startsWith)) {
       throw new IllegalArgumentException("kora bench cluster needs a store that several nodes"
-          + " share, postgres://... or mysql://...; sqlite and memory are one node's own (and"
-          + " Cassandra cannot fence a cluster's writes), got --store " + url);
+          + " share, postgres://..., mysql://... or cassandra://...; sqlite and memory are one"
+          + " node's own, got --store " + url);
     }
     if (url.matches(".*[?&]table=.*")) {
       return url;

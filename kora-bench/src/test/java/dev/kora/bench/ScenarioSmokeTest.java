@@ -211,6 +211,8 @@ class ScenarioSmokeTest {
     assertTrue(refused.getMessage().contains("several nodes share"), refused.getMessage());
     assertTrue(ClusterScenario.clusterStore("mysql://root@127.0.0.1:3306/kora_test")
         .matches("mysql://root@127\\.0\\.0\\.1:3306/kora_test\\?table=bench_cluster_[0-9a-f]{8}"));
+    assertTrue(ClusterScenario.clusterStore("cassandra://127.0.0.1:9042/kora_test")
+        .startsWith("cassandra://127.0.0.1:9042/kora_test?table=bench_cluster_"));
   }
 
   @Test

@@ -40,18 +40,17 @@ final class ClusterOptions {
       "size");
   /** Why each store that cannot serve a cluster cannot, by driver name. */
   private static final Map<String, String> REFUSED_STORES = Map.of(
-      "sqlite", "a cluster needs a store that several nodes share: postgres or mysql; sqlite is"
-          + " one file of one node",
-      "memory", "a cluster needs a store that several nodes share: postgres or mysql; memory is"
-          + " the memory of one node",
-      "cassandra", "a cluster needs a store that fences writes: postgres or mysql; clustering"
-          + " needs fenced writes, which Cassandra's batches cannot give");
+      "sqlite", "a cluster needs a store that several nodes share: postgres, mysql or cassandra;"
+          + " sqlite is one file of one node",
+      "memory", "a cluster needs a store that several nodes share: postgres, mysql or cassandra;"
+          + " memory is the memory of one node");
 
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
 
   @Option(names = "--cluster",
-      description = "Run as one node of a cluster sharing the store (postgres or mysql); its"
+      description = "Run as one node of a cluster sharing the store (postgres, mysql or"
+          + " cassandra); its"
           + " members find each other over TCP/IP (Hazelcast). See docs/operations.md.")
   boolean cluster;
 
@@ -97,7 +96,7 @@ final class ClusterOptions {
    *     {@code --cluster} without it, or a {@code --join} entry that is not {@code HOST:PORT}
    * @throws KoraException {@code invalid_message} (exit status 1) for a bad {@code "cluster"}
    *     object, settings {@link ClusterSettings#of} refuses, a {@code clusterSize} without a
-   *     cluster, or a store that cannot serve a cluster (SQLite, memory, Cassandra)
+   *     cluster, or a store that cannot serve a cluster (SQLite, memory)
    */
   ClusterSettings applyTo(KoraNodeOptions options, JsonObject file, String fileName) {
     Object fileCluster = file.getValue("cluster");

@@ -74,9 +74,10 @@ public interface Store {
   Future<Void> close();
 
   /**
-   * @return whether this store can fence its writes ({@link #fence}); the server stores with
-   *     transactions do (PostgreSQL, MySQL/MariaDB, and SQLite and memory for tests), Cassandra does
-   *     not (a batch cannot be conditional across partitions)
+   * @return whether this store can fence its writes ({@link #fence}); every driver does:
+   *     PostgreSQL and MySQL/MariaDB with a locking read of the fence's row, Cassandra with a
+   *     lightweight transaction on its fence table, SQLite and memory (for tests) in their one
+   *     writer
    */
   default boolean fences() {
     return false;
@@ -86,7 +87,10 @@ public interface Store {
    * Sets (or clears) the fence every later write transaction checks first: {@link #write} and each
    * group of {@link #writeEach} lock the fence's row and fail with {@code fenced}, writing nothing,
    * when it does not hold the fence's value. Writes already committed are not affected; a group
-   * being committed when the fence is set may check the old one.
+   * being committed when the fence is set may check the old one. The call itself does no I/O: a
+   * driver that needs some to take a fence over (Cassandra reads, completes and claims its fence
+   * row) does it before the first write transaction that checks the new fence, and that write
+   * fails with {@code fenced} when the fence does not hold.
    *
    * @param fence the condition, or null for none (the default)
    * @throws UnsupportedOperationException when {@link #fences()} is false

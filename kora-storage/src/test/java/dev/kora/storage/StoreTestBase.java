@@ -38,6 +38,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -914,6 +916,216 @@ public abstract class StoreTestBase {
         .compose(call -> check(() -> call.check(Set.of())))
         .compose(v -> expectRows("after=2", "kora:cluster/epoch=2", "leader=2", "more=1"))
         .onComplete(ctx.succeedingThenComplete());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Fences between two stores on one table: a cluster leader taken over by another
+
+  /**
+   * @return whether two stores opened on one table (two {@link #open} calls with the same name)
+   *     share its rows, as two nodes on one database server do; false for a store of one process
+   *     (memory). The takeover tests between two stores run only where this is true.
+   */
+  protected boolean sharesTables() {
+    return false;
+  }
+
+  /** Skips the running test unless the store fences and two stores can share a table. */
+  protected void assumeSharedFences() {
+    assumeFences();
+    Assumptions.assumeTrue(sharesTables(), () -> getClass().getSimpleName() + ": two stores"
+        + " opened on one table do not share it");
+  }
+
+  /**
+   * @param store a store
+   * @param mutations each written by a {@link Store#writeEach} of them all
+   * @return completes once every future has, with all of them
+   */
+  private static Future<List<Future<Void>>> writeEachOf(Store store, Mutation... mutations) {
+    List<Future<Void>> futures = store.writeEach(List.of(mutations));
+    return Future.join(futures).transform(ignored -> Future.succeededFuture(futures));
+  }
+
+  @Test
+  void aStoreTakenOverByAnotherIsFencedOut(VertxTestContext ctx) {
+    assumeSharedFences();
+    Store first = store;
+    Store[] second = new Store[1];
+    first.write(List.of(Mutation.merge(EPOCH, 1)))
+        .compose(v -> {
+          first.fence(fence(EPOCH, "1"));
+          return first.write(List.of(merge("{\"first\": {\"before\": 1}}")));
+        })
+        .compose(v -> open(table))
+        .compose(opened -> {
+          // the takeover: fenced on the epoch it replaces, the second store writes its own
+          second[0] = opened;
+          opened.fence(fence(EPOCH, "1"));
+          return opened.write(List.of(Mutation.merge(EPOCH, 2), merge("{\"second\": {\"took\": 1}}")));
+        })
+        .compose(v -> {
+          second[0].fence(fence(EPOCH, "2"));
+          return expectFenced(first.write(List.of(merge("{\"first\": {\"after\": 1}}"))), EPOCH);
+        })
+        .compose(v -> writeEachOf(first, merge("{\"first\": {\"x\": 1}}"),
+            merge("{\"first\": {\"y\": 1}}"), Mutation.merge(EPOCH, 3)))
+        .compose(futures -> Future.join(futures.stream()
+            .map(each -> expectFenced(each, EPOCH)).toList()).mapEmpty())
+        .compose(v -> second[0].write(List.of(merge("{\"second\": {\"w\": 1}}"))))
+        .compose(v -> writeEachOf(second[0], merge("{\"second\": {\"x\": 1}}"),
+            merge("{\"second\": {\"y\": 1}}")))
+        .compose(futures -> check(() -> futures.forEach(each ->
+            assertTrue(each.succeeded(), "the second store's writeEach: " + each.cause()))))
+        .compose(v -> expectRows("first/before=1", "kora:cluster/epoch=2", "second/took=1",
+            "second/w=1", "second/x=1", "second/y=1"))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** Rounds of the fenced store's writes before the takeover. */
+  private static final int ROUNDS_BEFORE_TAKEOVER = 10;
+  /** Rounds of the fenced store's writes issued after the takeover committed. */
+  private static final int ROUNDS_AFTER_TAKEOVER = 5;
+  /** Most rounds before the test gives up waiting for the takeover. */
+  private static final int MAX_ROUNDS = 2_000;
+
+  /**
+   * The race a cluster's fence exists for: a store writes without pause (rounds of two
+   * {@link Store#write}s and a {@link Store#writeEach} of three, the next round queued while the
+   * last one commits; mutation {@code i} writes {@code a/wI} and the counter {@code a/count = I})
+   * while a second store on the same database takes over, setting the counter to {@code "taken"} in
+   * its takeover's transaction. Afterwards the counter is still {@code "taken"} — a write of the
+   * fenced store committed after the takeover would have overwritten it — and the first store's
+   * successful writes are exactly those before the takeover: all of them stored, every failed one
+   * absent and failed with {@code fenced}, none succeeding after one failed, every one issued after
+   * the takeover committed failed.
+   */
+  @Test
+  void aTakeoverDuringWritesLetsNoFencedWriteCommitAfterIt(VertxTestContext ctx) {
+    assumeSharedFences();
+    Store first = store;
+    first.write(List.of(Mutation.merge(EPOCH, 1)))
+        .compose(v -> {
+          first.fence(fence(EPOCH, "1"));
+          return open(table);
+        })
+        .map(second -> new TakeoverRace(first, second))
+        .compose(race -> race.run().compose(v -> rows(first, ReadRange.subtree(Path.of("a"))))
+            .compose(rows -> check(() -> race.check(rows))))
+        .compose(v -> expectRows(ReadRange.subtree(Path.of("b")), "b/took=true"))
+        .compose(v -> expectRows(ReadRange.subtree(EPOCH.parent()), "kora:cluster/epoch=2"))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  private static String counterKey(int i) {
+    return "w" + String.format("%05d", i);
+  }
+
+  /** @return the write of mutation {@code i} of the race: {@code a/wI = I} and {@code a/count = I} */
+  private static Mutation counted(int i) {
+    return merge("{\"a\": {\"" + counterKey(i) + "\": " + i + ", \"count\": " + i + "}}");
+  }
+
+  /** The state of {@link #aTakeoverDuringWritesLetsNoFencedWriteCommitAfterIt}. */
+  private static final class TakeoverRace {
+    private final Store first;
+    private final Store second;
+    /** Every write of the first store by its mutation's number. */
+    private final Map<Integer, Future<Void>> writes = new ConcurrentHashMap<>();
+    private final Set<Integer> issuedAfterTakeover = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean takenOver = new AtomicBoolean();
+    private final Promise<Void> takeover = Promise.promise();
+    private int next;
+
+    TakeoverRace(Store first, Store second) {
+      this.first = first;
+      this.second = second;
+    }
+
+    /** @return completes once the race is over and every write of it completed */
+    Future<Void> run() {
+      return round(0, -1, Future.succeededFuture()).compose(v -> takeover.future());
+    }
+
+    /**
+     * Issues round {@code round}, then waits for the one before it (so that one round is always
+     * queued behind the one committing), then goes on; the takeover starts after
+     * {@link #ROUNDS_BEFORE_TAKEOVER} rounds, without waiting for it, and the race ends
+     * {@link #ROUNDS_AFTER_TAKEOVER} rounds after it committed.
+     *
+     * @param afterTakeover rounds issued since the takeover committed, -1 before
+     * @param previous the writes of the round before
+     */
+    private Future<Void> round(int round, int afterTakeover, Future<?> previous) {
+      if (afterTakeover >= ROUNDS_AFTER_TAKEOVER) {
+        return previous.mapEmpty();
+      }
+      if (round >= MAX_ROUNDS) {
+        return Future.failedFuture(new AssertionError("the takeover did not commit within "
+            + MAX_ROUNDS + " rounds: " + takeover.future()));
+      }
+      if (takeover.future().failed()) {
+        return Future.failedFuture(takeover.future().cause());
+      }
+      if (round == ROUNDS_BEFORE_TAKEOVER) {
+        second.fence(fence(EPOCH, "1"));
+        second.write(List.of(Mutation.merge(EPOCH, 2), Mutation.merge(Path.of("a", "count"),
+                "taken"), merge("{\"b\": {\"took\": true}}")))
+            .onSuccess(v -> takenOver.set(true))
+            .onComplete(takeover);
+      }
+      boolean after = takenOver.get();
+      int from = next;
+      next += 5;
+      List<Future<Void>> issued = new ArrayList<>();
+      issued.add(first.write(List.of(counted(from))));
+      issued.add(first.write(List.of(counted(from + 1))));
+      issued.addAll(first.writeEach(List.of(counted(from + 2), counted(from + 3),
+          counted(from + 4))));
+      for (int i = 0; i < issued.size(); i++) {
+        writes.put(from + i, issued.get(i));
+        if (after) {
+          issuedAfterTakeover.add(from + i);
+        }
+      }
+      Future<Void> current = Future.join(issued).mapEmpty();
+      Future<Void> settled = current.otherwiseEmpty();
+      return previous.transform(ignored -> round(round + 1, after ? afterTakeover + 1 : -1,
+          settled));
+    }
+
+    /** @param rows the rows under {@code a} after the race, as {@code path=json} */
+    void check(List<String> rows) {
+      TreeSet<Integer> succeeded = new TreeSet<>();
+      TreeSet<Integer> failed = new TreeSet<>();
+      for (Map.Entry<Integer, Future<Void>> entry : writes.entrySet()) {
+        Future<Void> each = entry.getValue();
+        assertTrue(each.isComplete(), "write " + entry.getKey() + " is still pending");
+        if (each.succeeded()) {
+          succeeded.add(entry.getKey());
+        } else {
+          KoraException error = (KoraException) each.cause();
+          assertEquals(ErrorCode.FENCED, error.code(), error.getMessage());
+          failed.add(entry.getKey());
+        }
+      }
+      assertFalse(succeeded.isEmpty(), "writes before the takeover succeeded");
+      assertFalse(failed.isEmpty(), "writes after the takeover failed");
+      assertTrue(succeeded.last() < failed.first(), "a fenced write succeeded after one failed:"
+          + " succeeded " + succeeded + ", failed " + failed);
+      for (int issued : issuedAfterTakeover) {
+        assertTrue(failed.contains(issued), "write " + issued + ", issued after the takeover"
+            + " committed, succeeded");
+      }
+      assertEquals("a/count=\"taken\"", rows.get(0), "a write of the fenced store committed"
+          + " after the takeover");
+      List<String> expected = new ArrayList<>();
+      expected.add("a/count=\"taken\"");
+      for (int i : succeeded) {
+        expected.add("a/" + counterKey(i) + "=" + i);
+      }
+      assertEquals(expected, rows, "the fenced store's rows: its successful writes only");
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -21,8 +21,10 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -33,9 +35,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Three real node processes on loopback form one cluster over a shared PostgreSQL or MariaDB
- * database; writers and subscribers connect to every node while the leader, then a member that does
- * not lead, is killed with {@code kill -9}. Checked against the change log the cluster wrote (read
+ * Three real node processes on loopback form one cluster over a shared PostgreSQL, MariaDB or
+ * Cassandra database (choose with {@code -Dkora.cluster.stores=postgres,mysql,cassandra}, see
+ * {@link #stores()}); writers and subscribers connect to every node while the leader, then a
+ * member that does not lead, is killed with {@code kill -9}. Checked against the change log the
+ * cluster wrote (read
  * straight from the store, {@link ClusterLoad}):
  *
  * <ul>
@@ -65,15 +69,27 @@ class ClusterTest {
   private Vertx vertx;
   private ClusterProcesses cluster;
 
+  /**
+   * @return the stores to run on: those named in the system property {@code kora.cluster.stores}
+   *     ({@code postgres}, {@code mysql}, {@code cassandra}, comma-separated; all three by
+   *     default), each at the URL of {@code KORA_PG_URL}, {@code KORA_MYSQL_URL} or
+   *     {@code KORA_CASSANDRA_URL} (local test servers by default) with a fresh table
+   */
   static Stream<String> stores() {
     String table = "cluster_" + Long.toHexString(System.nanoTime());
-    String pg = System.getenv("KORA_PG_URL");
-    String mysql = System.getenv("KORA_MYSQL_URL");
-    return Stream.of(
-        (pg == null || pg.isBlank() ? "postgres://postgres@127.0.0.1:5432/kora_test" : pg)
-            + "?table=" + table,
-        (mysql == null || mysql.isBlank() ? "mysql://root@127.0.0.1:3306/kora_test" : mysql)
-            + "?table=" + table);
+    Set<String> chosen = Set.of(System.getProperty("kora.cluster.stores",
+        "postgres,mysql,cassandra").split(","));
+    Map<String, String> urls = new LinkedHashMap<>();
+    urls.put("postgres", url("KORA_PG_URL", "postgres://postgres@127.0.0.1:5432/kora_test"));
+    urls.put("mysql", url("KORA_MYSQL_URL", "mysql://root@127.0.0.1:3306/kora_test"));
+    urls.put("cassandra", url("KORA_CASSANDRA_URL", "cassandra://127.0.0.1:9042/kora_test"));
+    return urls.entrySet().stream().filter(each -> chosen.contains(each.getKey()))
+        .map(each -> each.getValue() + "?table=" + table);
+  }
+
+  private static String url(String variable, String fallback) {
+    String url = System.getenv(variable);
+    return url == null || url.isBlank() ? fallback : url;
   }
 
   @BeforeEach

@@ -12,27 +12,40 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The two tables of a tree and the prepared statements the store runs on them.
+ * The three tables of a tree and the prepared statements the store runs on them.
  *
  * <pre>
  * CREATE TABLE ks.t (part text, path text, leaf text, PRIMARY KEY ((part), path))
  * CREATE TABLE ks.t_partitions (bucket int, part text, PRIMARY KEY ((bucket), part))
+ * CREATE TABLE ks.t_fences (fence text PRIMARY KEY, value text, seq bigint, write_id uuid,
+ *     claim uuid, redo blob, redo_timestamp bigint, end_timestamp bigint)
  * </pre>
  *
  * {@code part} is a leaf's partition key, {@code path} its clustering key (see
  * {@link CassandraLayout}), {@code leaf} its JSON text. The list of partitions keeps every
  * partition key that may hold rows as a clustering key of the one partition {@code bucket = 0}, so
- * that it reads back in byte order. Every write binds its own timestamp ({@code USING TIMESTAMP}).
- * Built once per store; thread-safe.
+ * that it reads back in byte order. The fence table has one row per fenced path ({@code fence}, the
+ * path {@link dev.kora.storage.spi.PathEncoding encoded}), written only with lightweight
+ * transactions (see {@link CassandraFences}): {@code value} the fenced leaf's JSON text as the
+ * fenced writes left it ({@value #ABSENT_VALUE} for absent), {@code seq} the number of fenced
+ * writes decided on it, {@code write_id} the last one's id (or the claim's, before any),
+ * {@code claim} the store instance that
+ * holds it, {@code redo} the last write's operations ({@link CassandraRedo}) with their base
+ * timestamp {@code redo_timestamp}, {@code end_timestamp} the highest timestamp any fenced write
+ * used. Every data write binds its own timestamp ({@code USING TIMESTAMP}). Built once per store;
+ * thread-safe.
  */
 final class CassandraSchema {
 
   /** The table comment that marks a Kora tree and records its partition depth. */
   static final String COMMENT_PREFIX = "kora tree; partitionDepth=";
+  /** The {@code value} of a fence row whose leaf is absent (JSON text is never empty). */
+  static final String ABSENT_VALUE = "";
 
   final String keyspace;
   final String table;
   final String partitionsTable;
+  final String fencesTable;
 
   PreparedStatement insert;
   PreparedStatement deleteRow;
@@ -47,11 +60,17 @@ final class CassandraSchema {
   PreparedStatement partitionsSlice;
   PreparedStatement partitionsFrom;
   PreparedStatement partitionsIn;
+  PreparedStatement selectLeaf;
+  PreparedStatement fenceRead;
+  PreparedStatement fenceCreate;
+  PreparedStatement fenceClaim;
+  PreparedStatement fenceWrite;
 
   CassandraSchema(CassandraUrl url) {
     this.keyspace = quote(url.keyspace());
     this.table = keyspace + "." + quote(url.table());
     this.partitionsTable = keyspace + "." + quote(url.table() + "_partitions");
+    this.fencesTable = keyspace + "." + quote(url.table() + "_fences");
   }
 
   private static String quote(String name) {
@@ -59,7 +78,8 @@ final class CassandraSchema {
   }
 
   /**
-   * @return the statements that create the keyspace and both tables when missing; idempotent
+   * @return the statements that create the keyspace and the three tables (data, partitions,
+   *     fences) when missing, in that order; idempotent
    */
   static List<SimpleStatement> createStatements(CassandraUrl url, Duration timeout) {
     CassandraSchema names = new CassandraSchema(url);
@@ -75,6 +95,10 @@ final class CassandraSchema {
         + " (bucket int, part text, PRIMARY KEY ((bucket), part))"
         + " WITH CLUSTERING ORDER BY (part ASC) AND comment = 'kora tree partitions of "
         + url.table() + "'"));
+    ddl.add(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS " + names.fencesTable
+        + " (fence text PRIMARY KEY, value text, seq bigint, write_id uuid, claim uuid,"
+        + " redo blob, redo_timestamp bigint, end_timestamp bigint)"
+        + " WITH comment = 'kora fences of " + url.table() + "'"));
     ddl.replaceAll(statement -> statement.setTimeout(timeout));
     return ddl;
   }
@@ -98,6 +122,7 @@ final class CassandraSchema {
   CompletionStage<CassandraSchema> prepare(CqlSession session) {
     String t = table;
     String p = partitionsTable;
+    String f = fencesTable;
     List<CompletableFuture<PreparedStatement>> all = new ArrayList<>();
     String[] cql = {
         "INSERT INTO " + t + " (part, path, leaf) VALUES (?, ?, ?) USING TIMESTAMP ?",
@@ -113,6 +138,15 @@ final class CassandraSchema {
         "SELECT part FROM " + p + " WHERE bucket = 0 AND part >= ? AND part < ?",
         "SELECT part FROM " + p + " WHERE bucket = 0 AND part >= ?",
         "SELECT part FROM " + p + " WHERE bucket = 0 AND part IN ?",
+        "SELECT leaf FROM " + t + " WHERE part = ? AND path = ?",
+        "SELECT value, seq, write_id, claim, redo, redo_timestamp, end_timestamp FROM " + f
+            + " WHERE fence = ?",
+        "INSERT INTO " + f + " (fence, value, seq, write_id, claim) VALUES (?, ?, ?, ?, ?)"
+            + " IF NOT EXISTS",
+        "UPDATE " + f + " SET claim = ?, value = ? WHERE fence = ? IF value = ?",
+        "UPDATE " + f + " SET value = ?, seq = ?, write_id = ?, redo = ?, redo_timestamp = ?,"
+            + " end_timestamp = ? WHERE fence = ?"
+            + " IF value = ? AND seq = ? AND write_id = ? AND claim = ?",
     };
     for (String each : cql) {
       all.add(session.prepareAsync(each).toCompletableFuture());
@@ -131,9 +165,33 @@ final class CassandraSchema {
       unlistRange = all.get(i++).join();
       partitionsSlice = all.get(i++).join();
       partitionsFrom = all.get(i++).join();
-      partitionsIn = all.get(i).join();
+      partitionsIn = all.get(i++).join();
+      selectLeaf = all.get(i++).join();
+      fenceRead = all.get(i++).join();
+      fenceCreate = all.get(i++).join();
+      fenceClaim = all.get(i++).join();
+      fenceWrite = all.get(i).join();
       return this;
     });
+  }
+
+  /** @return the statement of one row operation, at its timestamp */
+  BoundStatement bind(CassandraRedo.Op op) {
+    long ts = op.timestamp();
+    return switch (op.kind()) {
+      case LIST -> list(op.part(), ts);
+      case INSERT -> insert(op.part(), op.a(), op.b(), ts);
+      case DELETE_ROW -> deleteRow(op.part(), op.a(), ts);
+      case DELETE_RANGE -> deleteRange(op.part(), op.a(), op.b(), ts);
+      case DELETE_PARTITION -> deletePartition(op.part(), ts);
+      case UNLIST -> unlist(op.part(), ts);
+      case UNLIST_RANGE -> unlistRange(op.part(), op.a(), ts);
+    };
+  }
+
+  /** @return the leaf at one full key */
+  BoundStatement selectLeaf(String part, String path) {
+    return selectLeaf.bind(part, path);
   }
 
   BoundStatement insert(String part, String path, String leaf, long timestamp) {

@@ -5,22 +5,20 @@ import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
-import com.datastax.oss.driver.api.core.cql.BatchStatement;
-import com.datastax.oss.driver.api.core.cql.BatchableStatement;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
-import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
-import com.datastax.oss.driver.api.core.cql.Statement;
 import dev.kora.storage.LeafCursor;
 import dev.kora.storage.ReadRange;
 import dev.kora.storage.StoreOptions;
+import dev.kora.storage.spi.FenceCheck;
 import dev.kora.storage.spi.GroupCommit;
 import dev.kora.storage.spi.PathEncoding;
 import dev.kora.storage.spi.StoreBase;
 import dev.kora.storage.spi.StoreFutures;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
+import dev.kora.tree.LeafWrite;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import io.vertx.core.Context;
@@ -38,8 +36,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Function;
 
 /**
  * The tree in Apache Cassandra, through the Apache Cassandra Java driver. Open it with
@@ -76,19 +73,32 @@ import org.slf4j.LoggerFactory;
  * authentication; {@link #describe()} never shows the password. The URL is parsed as a
  * {@link dev.kora.storage.spi.ServerUrl} that may name several contact points.
  *
- * <p>Writes: {@link #write} calls, and the mutations of {@link #writeEach}, are applied one at a
- * time, in call order, through {@link StoreBase}'s queue (a group holds one call). Each is one LOGGED
- * batch on the data table — atomic: all of it is applied or none (a batch that spans partitions is
- * replayed from Cassandra's batch log after a coordinator failure). Every statement carries its own
- * client-side timestamp, strictly increasing across the store, deletes before inserts (at equal
- * timestamps a tombstone would beat an insert). The list of partitions is updated around the batch
- * (additions before, removals after) so that a listed partition may be empty but a partition with
- * rows is always listed. Isolation holds within one partition only: a reader may see part of a
- * write that spans partitions while it applies; cursors are not snapshots.
+ * <p>Writes, unfenced: {@link #write} calls, and the mutations of {@link #writeEach}, are applied
+ * one at a time, in call order, through {@link StoreBase}'s queue (a group holds one call). Each is
+ * one LOGGED batch on the data table — atomic: all of it is applied or none (a batch that spans
+ * partitions is replayed from Cassandra's batch log after a coordinator failure). Every statement
+ * carries its own client-side timestamp, strictly increasing across the store, deletes before
+ * inserts (at equal timestamps a tombstone would beat an insert). The list of partitions is
+ * updated around the batch (additions before, removals after) so that a listed partition may be
+ * empty but a partition with rows is always listed. Isolation holds within one partition only: a
+ * reader may see part of a write that spans partitions while it applies; cursors are not
+ * snapshots.
  *
- * <p>Fences: not supported ({@link #fences()} is false, {@link #fence} throws
- * {@link UnsupportedOperationException}): a LOGGED batch cannot be made conditional on a row of
- * another partition, so a write cannot check a fence in the same atomic step.
+ * <p>Fences ({@link #fences()} is true; see {@link CassandraFences} and docs/cluster.md): table
+ * {@code <table>_fences} holds one row per fenced path. While fenced, up to
+ * {@value #FENCED_MAX_GROUP} queued calls (about {@value #FENCED_MAX_GROUP_BYTES} bytes) form one
+ * group, decided by one lightweight transaction on the fence row — conditional on the fence's
+ * value and on the row being as this store last wrote it — which also records the group's row
+ * operations with their timestamps (the redo). Not applied: every call fails with {@code fenced}
+ * and nothing is written. Applied: the data follows, one UNLOGGED batch per partition. The first
+ * write after {@link #fence} takes the fence over: it reads the row with SERIAL consistency,
+ * applies its redo again (the same cells at the same timestamps), raises the store's clock above
+ * every timestamp the row's writers used, checks the fenced leaf and claims the row, so that a
+ * former holder can decide nothing more and its late data loses to every newer write. A write
+ * whose outcome is unknown (its transaction timed out, or its data failed after it) fails with
+ * {@code fenced}, and so does every later write until the store is fenced anew (whose takeover
+ * completes it). The order of fenced writes needs no synchronized clocks: Paxos decides it, and
+ * the raised clock keeps the timestamps in that order.
  *
  * <p>Threading: every method may be called from any thread and never blocks; the driver does its
  * I/O on its own threads. Futures complete on the caller's Vert.x context (an event loop context
@@ -96,7 +106,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Errors: no reachable node, a request over the operation timeout, too few replicas, a closed
  * store: {@link KoraException} code {@code store_unavailable}; a write larger than Cassandra
- * accepts as one batch: {@code too_large}. A bad URL fails {@link #open} with
+ * accepts as one batch (unfenced) or one request (a fenced group's redo): {@code too_large}; a
+ * fenced write whose fence does not hold, or whose outcome is unknown: {@code fenced}. A bad URL
+ * fails {@link #open} with
  * {@code invalid_message}.
  */
 public final class CassandraStore extends StoreBase<List<Mutation>> {
@@ -105,26 +117,39 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
   static final int PAGE_SIZE = 1_000;
   /** The most statements Cassandra's native protocol takes in one batch. */
   static final int MAX_BATCH_STATEMENTS = 65_535;
+  /** Most calls one fenced group (one lightweight transaction) holds. */
+  static final int FENCED_MAX_GROUP = GroupCommit.DEFAULT_MAX_GROUP;
+  /**
+   * About the most bytes of calls ({@link #rows}) one fenced group holds: its redo goes in one
+   * request, well under the 4 MiB a server may accept as one message
+   * ({@code native_transport_max_message_size}).
+   */
+  static final long FENCED_MAX_GROUP_BYTES = 1L << 20;
   /** Schema changes may take longer than ordinary requests: at least this long. */
   private static final Duration MIN_SCHEMA_TIMEOUT = Duration.ofSeconds(30);
 
-  private static final Logger LOG = LoggerFactory.getLogger(CassandraStore.class);
   private static final AtomicLong LAST_TIMESTAMP = new AtomicLong();
 
   private final CassandraUrl url;
   private final CqlSession session;
   private final CassandraSchema schema;
   private final CassandraLayout layout;
+  private final CassandraOps ops;
+  private final CassandraFences fences;
   private volatile Path failAt;
+  /** Replaces the data step of fenced writes, for the fence tests; null: run it. */
+  private volatile Function<List<CassandraRedo.Op>, CompletionStage<Void>> decidedData;
 
   private CassandraStore(Vertx vertx, CassandraUrl url, CqlSession session,
       CassandraSchema schema) {
     // one call per group: a call is one LOGGED batch, and a failed batch cannot be told apart by call
-    super(vertx, url.timeoutMs(), 1, GroupCommit.DEFAULT_MAX_GROUP_ROWS);
+    super(vertx, url.timeoutMs(), 1, FENCED_MAX_GROUP_BYTES);
     this.url = url;
     this.session = session;
     this.schema = schema;
     this.layout = new CassandraLayout(url.partitionDepth());
+    this.ops = new CassandraOps(session, schema, url.describe());
+    this.fences = new CassandraFences(session, schema, layout, ops, CassandraStore::raiseClock);
   }
 
   /**
@@ -202,7 +227,7 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
         : timeout;
     List<SimpleStatement> ddl = CassandraSchema.createStatements(url, schemaTimeout);
     // Create only what is missing (a user without CREATE permission can open existing tables):
-    // the keyspace first, then both tables at once.
+    // the keyspace first, then the three tables at once.
     return session.executeAsync(CassandraSchema.tablesQuery(url)).thenCompose(existing -> {
       Set<String> tables = new HashSet<>();
       existing.currentPage().forEach(row -> tables.add(row.getString(0)));
@@ -213,7 +238,9 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
           tables.contains(url.table()) ? CompletableFuture.completedFuture(null)
               : session.executeAsync(ddl.get(1)).toCompletableFuture(),
           tables.contains(url.table() + "_partitions") ? CompletableFuture.completedFuture(null)
-              : session.executeAsync(ddl.get(2)).toCompletableFuture()));
+              : session.executeAsync(ddl.get(2)).toCompletableFuture(),
+          tables.contains(url.table() + "_fences") ? CompletableFuture.completedFuture(null)
+              : session.executeAsync(ddl.get(3)).toCompletableFuture()));
     })
         .thenCompose(v -> session.executeAsync(CassandraSchema.commentQuery(url)))
         .thenCompose(result -> {
@@ -255,20 +282,77 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
     return List.copyOf(mutations);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Here an estimate of the call's size in bytes as its redo and statements carry it (paths
+   * twice, values once, a few dozen bytes per operation), so that a fenced group, whose redo is one
+   * request, stays near {@value #FENCED_MAX_GROUP_BYTES} bytes (a single call larger than that is
+   * still taken alone). Unfenced groups hold one call, which this does not change.
+   */
   @Override
   protected long rows(List<Mutation> work) {
-    return work.size();
+    long bytes = 0;
+    for (Mutation mutation : work) {
+      for (Path deleted : mutation.deletes()) {
+        bytes += 2L * chars(deleted) + 32;
+      }
+      for (LeafWrite write : mutation.writes()) {
+        Object value = write.value();
+        bytes += 2L * chars(write.path()) + 48 + (value instanceof String text ? text.length() + 2
+            : value instanceof Number || value instanceof Boolean || value == null ? 16
+            : write.valueJson().length());
+      }
+    }
+    return bytes;
+  }
+
+  private static long chars(Path path) {
+    long chars = 0;
+    for (int i = 0; i < path.size(); i++) {
+      chars += path.key(i).length() + 1;
+    }
+    return chars;
+  }
+
+  /** True: fenced writes are decided by a lightweight transaction on the fence table. */
+  @Override
+  public boolean fences() {
+    return true;
   }
 
   /**
-   * Applies the group's one call as one LOGGED batch (see the class description); its failure is
-   * the call's.
+   * 1 while the store is unfenced (a call is one LOGGED batch, and a failed batch cannot be told
+   * apart by call); {@value #FENCED_MAX_GROUP} while fenced: one lightweight transaction decides
+   * the whole group.
+   */
+  @Override
+  protected int maxGroup() {
+    return fenceCheck() == null ? 1 : FENCED_MAX_GROUP;
+  }
+
+  /**
+   * Applies a group: unfenced, as one LOGGED batch (a group then holds one call, see
+   * {@link #maxGroup()}; one taken just as the fence was cleared may hold more, which then succeed
+   * or fail together); fenced, decided by one lightweight transaction on the fence row and then
+   * applied partition by partition (see {@link CassandraFences}).
    */
   @Override
   protected Future<Void> commit(List<GroupCommit.Entry<List<Mutation>>> group) {
+    FenceCheck check = fenceCheck();
+    List<Mutation> mutations;
+    if (group.size() == 1) {
+      mutations = group.get(0).work();
+    } else {
+      mutations = new ArrayList<>();
+      for (GroupCommit.Entry<List<Mutation>> entry : group) {
+        mutations.addAll(entry.work());
+      }
+    }
     CompletionStage<Void> applied;
     try {
-      applied = apply(group.get(0).work());
+      applied = check == null ? planOps(mutations).thenCompose(ops::runLogged)
+          : applyFenced(check, mutations);
     } catch (RuntimeException e) {
       applied = CompletableFuture.failedFuture(e);
     }
@@ -277,55 +361,45 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
         .recover(error -> Future.failedFuture(CassandraErrors.wrap(action, error)));
   }
 
-  /** Reads what the plan needs from the list of partitions, then runs it. */
-  private CompletionStage<Void> apply(List<Mutation> mutations) {
-    CassandraWritePlan plan = new CassandraWritePlan(layout, schema, failAt);
+  /**
+   * Takes the fence over when it is new, plans the write, decides it on the fence row, then
+   * applies it; a failure of the data after the decision refuses the store's writes until it is
+   * fenced anew.
+   */
+  private CompletionStage<Void> applyFenced(FenceCheck check, List<Mutation> mutations) {
+    return fences.ready(check)
+        .thenCompose(v -> planOps(mutations))
+        .thenCompose(writeOps -> fences.decide(check, mutations, writeOps)
+            .thenCompose(v -> applyDecided(writeOps)
+                .handle((done, error) -> {
+                  if (error != null) {
+                    throw fences.broken(check, error);
+                  }
+                  return done;
+                })));
+  }
+
+  private CompletionStage<Void> applyDecided(List<CassandraRedo.Op> writeOps) {
+    Function<List<CassandraRedo.Op>, CompletionStage<Void>> step = decidedData;
+    return step == null ? ops.runPerPartition(writeOps) : step.apply(writeOps);
+  }
+
+  /**
+   * Reads what the plan needs from the list of partitions, then builds it with timestamps from the
+   * store's clock.
+   *
+   * @return the write's operations, in the order they are run
+   */
+  private CompletionStage<List<CassandraRedo.Op>> planOps(List<Mutation> mutations) {
+    CassandraWritePlan plan = new CassandraWritePlan(layout, failAt);
     plan.prepare(mutations);
     Set<String> listedAncestors = new HashSet<>();
     return listedUnder(plan.spanning)
         .thenCombine(listed(plan.shallowAncestors, listedAncestors), (under, v) -> under)
-        .thenCompose(partitionsUnder -> {
+        .thenApply(partitionsUnder -> {
           plan.build(mutations, partitionsUnder, listedAncestors, CassandraStore::nextTimestamp);
-          return run(plan);
+          return plan.ops();
         });
-  }
-
-  /** Lists the partitions written to, runs the data batch, then unlists deleted partitions. */
-  private CompletionStage<Void> run(CassandraWritePlan plan) {
-    if (plan.data.size() > MAX_BATCH_STATEMENTS) {
-      throw new KoraException(ErrorCode.TOO_LARGE, "this write needs " + plan.data.size()
-          + " CQL statements and Cassandra takes at most " + MAX_BATCH_STATEMENTS
-          + " in one batch; write it in smaller parts");
-    }
-    List<BatchableStatement<?>> listing = new ArrayList<>();
-    plan.listed.forEach(part -> listing.add(schema.list(part, plan.listTimestamp)));
-    List<BatchableStatement<?>> unlisting = new ArrayList<>();
-    plan.unlisted.forEach((part, timestamp) -> unlisting.add(schema.unlist(part, timestamp)));
-    plan.unlistedRanges.forEach(range -> unlisting.add(schema.unlistRange(range.from(),
-        range.to(), range.timestamp())));
-    return executeAll(listing, DefaultBatchType.UNLOGGED)
-        .thenCompose(v -> executeAll(plan.data, DefaultBatchType.LOGGED))
-        .thenCompose(v -> executeAll(unlisting, DefaultBatchType.UNLOGGED)
-            .exceptionally(error -> {
-              // the write is applied; only empty partitions stay listed, which reads skip
-              LOG.warn("{}: could not unlist {} deleted partitions: {}", url.describe(),
-                  unlisting.size(), error.toString());
-              return null;
-            }));
-  }
-
-  /**
-   * Runs statements as one batch (a single one alone). The list of partitions lives in one
-   * partition, so an UNLOGGED batch on it is atomic and isolated too, without the batch log.
-   */
-  private CompletionStage<Void> executeAll(List<BatchableStatement<?>> statements,
-      DefaultBatchType type) {
-    if (statements.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    Statement<?> statement = statements.size() == 1 ? statements.get(0)
-        : BatchStatement.newInstance(type, statements);
-    return session.executeAsync(statement).thenApply(result -> null);
   }
 
   /** @return for each path, the listed partition keys under it (its own included) */
@@ -366,10 +440,21 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
    * @return a client-side timestamp in microseconds, above every one given before in this JVM (also
    *     by other stores, e.g. one reopened on the same tables)
    */
-  private static long nextTimestamp() {
+  static long nextTimestamp() {
     Instant now = Instant.now();
     long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     return LAST_TIMESTAMP.updateAndGet(last -> Math.max(last + 1, micros));
+  }
+
+  /**
+   * Makes every later {@link #nextTimestamp()} of this JVM higher than {@code timestamp}: a store
+   * taking a fence over raises it above every timestamp the fence's former holder used, so that its
+   * writes win over anything that holder still applies late, whatever the two clocks say.
+   *
+   * @param timestamp microseconds since the epoch
+   */
+  static void raiseClock(long timestamp) {
+    LAST_TIMESTAMP.accumulateAndGet(timestamp, Math::max);
   }
 
   /**
@@ -417,6 +502,22 @@ public final class CassandraStore extends StoreBase<List<Mutation>> {
    */
   void failWritesAt(Path marker) {
     this.failAt = marker;
+  }
+
+  /**
+   * Makes every later fenced write, once decided, hand its operations to {@code step} instead of
+   * applying them: for the fence tests, a writer that dies or pauses between its lightweight
+   * transaction and its data ({@link #applyOps} applies them later, as a late writer would).
+   *
+   * @param step what happens instead of the data; its failure is the data's; null: apply again
+   */
+  void replaceDecidedData(Function<List<CassandraRedo.Op>, CompletionStage<Void>> step) {
+    this.decidedData = step;
+  }
+
+  /** Applies operations as a fenced write does, partition by partition (for the fence tests). */
+  CompletionStage<Void> applyOps(List<CassandraRedo.Op> writeOps) {
+    return ops.runPerPartition(writeOps);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 package dev.kora.storage.cassandra;
 
-import com.datastax.oss.driver.api.core.cql.BatchableStatement;
+import dev.kora.storage.cassandra.CassandraRedo.Kind;
+import dev.kora.storage.cassandra.CassandraRedo.Op;
 import dev.kora.storage.spi.PathEncoding;
 import dev.kora.tree.LeafWrite;
 import dev.kora.tree.Mutation;
@@ -42,19 +43,16 @@ import java.util.function.LongSupplier;
 final class CassandraWritePlan {
 
   private final CassandraLayout layout;
-  private final CassandraSchema schema;
   private final Path failAt;
 
-  final List<BatchableStatement<?>> data = new ArrayList<>();
+  /** The operations on the data table, in order. */
+  final List<Op> data = new ArrayList<>();
   final Set<String> listed = new LinkedHashSet<>();
   final Map<String, Long> unlisted = new LinkedHashMap<>();
-  final List<KeyRange> unlistedRanges = new ArrayList<>();
+  /** Removals of ranges of partition keys from the list ({@link Kind#UNLIST_RANGE}). */
+  final List<Op> unlistedRanges = new ArrayList<>();
   /** The timestamp of the list additions: above every data timestamp. */
   long listTimestamp;
-
-  /** Partition keys from {@code from} (inclusive) to {@code to} (exclusive), unlisted at a time. */
-  record KeyRange(String from, String to, long timestamp) {
-  }
 
   /** Paths shallower than the depth whose subtrees the write deletes (their partitions needed). */
   final Set<Path> spanning = new LinkedHashSet<>();
@@ -69,10 +67,24 @@ final class CassandraWritePlan {
    * @param failAt a path whose leaf write is turned into an insert that Cassandra refuses (for the
    *     failure-injection tests), or null
    */
-  CassandraWritePlan(CassandraLayout layout, CassandraSchema schema, Path failAt) {
+  CassandraWritePlan(CassandraLayout layout, Path failAt) {
     this.layout = layout;
-    this.schema = schema;
     this.failAt = failAt;
+  }
+
+  /**
+   * @return every operation of the built plan in the order the groups run: the list additions, the
+   *     data, the list removals
+   */
+  List<Op> ops() {
+    List<Op> all = new ArrayList<>(listed.size() + data.size() + unlisted.size()
+        + unlistedRanges.size());
+    listed.forEach(part -> all.add(new Op(Kind.LIST, part, null, null, listTimestamp)));
+    all.addAll(data);
+    unlisted.forEach((part, timestamp) -> all.add(new Op(Kind.UNLIST, part, null, null,
+        timestamp)));
+    all.addAll(unlistedRanges);
+    return all;
   }
 
   /**
@@ -165,7 +177,7 @@ final class CassandraWritePlan {
       if (clustering.isEmpty()) {
         deletePartition(part, timestamp);
       } else {
-        data.add(schema.deleteRange(part, clustering, PathEncoding.subtreeEnd(clustering),
+        data.add(new Op(Kind.DELETE_RANGE, part, clustering, PathEncoding.subtreeEnd(clustering),
             timestamp));
       }
       return;
@@ -178,12 +190,12 @@ final class CassandraWritePlan {
     }
     parts.addAll(created.subSet(part, true, end, false));
     for (String each : parts) {
-      data.add(schema.deletePartition(each, timestamp));
+      data.add(new Op(Kind.DELETE_PARTITION, each, null, null, timestamp));
       listed.remove(each);
       unlisted.remove(each);
     }
     created.removeAll(parts);
-    unlistedRanges.add(new KeyRange(part, end, timestamp));
+    unlistedRanges.add(new Op(Kind.UNLIST_RANGE, part, end, null, timestamp));
   }
 
   /** Deletes the leaf row at an ancestor of a written leaf, if there is one. */
@@ -195,12 +207,13 @@ final class CassandraWritePlan {
         deletePartition(part, timestamp);
       }
     } else {
-      data.add(schema.deleteRow(layout.partition(path), layout.clustering(path), timestamp));
+      data.add(new Op(Kind.DELETE_ROW, layout.partition(path), layout.clustering(path), null,
+          timestamp));
     }
   }
 
   private void deletePartition(String part, long timestamp) {
-    data.add(schema.deletePartition(part, timestamp));
+    data.add(new Op(Kind.DELETE_PARTITION, part, null, null, timestamp));
     listed.remove(part);
     created.remove(part);
     unlisted.put(part, timestamp);
@@ -213,7 +226,7 @@ final class CassandraWritePlan {
       // Cassandra refuses clustering keys over 65,535 bytes when it executes the batch
       clustering = clustering + "x".repeat(70_000);
     }
-    data.add(schema.insert(part, clustering, json, timestamp));
+    data.add(new Op(Kind.INSERT, part, clustering, json, timestamp));
     listed.add(part);
     created.add(part);
   }

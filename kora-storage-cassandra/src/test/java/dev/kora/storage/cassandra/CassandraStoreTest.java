@@ -25,6 +25,11 @@ import org.junit.jupiter.api.BeforeAll;
  * halfway through a batch; Cassandra's batch log replays those). Opt-out:
  * {@link StoreCapability#SNAPSHOT_CURSORS} — Cassandra has no snapshot reads; a cursor reads each
  * page when it needs it and sees writes made between pages.
+ *
+ * <p>Fences: the store fences its writes (a lightweight transaction on {@code <table>_fences}), and
+ * two stores opened on one table share it ({@link #sharesTables()}), so the takeover tests run too.
+ * The Cassandra-specific cases (a late stale batch, a writer dying between its transaction and its
+ * data, an unknown outcome) are in {@link CassandraFenceTest}.
  */
 class CassandraStoreTest extends StoreTestBase {
 
@@ -50,6 +55,11 @@ class CassandraStoreTest extends StoreTestBase {
       CassandraTestServer.drop(table);
       return null;
     }, false);
+  }
+
+  @Override
+  protected boolean sharesTables() {
+    return true;
   }
 
   @Override

@@ -86,9 +86,10 @@ final class CassandraTestServer {
     return value.endsWith("MiB") ? number * 1_024 : value.endsWith("GiB") ? number << 20 : number;
   }
 
-  /** Drops both tables of a tree. */
+  /** Drops the three tables of a tree (data, partitions, fences). */
   static void drop(String table) {
-    CompletableFuture.allOf(dropAsync(table), dropAsync(table + "_partitions")).join();
+    CompletableFuture.allOf(dropAsync(table), dropAsync(table + "_partitions"),
+        dropAsync(table + "_fences")).join();
   }
 
   private static CompletableFuture<?> dropAsync(String table) {

@@ -55,6 +55,20 @@ public final class FenceCheck {
         + "; the write transaction was rolled back and nothing was written");
   }
 
+  /**
+   * The {@code fenced} error of a store that cannot tell its fence holds for another reason than a
+   * different value, e.g. another store claimed the fence's row since (Cassandra), or the outcome
+   * of an earlier fenced write is unknown.
+   *
+   * @param reason what happened and what was written, e.g. "was claimed by another store since
+   *     this store was fenced; nothing of this write was written"
+   * @return code {@code fenced}, the message naming the fence's path and value and the reason
+   */
+  public KoraException fencedOff(String reason) {
+    return new KoraException(ErrorCode.FENCED, "the store is fenced: " + fence.path()
+        + " (fence value " + shown(fence.value()) + ") " + reason);
+  }
+
   private static String shown(String value) {
     if (value == null) {
       return "nothing (absent)";

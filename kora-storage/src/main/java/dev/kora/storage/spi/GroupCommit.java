@@ -13,6 +13,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -112,7 +113,7 @@ public final class GroupCommit<W> {
   private final Context context;
   private final Committer<W> committer;
   private final long timeoutMs;
-  private final int maxGroup;
+  private final IntSupplier maxGroup;
   private final long maxGroupRows;
   private final Supplier<KoraException> closedError;
   // guarded by this object's lock
@@ -130,6 +131,19 @@ public final class GroupCommit<W> {
    * @param closedError the error of calls made after {@link #close}
    */
   public GroupCommit(Vertx vertx, Committer<W> committer, long timeoutMs, int maxGroup,
+      long maxGroupRows, Supplier<KoraException> closedError) {
+    this(vertx, committer, timeoutMs, () -> maxGroup, maxGroupRows, closedError);
+  }
+
+  /**
+   * As {@link #GroupCommit(Vertx, Committer, long, int, long, Supplier)}, with a group size that
+   * may change over the queue's life (read once per group as it is taken): a store that commits
+   * one call per transaction in one mode and many in another, e.g. Cassandra, whose fenced groups
+   * share one lightweight transaction and whose unfenced calls are one batch each.
+   *
+   * @param maxGroup most calls per group, asked before each group is taken; at least 1
+   */
+  public GroupCommit(Vertx vertx, Committer<W> committer, long timeoutMs, IntSupplier maxGroup,
       long maxGroupRows, Supplier<KoraException> closedError) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
@@ -307,10 +321,11 @@ public final class GroupCommit<W> {
   }
 
   private List<Entry<W>> takeGroup() {
-    List<Entry<W>> group = new ArrayList<>(Math.min(maxGroup, queue.size()));
+    int most = Math.max(1, maxGroup.getAsInt());
+    List<Entry<W>> group = new ArrayList<>(Math.min(most, queue.size()));
     long rows = 0;
     Entry<W> entry;
-    while (group.size() < maxGroup && (entry = queue.peek()) != null) {
+    while (group.size() < most && (entry = queue.peek()) != null) {
       if (!group.isEmpty() && rows + entry.rows > maxGroupRows) {
         break;
       }

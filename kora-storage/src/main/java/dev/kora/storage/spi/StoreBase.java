@@ -32,8 +32,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *       {@link #commit}, reads {@link #fenceCheck()} once and, when it is set, reads the fence's row
  *       first in the transaction with a lock held to its end, and fails the whole group with
  *       {@link FenceCheck#verify}'s {@code fenced} error (never a {@link GroupCommit.EntryFailure})
- *       when the row does not hold the fence's value. A driver that does not keeps {@link #fences()}
- *       false, and {@link #fence} refuses.</li>
+ *       when the row does not hold the fence's value. (A driver without such transactions may
+ *       decide each group otherwise, as long as no write of a store whose fence no longer holds
+ *       can be applied: Cassandra decides it with a lightweight transaction on a fence row of its
+ *       own before writing its data.) A driver that does not fence keeps {@link #fences()} false,
+ *       and {@link #fence} refuses.</li>
  *   <li>Futures complete on the caller's context ({@link StoreFutures#on}).</li>
  * </ul>
  *
@@ -48,6 +51,7 @@ public abstract class StoreBase<W> implements Store {
 
   private final Vertx vertx;
   private final GroupCommit<W> queue;
+  private final int maxGroup;
   /**
    * The fence of later write transactions, null for none; an {@link AtomicReference} (a volatile
    * value) rather than a field of this object because a store taken over by a driver's subclass
@@ -68,7 +72,8 @@ public abstract class StoreBase<W> implements Store {
    */
   protected StoreBase(Vertx vertx, long timeoutMs, int maxGroup, long maxGroupRows) {
     this.vertx = vertx;
-    this.queue = new GroupCommit<>(vertx, this::commit, timeoutMs, maxGroup, maxGroupRows,
+    this.maxGroup = maxGroup;
+    this.queue = new GroupCommit<>(vertx, this::commit, timeoutMs, this::maxGroup, maxGroupRows,
         this::closedError);
     this.fence = new AtomicReference<>();
   }
@@ -82,6 +87,7 @@ public abstract class StoreBase<W> implements Store {
    */
   protected StoreBase(StoreBase<W> opened) {
     this.vertx = opened.vertx;
+    this.maxGroup = opened.maxGroup;
     this.queue = opened.queue;
     this.fence = opened.fence;
   }
@@ -137,6 +143,18 @@ public abstract class StoreBase<W> implements Store {
    * @return completes once freed; its failure is {@link #close}'s
    */
   protected abstract Future<Void> free();
+
+  /**
+   * Most calls the queue puts in one group, asked each time it takes a group; the constructor's
+   * {@code maxGroup} here. A driver whose transactions can hold several calls in one mode only
+   * overrides it, e.g. Cassandra: 1 while unfenced (a call is one batch), 2,048 while fenced (one
+   * lightweight transaction decides the whole group). Runs on the store's context; must be cheap.
+   *
+   * @return at least 1
+   */
+  protected int maxGroup() {
+    return maxGroup;
+  }
 
   /**
    * The fence a {@link #commit} must check, read once per transaction (a transaction checks the

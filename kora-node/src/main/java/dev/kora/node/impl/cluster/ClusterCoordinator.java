@@ -58,6 +58,8 @@ public final class ClusterCoordinator implements WriteCoordinator {
   private static final System.Logger LOG = System.getLogger(ClusterCoordinator.class.getName());
   /** How often an idle leader tells the members its version, ms (so lost batches are noticed). */
   private static final long HEARTBEAT_MS = 1_000;
+  /** How long a node that should lead waits before it takes over again, ms. */
+  static final long RETAKE_DELAY_MS = 500;
 
   /** The settings a coordinator needs from the node's options. */
   public record Settings(int clusterSize, long timeoutMs, int maxBatch, int maxPending) {
@@ -343,11 +345,7 @@ public final class ClusterCoordinator implements WriteCoordinator {
         role = Role.FOLLOWER;
         LOG.log(System.Logger.Level.WARNING, "cluster: taking over as leader failed: "
             + done.cause());
-        vertx.setTimer(500, id -> {
-          if (!closed && role == Role.FOLLOWER && members.self().equals(members.leader())) {
-            takeOver();
-          }
-        });
+        retakeLater();
         return;
       }
       epoch = done.result()[0];
@@ -367,6 +365,21 @@ public final class ClusterCoordinator implements WriteCoordinator {
     });
   }
 
+  /**
+   * Takes over again after {@value #RETAKE_DELAY_MS} ms if this node is then still the designated
+   * leader and not leading: after a failed takeover, and after its store refused a write with
+   * {@code fenced} while membership still names it (another member that briefly believed it led
+   * took the store, or — on Cassandra — the store cannot tell the outcome of a write and refuses
+   * writes until it is fenced anew, which the takeover does).
+   */
+  private void retakeLater() {
+    vertx.setTimer(RETAKE_DELAY_MS, id -> context.runOnContext(v -> {
+      if (!closed && role == Role.FOLLOWER && members.self().equals(members.leader())) {
+        takeOver();
+      }
+    }));
+  }
+
   private void stepDown(String reason) {
     LOG.log(System.Logger.Level.WARNING, "cluster: this node no longer leads: " + reason);
     role = Role.FOLLOWER;
@@ -381,7 +394,9 @@ public final class ClusterCoordinator implements WriteCoordinator {
   private Future<Long> leaderFailure(Throwable failure) {
     if (failure instanceof KoraException kora && ErrorCode.FENCED.equals(kora.code())) {
       if (role == Role.LEADER) {
-        stepDown("another member took the store over (epoch " + epoch + " is fenced off)");
+        stepDown("another member took the store over, or it refuses this node's writes (epoch "
+            + epoch + " is fenced off)");
+        retakeLater();
       }
       return Future.failedFuture(new KoraException(ErrorCode.CLUSTER_UNAVAILABLE,
           "the cluster's leader changed while the write was committed; nothing was written",

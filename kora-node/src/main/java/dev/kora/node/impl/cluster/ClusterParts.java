@@ -41,12 +41,12 @@ public final class ClusterParts {
     }
     String kind = store.describe();
     if (kind.startsWith("sqlite") || kind.startsWith("memory")) {
-      throw new IllegalArgumentException("a cluster needs a store its nodes share (postgres or"
-          + " mysql); " + kind + " belongs to one node");
+      throw new IllegalArgumentException("a cluster needs a store its nodes share (postgres,"
+          + " mysql or cassandra); " + kind + " belongs to one node");
     }
     if (!store.fences()) {
-      throw new IllegalArgumentException("a cluster needs a store that can fence writes (postgres"
-          + " or mysql); " + kind + " cannot");
+      throw new IllegalArgumentException("a cluster needs a store that can fence writes (postgres,"
+          + " mysql or cassandra); " + kind + " cannot");
     }
     if (!changeLog) {
       throw new IllegalArgumentException("a cluster needs the change log (changeLog: true): members"
