@@ -49,7 +49,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>the invariant for subscribers of any node: the reply and every push bring a subscriber's
  *       copy to exactly the data at the version they carry, and each push is the next commit that
  *       changed the subscribed path (no gap, no overlap) — also for a subscriber of the killed node
- *       that resumed with {@code since} on another node;</li>
+ *       that resumed with {@code since} on another node. On Cassandra, whose reads are not
+ *       snapshots, a subscribe's answer may hold writes after its version: there the pushes' order
+ *       is checked and the end state by convergence ({@link ClusterWatcher#check});</li>
  *   <li>convergence: the surviving subscribers end equal to the data every node answers;</li>
  *   <li>the cluster gauges: every member sees three members and a quorum, one leads;</li>
  *   <li>failover: after the leader's kill the cluster acknowledges writes again within 10 s;</li>

@@ -62,10 +62,16 @@ final class ClusterWatcher {
   }
 
   /**
-   * Replays what this subscriber received: each frame must bring the copy to the data at its
-   * version, and each push must be the next commit that changed {@code r}.
+   * Replays what this subscriber received: each push must be the next commit that changed
+   * {@code r}, and, on a store whose reads are snapshots, each frame must bring the copy to the data
+   * at its version. On a store whose reads are not snapshots (Cassandra: docs/stores/cassandra.md),
+   * a subscribe's answer may already hold writes committed after its version, which the pushes that
+   * follow apply again; there only the order is checked here, and the end state by the caller.
+   *
+   * @param states the data at {@code r} after each commit that changed it, by version
+   * @param snapshotReads whether the store reads snapshots
    */
-  void check(TreeMap<Long, JsonObject> states) {
+  void check(TreeMap<Long, JsonObject> states, boolean snapshotReads) {
     copy = new JsonObject();
     version = -1;
     int pushes = 0;
@@ -91,8 +97,10 @@ final class ClusterWatcher {
           assertTrue(said >= version, name + ": an answer at " + said + " after " + version);
         }
         Mutation.of(body.getJsonObject("merge"), body.getJsonObject("delete")).applyTo(copy);
-        JsonObject expected = states.floorEntry(said).getValue();
-        assertEquals(expected, copy, name + ": after the frame at version " + said);
+        if (snapshotReads) {
+          JsonObject expected = states.floorEntry(said).getValue();
+          assertEquals(expected, copy, name + ": after the frame at version " + said);
+        }
         version = said;
       }
     }
