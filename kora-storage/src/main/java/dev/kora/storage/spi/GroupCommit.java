@@ -123,25 +123,18 @@ public final class GroupCommit<W> {
   private boolean closed;
 
   /**
+   * A queue whose group size may change over its life (read once per group as it is taken): a
+   * store may commit one call per transaction in one mode and many in another, e.g. Cassandra,
+   * whose fenced groups share one lightweight transaction and whose unfenced calls are one batch
+   * each.
+   *
    * @param vertx the Vert.x instance, for timers and contexts
    * @param committer applies a group in one transaction
    * @param timeoutMs how long a call may wait and run before it fails with {@code store_unavailable}
-   * @param maxGroup most calls per group, e.g. {@link #DEFAULT_MAX_GROUP}
+   * @param maxGroup most calls per group, asked before each group is taken, e.g.
+   *     {@code () -> DEFAULT_MAX_GROUP}; at least 1
    * @param maxGroupRows most rows per group, e.g. {@link #DEFAULT_MAX_GROUP_ROWS}
    * @param closedError the error of calls made after {@link #close}
-   */
-  public GroupCommit(Vertx vertx, Committer<W> committer, long timeoutMs, int maxGroup,
-      long maxGroupRows, Supplier<KoraException> closedError) {
-    this(vertx, committer, timeoutMs, () -> maxGroup, maxGroupRows, closedError);
-  }
-
-  /**
-   * As {@link #GroupCommit(Vertx, Committer, long, int, long, Supplier)}, with a group size that
-   * may change over the queue's life (read once per group as it is taken): a store that commits
-   * one call per transaction in one mode and many in another, e.g. Cassandra, whose fenced groups
-   * share one lightweight transaction and whose unfenced calls are one batch each.
-   *
-   * @param maxGroup most calls per group, asked before each group is taken; at least 1
    */
   public GroupCommit(Vertx vertx, Committer<W> committer, long timeoutMs, IntSupplier maxGroup,
       long maxGroupRows, Supplier<KoraException> closedError) {

@@ -45,7 +45,7 @@ class GroupCommitTest {
 
   private static GroupCommit<String> queue(Vertx vertx, GroupCommit.Committer<String> committer,
       long timeoutMs, int maxGroup, long maxRows) {
-    return new GroupCommit<>(vertx, committer, timeoutMs, maxGroup, maxRows,
+    return new GroupCommit<>(vertx, committer, timeoutMs, () -> maxGroup, maxRows,
         () -> new KoraException(ErrorCode.STORE_UNAVAILABLE, "closed"));
   }
 
