@@ -85,7 +85,11 @@ public final class ClusterMemberMain {
     try {
       node = KoraNode.deploy(vertx, new KoraNodeOptions().setHost(host).setPort(0)
               .setInsecure(!host.startsWith("127.")).setStore(new StoreOptions().setUrl(args[0]))
-              .setJobBackoffMs(20).setClusterSize(size).setClusterTimeoutMs(3_000)
+              // retries every 20 ms at first, doubling: 12 attempts span 41 s, longer than a
+              // failover may take (10 s), as the defaults' 8 attempts from 1 s span 127 s; with
+              // 8 attempts a job whose writes failed through a 3 s failover could fail for good
+              .setJobBackoffMs(20).setJobMaxAttempts(12)
+              .setClusterSize(size).setClusterTimeoutMs(3_000)
               .addPlugin(new TracingPlugin()))
           .await();
     } catch (RuntimeException | Error e) {

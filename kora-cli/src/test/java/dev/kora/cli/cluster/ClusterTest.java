@@ -8,13 +8,16 @@ import dev.kora.client.KoraClient;
 import dev.kora.client.KoraClientOptions;
 import dev.kora.client.Subscription;
 import dev.kora.client.SubscriptionChange;
+import dev.kora.node.impl.effects.JobScheduler;
 import dev.kora.storage.Store;
 import dev.kora.storage.StoreOptions;
 import dev.kora.storage.Stores;
+import dev.kora.storage.TreeReader;
 import dev.kora.testkit.Eventually;
 import dev.kora.testkit.HttpCalls;
 import dev.kora.testkit.TestSocket;
 import dev.kora.tree.Path;
+import dev.kora.tree.QueryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -186,7 +189,7 @@ class ClusterTest {
     assertTrue(!causes.contains(SubscriptionChange.Cause.RESET), "the client resumed with since,"
         + " without a reset: " + causes);
     client.close().await();
-    checkJobs(load.writers(), leading, calmFrom);
+    checkJobs(load.writers(), leading, calmFrom, store);
   }
 
   /** Each member's {@code /metrics}: all see three members and a quorum, exactly one leads. */
@@ -203,6 +206,36 @@ class ClusterTest {
     http.close().await();
   }
 
+  /**
+   * @return which acknowledged jobs have not run, each with what the store holds of it under
+   *     {@code kora:jobs} (pending with its attempts and last error, failed for good, or gone)
+   */
+  private static String missingJobs(Map<String, Long> jobs, TestSocket reader, Store store) {
+    JsonObject runs = reader.query(new JsonObject().put("runs", new JsonObject())).await()
+        .getJsonObject("merge").getJsonObject("runs", new JsonObject());
+    Object stored = TreeReader.read(store, JobScheduler.JOBS, QueryOptions.WHOLE).await();
+    JsonObject held = stored instanceof JsonObject object ? object : new JsonObject();
+    StringBuilder text = new StringBuilder("acknowledged jobs that never ran, with what the store"
+        + " holds of their job (each jobs/K schedules one job whose run writes runs/K):");
+    int missing = 0;
+    for (String key : jobs.keySet()) {
+      if (runs.containsKey(key)) {
+        continue;
+      }
+      missing++;
+      List<String> entries = new ArrayList<>();
+      for (Map.Entry<String, Object> job : held) {
+        if (job.getValue() instanceof JsonObject value
+            && value.getString("args", "").contains("\"" + key + "\"")) {
+          entries.add(job.getKey() + "=" + value.encode());
+        }
+      }
+      text.append("\n  ").append(key).append(" (written at ").append(jobs.get(key))
+          .append(" ns): ").append(entries.isEmpty() ? "no job stored" : entries);
+    }
+    return text.append("\n").append(missing).append(" of ").append(jobs.size()).toString();
+  }
+
   private static int gauge(String scrape, String name) {
     for (String line : scrape.split("\n")) {
       if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
@@ -216,16 +249,21 @@ class ClusterTest {
    * Every acknowledged job ran; each written after the last kill ran exactly once (earlier ones may
    * run again when the member running them died: jobs run at least once).
    */
-  private void checkJobs(List<ClusterWriter> writers, Member member, long calmFrom) {
+  private void checkJobs(List<ClusterWriter> writers, Member member, long calmFrom, Store store) {
     Map<String, Long> jobs = new HashMap<>();
     for (ClusterWriter writer : writers) {
       jobs.putAll(writer.jobs);
     }
     TestSocket reader = TestSocket.connect(vertx, member.host(), member.port()).await();
-    JsonObject runs = Eventually.poll(vertx, 30_000, "every acknowledged job to have run",
-        () -> reader.query(new JsonObject().put("runs", new JsonObject())).map(answer ->
-            answer.getJsonObject("merge").getJsonObject("runs", new JsonObject())),
-        all -> jobs.keySet().stream().allMatch(all::containsKey)).await();
+    JsonObject runs;
+    try {
+      runs = Eventually.poll(vertx, 30_000, "every acknowledged job to have run",
+          () -> reader.query(new JsonObject().put("runs", new JsonObject())).map(answer ->
+              answer.getJsonObject("merge").getJsonObject("runs", new JsonObject())),
+          all -> jobs.keySet().stream().allMatch(all::containsKey)).await();
+    } catch (RuntimeException timeout) {
+      throw new AssertionError(missingJobs(jobs, reader, store), timeout);
+    }
     int twice = 0;
     int calm = 0;
     for (Map.Entry<String, Long> job : jobs.entrySet()) {

@@ -122,8 +122,7 @@ public final class DefaultNodeCore implements NodeCore {
         changeLog.on(), metrics);
     this.retention = new ChangeLogRetention(vertx, store, changeLog,
         this.parts.coordinator()::version, this.parts.coordinator()::ordersWrites);
-    this.parts.leases().onOrphans(() -> TreeReader.read(store, JobScheduler.JOBS,
-        QueryOptions.WHOLE).onSuccess(jobs::recover));
+    this.parts.leases().onOrphans(jobs::rescan);
     this.reads = new ReadPath(chain, store, this.parts.coordinator(), registry,
         limits.maxQueryPaths(), limits.maxAnswerBytes(), metrics);
   }

@@ -13,9 +13,12 @@ import io.vertx.core.Future;
 public interface JobLeases {
 
   /**
+   * Asks for a job's lease. The scheduler asks only for jobs this node is not running, so a lease
+   * this node holds already (its release did not land, e.g. the cluster did not answer) is granted.
+   *
    * @param jobId the job's id, its key under {@code kora:jobs}
-   * @return true when this node holds the lease and may run the job now, false when another node runs
-   *     it
+   * @return true when this node holds the lease and may run the job now, false when another node
+   *     holds it; fails when the cluster could not be asked (the scheduler asks again later)
    */
   Future<Boolean> acquire(String jobId);
 
@@ -23,8 +26,10 @@ public interface JobLeases {
    * Gives a lease back once the job has finished (succeeded, failed for good, or waits for a retry).
    *
    * @param jobId the job's id
+   * @return completes once the lease is given back (or was not held by this node); fails when the
+   *     cluster could not be asked (the scheduler asks again later)
    */
-  void release(String jobId);
+  Future<Void> release(String jobId);
 
   /**
    * Registers what to do when leases may have been orphaned: in a cluster, when a member that may

@@ -41,17 +41,22 @@ final class ClusterJobLeases implements JobLeases {
     return vertx.sharedData().getAsyncMap(MAP);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Granted when no member holds it, or this member does (a release of an earlier run that did
+   * not land: the scheduler asks only for jobs it is not running).
+   */
   @Override
   public Future<Boolean> acquire(String jobId) {
-    return map().compose(map -> map.putIfAbsent(jobId, coordinator.self()))
-        .map(holder -> holder == null);
+    String self = coordinator.self();
+    return map().compose(map -> map.putIfAbsent(jobId, self))
+        .map(holder -> holder == null || holder.equals(self));
   }
 
   @Override
-  public void release(String jobId) {
-    map().compose(map -> map.removeIfPresent(jobId, coordinator.self()))
-        .onFailure(failure -> LOG.log(System.Logger.Level.WARNING, "cluster: releasing the lease"
-            + " of job " + jobId + " failed: " + failure));
+  public Future<Void> release(String jobId) {
+    return map().compose(map -> map.removeIfPresent(jobId, coordinator.self())).mapEmpty();
   }
 
   @Override

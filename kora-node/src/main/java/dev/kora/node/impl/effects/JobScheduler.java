@@ -8,11 +8,14 @@ import dev.kora.node.spi.JobLeases;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -30,7 +33,11 @@ import java.util.function.Function;
  * leaves it alone when it is gone or no longer pending (another node finished it between the read
  * that found it and the lease, e.g. during a cluster's rescan after a member left), takes its
  * attempts from the store, and waits until its stored {@code next_at} when that is still ahead (a
- * retry another node scheduled). Runs on the node's context.
+ * retry another node scheduled). A node runs a job it already runs at most once at a time (a rescan
+ * that finds a job this node is running leaves it), and asks for the lease again only once the
+ * previous release has landed. What the cluster could not answer (a lease asked for or given back, the
+ * rescan's read of the jobs) is asked again after {@code backoff} ms instead of being taken as "another
+ * node runs it": a job is never dropped because the cluster was changing. Runs on the node's context.
  */
 public final class JobScheduler {
 
@@ -50,6 +57,8 @@ public final class JobScheduler {
   private final NodeMetrics metrics;
   /** Jobs started and not yet done (succeeded or failed for good). */
   private int pending;
+  /** Jobs whose lease this node asked for or holds, until it gives the lease back. */
+  private final Set<String> running = new HashSet<>();
   private boolean stopped;
 
   /** A job to run once its write is durable. */
@@ -122,6 +131,28 @@ public final class JobScheduler {
   }
 
   /**
+   * Reads the jobs under {@code kora:jobs} and runs every pending one ({@link #recover}): what a
+   * cluster's leader does when a member left or it starts leading. When the store does not answer,
+   * reads again after {@code backoff} ms until it does or the scheduler stops.
+   */
+  public void rescan() {
+    if (stopped) {
+      return;
+    }
+    reader.apply(JOBS).onComplete(read -> {
+      if (read.succeeded()) {
+        recover(read.result());
+        return;
+      }
+      LOG.log(System.Logger.Level.WARNING, "could not read the pending jobs to rescan them; trying"
+          + " again in " + backoffMs + " ms: " + read.cause());
+      if (!stopped) {
+        vertx.setTimer(backoffMs, id -> rescan());
+      }
+    });
+  }
+
+  /**
    * Runs every pending job found in the tree (after a restart).
    *
    * @param stored the value at {@code kora:jobs}, or null
@@ -162,12 +193,48 @@ public final class JobScheduler {
     if (stopped) {
       return;
     }
+    if (!running.add(job.id())) {
+      pending--; // this node runs it already (a rescan found a job under way here)
+      return;
+    }
     leases.acquire(job.id()).onComplete(granted -> {
-      if (granted.succeeded() && granted.result()) {
+      if (granted.failed()) {
+        running.remove(job.id());
+        LOG.log(System.Logger.Level.WARNING, "could not ask for the lease of job " + job.id()
+            + "; trying again in " + backoffMs + " ms: " + granted.cause());
+        retryAfter(backoffMs, job);
+      } else if (granted.result()) {
         runIfStillPending(job);
       } else {
+        running.remove(job.id());
         pending--; // another node runs it, or runs it next
       }
+    });
+  }
+
+  /**
+   * Gives a job's lease back, asking again after {@code backoff} ms while the cluster does not
+   * answer (a lease left held would keep every other node from the job).
+   *
+   * @return completes once the lease is given back (or the scheduler stopped): only then may this
+   *     node ask for it again, so a late release cannot take the lease from a later run
+   */
+  private Future<Void> release(String jobId) {
+    running.remove(jobId);
+    Promise<Void> released = Promise.promise();
+    giveBack(jobId, released);
+    return released.future();
+  }
+
+  private void giveBack(String jobId, Promise<Void> released) {
+    leases.release(jobId).onComplete(done -> {
+      if (done.succeeded() || stopped) {
+        released.tryComplete();
+        return;
+      }
+      LOG.log(System.Logger.Level.WARNING, "could not give back the lease of job " + jobId
+          + "; trying again in " + backoffMs + " ms: " + done.cause());
+      vertx.setTimer(backoffMs, id -> giveBack(jobId, released));
     });
   }
 
@@ -180,16 +247,15 @@ public final class JobScheduler {
     reader.apply(JOBS.child(job.id())).onComplete(read -> {
       if (read.failed()) {
         // The store did not answer: keep the job and try again later, as after a failed attempt.
-        leases.release(job.id());
         LOG.log(System.Logger.Level.WARNING, "could not read job " + job.id() + " before running"
             + " it; trying again in " + backoffMs + " ms: " + read.cause());
-        retryAfter(backoffMs, job);
+        release(job.id()).onComplete(v -> retryAfter(backoffMs, job));
         return;
       }
       if (!(read.result() instanceof JsonObject stored)
           || !"pending".equals(stored.getString("state"))) {
         pending--; // finished (or failed for good) on another node since it was found
-        leases.release(job.id());
+        release(job.id());
         return;
       }
       int attempts = Math.max(job.attempts(), intOr(stored.getValue("attempts"), 0));
@@ -197,8 +263,7 @@ public final class JobScheduler {
       long wait = longOr(stored.getValue("next_at"), 0) - System.currentTimeMillis();
       if (wait > 0) {
         // Another node's retry is not due yet: wait for it as that node would have.
-        leases.release(job.id());
-        retryAfter(Math.min(wait, MAX_BACKOFF_MS), current);
+        release(job.id()).onComplete(v -> retryAfter(Math.min(wait, MAX_BACKOFF_MS), current));
         return;
       }
       runLeased(current);
@@ -222,7 +287,7 @@ public final class JobScheduler {
   /** Runs a job whose lease this node holds, and gives the lease back once the outcome is stored. */
   private void runLeased(Job job) {
     if (stopped) {
-      leases.release(job.id());
+      release(job.id());
       return;
     }
     EffectHandler handler = handlers.get(job.name());
@@ -230,7 +295,7 @@ public final class JobScheduler {
       // Perhaps the plugin that runs it is not loaded this time: keep the job for a later start.
       LOG.log(System.Logger.Level.WARNING, "no effect handler named '" + job.name() + "' for job "
           + job.id() + "; it stays pending until a node with that handler starts");
-      leases.release(job.id());
+      release(job.id());
       return;
     }
     int attempt = job.attempts() + 1;
@@ -244,7 +309,7 @@ public final class JobScheduler {
     outcome.onComplete(result -> {
       if (result.succeeded()) {
         pending--;
-        writer.apply(Mutation.delete(path)).onComplete(v -> leases.release(job.id()));
+        writer.apply(Mutation.delete(path)).onComplete(v -> release(job.id()));
         return;
       }
       String error = String.valueOf(result.cause().getMessage());
@@ -255,16 +320,14 @@ public final class JobScheduler {
             + ") failed for good after " + attempt + " attempts: " + error);
         writer.apply(Mutation.merge(path, new JsonObject().put("state", "failed")
             .put("attempts", attempt).put("last_error", error)))
-            .onComplete(v -> leases.release(job.id()));
+            .onComplete(v -> release(job.id()));
         return;
       }
       long delay = Math.min(MAX_BACKOFF_MS, backoffMs << Math.min(30, attempt - 1));
       writer.apply(Mutation.merge(path, new JsonObject().put("attempts", attempt)
           .put("last_error", error).put("next_at", System.currentTimeMillis() + delay)))
-          .onComplete(v -> {
-            leases.release(job.id());
-            retryAfter(delay, new Job(job.id(), job.name(), job.args(), attempt));
-          });
+          .onComplete(v -> release(job.id()).onComplete(released ->
+              retryAfter(delay, new Job(job.id(), job.name(), job.args(), attempt))));
     });
   }
 }

@@ -14,7 +14,7 @@ public final class LocalJobLeases implements JobLeases {
   }
 
   @Override
-  public void release(String jobId) {
-    // nothing is held
+  public Future<Void> release(String jobId) {
+    return Future.succeededFuture(); // nothing is held
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.kora.interceptors.EffectHandler;
 import dev.kora.node.core.NodeMetrics;
+import dev.kora.node.spi.JobLeases;
 import dev.kora.storage.Store;
 import dev.kora.storage.StoreOptions;
 import dev.kora.storage.Stores;
@@ -134,5 +135,169 @@ class JobSchedulerTest {
     assertEquals(List.of(), runs);
     assertEquals("failed", ((JsonObject) stored("j1")).getString("state"));
     assertNull(((JsonObject) stored("j1")).getValue("last_error"));
+  }
+
+  /**
+   * Leases as a cluster map holds them (job id to holder), for one member, with scripted trouble:
+   * the first {@code failAcquires} asks and {@code failReleases} releases fail as when the cluster
+   * does not answer, and each release lands {@code releaseDelayMs} after it was asked for. Records
+   * what happened, in order.
+   */
+  private final class ScriptedLeases implements JobLeases {
+    final Map<String, String> held = new java.util.concurrent.ConcurrentHashMap<>();
+    final List<String> events = new CopyOnWriteArrayList<>();
+    int failAcquires;
+    int failReleases;
+    long releaseDelayMs;
+
+    @Override
+    public Future<Boolean> acquire(String jobId) {
+      if (failAcquires > 0) {
+        failAcquires--;
+        events.add("acquire failed");
+        return Future.failedFuture(new IllegalStateException("the cluster did not answer"));
+      }
+      String holder = held.putIfAbsent(jobId, "self");
+      events.add("acquire " + (holder == null ? "granted" : "held by " + holder));
+      return Future.succeededFuture(holder == null || holder.equals("self"));
+    }
+
+    @Override
+    public Future<Void> release(String jobId) {
+      if (failReleases > 0) {
+        failReleases--;
+        events.add("release failed");
+        return Future.failedFuture(new IllegalStateException("the cluster did not answer"));
+      }
+      io.vertx.core.Promise<Void> landed = io.vertx.core.Promise.promise();
+      Runnable land = () -> {
+        held.remove(jobId, "self");
+        events.add("released");
+        landed.complete();
+      };
+      if (releaseDelayMs > 0) {
+        vertx.setTimer(releaseDelayMs, id -> land.run());
+      } else {
+        land.run();
+      }
+      return landed.future();
+    }
+  }
+
+  private JobScheduler scheduler(EffectHandler handler, JobLeases leases,
+      java.util.function.Function<Path, Future<Object>> reader) {
+    return new JobScheduler(vertx, Map.of("count", handler),
+        mutation -> store.write(List.of(mutation)).map(written -> 1L), reader, 5, BACKOFF_MS,
+        leases, new NodeMetrics(new SimpleMeterRegistry(), false));
+  }
+
+  private void onContext(Runnable action) {
+    vertx.getOrCreateContext().runOnContext(v -> action.run());
+  }
+
+  @Test
+  void aLeaseTheClusterCouldNotGrantIsAskedForAgain() throws Exception {
+    ScriptedLeases leases = new ScriptedLeases();
+    leases.failAcquires = 2;
+    JobScheduler jobs = scheduler(counting(), leases,
+        path -> TreeReader.read(store, path, QueryOptions.WHOLE));
+    store("j1", job(new JsonObject()));
+    onContext(jobs::rescan);
+    waitUntil(() -> stored("j1") == null, "j1 ran and was deleted");
+    assertEquals(List.of(1), runs, "run once, after the cluster answered");
+    waitUntil(() -> leases.held.isEmpty(), "the lease was given back");
+    assertEquals(List.of("acquire failed", "acquire failed", "acquire granted", "released"),
+        leases.events);
+  }
+
+  @Test
+  void aRetryAsksForTheLeaseOnlyOnceTheLastReleaseLanded() throws Exception {
+    ScriptedLeases leases = new ScriptedLeases();
+    leases.releaseDelayMs = 300; // far longer than the backoff
+    List<Integer> attempts = new CopyOnWriteArrayList<>();
+    EffectHandler failsOnce = EffectHandler.of("count", (args, attempt) -> {
+      attempts.add(attempt);
+      leases.events.add("run " + attempt);
+      return attempt == 1 ? Future.failedFuture(new IllegalStateException("down"))
+          : Future.succeededFuture();
+    });
+    JobScheduler jobs = scheduler(failsOnce, leases,
+        path -> TreeReader.read(store, path, QueryOptions.WHOLE));
+    store("j1", job(new JsonObject()));
+    onContext(jobs::rescan);
+    waitUntil(() -> stored("j1") == null, "j1 ran again and was deleted");
+    waitUntil(() -> leases.events.size() == 6, "the second lease was given back");
+    assertEquals(List.of("acquire granted", "run 1", "released", "acquire granted", "run 2",
+        "released"), leases.events, "the retry's lease was asked for after the release landed,"
+        + " so the late release did not take it from the retry");
+    assertEquals(List.of(1, 2), attempts);
+  }
+
+  @Test
+  void aLeaseWhoseReleaseDidNotLandIsGivenBackLaterAndTheJobStillRetries() throws Exception {
+    ScriptedLeases leases = new ScriptedLeases();
+    leases.failReleases = 2;
+    List<Integer> attempts = new CopyOnWriteArrayList<>();
+    EffectHandler failsOnce = EffectHandler.of("count", (args, attempt) -> {
+      attempts.add(attempt);
+      return attempt == 1 ? Future.failedFuture(new IllegalStateException("down"))
+          : Future.succeededFuture();
+    });
+    JobScheduler jobs = scheduler(failsOnce, leases,
+        path -> TreeReader.read(store, path, QueryOptions.WHOLE));
+    store("j1", job(new JsonObject()));
+    onContext(jobs::rescan);
+    waitUntil(() -> stored("j1") == null, "j1 ran again and was deleted");
+    waitUntil(() -> leases.held.isEmpty(), "the lease was given back in the end");
+    assertEquals(List.of(1, 2), attempts);
+    assertEquals(List.of("acquire granted", "release failed", "release failed", "released",
+        "acquire granted", "released"), leases.events);
+  }
+
+  @Test
+  void aRescanThatFindsAJobUnderWayHereLeavesIt() throws Exception {
+    ScriptedLeases leases = new ScriptedLeases();
+    io.vertx.core.Promise<Void> finish = io.vertx.core.Promise.promise();
+    EffectHandler slow = EffectHandler.of("count", (args, attempt) -> {
+      runs.add(attempt);
+      return finish.future();
+    });
+    JobScheduler jobs = scheduler(slow, leases,
+        path -> TreeReader.read(store, path, QueryOptions.WHOLE));
+    store("j1", job(new JsonObject()));
+    JsonObject found = (JsonObject) TreeReader.read(store, JobScheduler.JOBS, QueryOptions.WHOLE)
+        .await();
+    onContext(() -> jobs.recover(found));
+    waitUntil(() -> runs.size() == 1, "j1 runs");
+    onContext(() -> jobs.rescan()); // e.g. a member left while j1 runs here
+    Thread.sleep(200);
+    assertEquals(List.of(1), runs, "the rescan did not start j1 a second time");
+    finish.complete();
+    waitUntil(() -> stored("j1") == null, "j1 finished and was deleted");
+    waitUntil(() -> jobs.pending() == 0, "no job is pending");
+    assertEquals(List.of(1), runs);
+  }
+
+  @Test
+  void aRescanWhoseReadFailedReadsAgain() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    JobScheduler jobs = scheduler(counting(), new LocalJobLeases(), path -> {
+      if (path.equals(JobScheduler.JOBS) && reads.getAndIncrement() < 2) {
+        return Future.failedFuture(new IllegalStateException("store unavailable"));
+      }
+      return TreeReader.read(store, path, QueryOptions.WHOLE);
+    });
+    store("j1", job(new JsonObject()));
+    onContext(jobs::rescan);
+    waitUntil(() -> stored("j1") == null, "j1 ran and was deleted");
+    assertEquals(List.of(1), runs);
+    assertEquals(3, reads.get(), "two failed reads of the jobs, then one that answered");
+  }
+
+  private EffectHandler counting() {
+    return EffectHandler.of("count", (args, attempt) -> {
+      runs.add(attempt);
+      return Future.succeededFuture();
+    });
   }
 }
