@@ -398,9 +398,11 @@ public final class ClusterCoordinator implements WriteCoordinator {
             + epoch + " is fenced off)");
         retakeLater();
       }
+      // The store's message says whether anything was written: a SQL store rolled the write
+      // back; Cassandra may not know the outcome of its decision, which the next leader completes.
       return Future.failedFuture(new KoraException(ErrorCode.CLUSTER_UNAVAILABLE,
-          "the cluster's leader changed while the write was committed; nothing was written",
-          failure));
+          "the cluster's leader changed while the write was committed (" + kora.getMessage()
+          + "); resend it with the same id to learn its outcome", failure));
     }
     return Future.failedFuture(failure);
   }
