@@ -65,7 +65,7 @@ final class JdbcWriter {
   private Connection connection;
   private PreparedStatement deleteRange;
   private PreparedStatement deletePoint;
-  private PreparedStatement upsert;
+  private JdbcDialect.UpsertBatch upserts;
   private PreparedStatement selectFence;
   private long lastUsed;
   private boolean suspect;
@@ -98,7 +98,7 @@ final class JdbcWriter {
     String table = dialect.quotedTable();
     deleteRange = opened.prepareStatement("DELETE FROM " + table + " WHERE path >= ? AND path < ?");
     deletePoint = opened.prepareStatement("DELETE FROM " + table + " WHERE path = ?");
-    upsert = opened.prepareStatement(dialect.upsert());
+    upserts = dialect.prepareUpserts(opened);
     selectFence = opened.prepareStatement(dialect.selectForUpdate());
   }
 
@@ -334,14 +334,10 @@ final class JdbcWriter {
       }
       deletePoint.executeBatch();
     }
-    if (!plan.upserts().isEmpty()) {
-      for (WritePlan.Row row : plan.upserts()) {
-        dialect.setPath(upsert, 1, row.path());
-        upsert.setString(2, row.valueJson());
-        upsert.addBatch();
-      }
-      upsert.executeBatch();
+    for (WritePlan.Row row : plan.upserts()) {
+      upserts.add(row.path(), row.valueJson());
     }
+    upserts.execute();
   }
 
   private void rollbackQuietly(KoraException error) {
@@ -356,13 +352,14 @@ final class JdbcWriter {
   }
 
   private void clearBatches() {
-    for (PreparedStatement statement : new PreparedStatement[] {deleteRange, deletePoint, upsert}) {
+    for (PreparedStatement statement : new PreparedStatement[] {deleteRange, deletePoint}) {
       try {
         statement.clearBatch();
       } catch (SQLException ignored) {
         // the statement is closed with its connection
       }
     }
+    upserts.clear();
   }
 
   /**
