@@ -233,8 +233,10 @@ final class SqliteDialect extends JdbcDialect {
         if (found == null) {
           // a large-value table without its tree's table (dropped by hand) holds nothing of this tree
           statement.execute("DROP TABLE IF EXISTS " + url.quotedLargeTable());
+          // The column names are quoted so that a Kora of an earlier layout refuses the table
+          // ("not a Kora tree table") instead of reading its NULL values as values.
           statement.execute("CREATE TABLE " + url.quotedTable()
-              + " (path TEXT NOT NULL PRIMARY KEY, value TEXT) WITHOUT ROWID");
+              + " (\"path\" TEXT NOT NULL PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID");
           statement.execute("CREATE TABLE " + url.quotedLargeTable()
               + " (path TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)");
           found = Layout.SPLIT;
@@ -271,7 +273,7 @@ final class SqliteDialect extends JdbcDialect {
     if (sql == null) {
       return null;
     }
-    String normalized = sql.toUpperCase(Locale.ROOT).replaceAll("\\s+", " ");
+    String normalized = sql.toUpperCase(Locale.ROOT).replace("\"", "").replaceAll("\\s+", " ");
     if (normalized.contains("COLLATE") || !normalized.contains("PATH TEXT")
         || !normalized.contains("VALUE TEXT") || !normalized.contains("PRIMARY KEY")) {
       throw notATreeTable(sql);

@@ -356,8 +356,13 @@ class SqliteStoreTest extends StoreTestBase {
             .compose(v -> rows(opened, ReadRange.subtree(Path.ROOT))))
         .compose(rows -> check(() -> assertEquals(List.of("a=1", "big=\"" + big + "\""), rows)))
         .compose(v -> jdbcQuery(db, "SELECT sql FROM sqlite_schema WHERE name = 'kora'"))
-        .compose(sql -> check(() -> assertTrue(
-            sql.toUpperCase(java.util.Locale.ROOT).contains("WITHOUT ROWID"), sql)))
+        .compose(sql -> check(() -> {
+          String upper = sql.toUpperCase(java.util.Locale.ROOT);
+          assertTrue(upper.contains("WITHOUT ROWID"), sql);
+          // a Kora of the earlier layouts checks for "value TEXT" and so refuses the table rather
+          // than read its NULLs as values
+          assertFalse(upper.contains("VALUE TEXT"), sql);
+        }))
         .compose(v -> jdbcQuery(db, "SELECT \"notnull\" FROM pragma_table_info('kora')"
             + " WHERE name = 'value'"))
         .compose(notNull -> check(() -> assertEquals("0", notNull, "value is nullable")))
