@@ -1,5 +1,6 @@
 package dev.kora.storage.jdbc;
 
+import dev.kora.storage.spi.WritePlan;
 import dev.kora.tree.KoraException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,7 +17,7 @@ import java.util.List;
  *
  * <p>A dialect may keep a row's value elsewhere than in that column (SQLite keeps large values in a
  * table of their own): its {@link #selectValue()} reads the value wherever it is, and its
- * {@link #prepareUpserts} writes it there.
+ * {@link #prepareRowWrites} writes it there and deletes it with its row.
  *
  * <p>Threading: every method that takes or returns a JDBC object is called on a worker thread and may
  * block; the others are cheap and may be called from any thread. Immutable, except that what
@@ -131,13 +132,14 @@ public abstract class JdbcDialect {
   }
 
   /**
-   * Prepares how the writer upserts rows: one batch per write connection, reused by every
-   * transaction. Default: {@link #upsert()} in one JDBC batch.
+   * Prepares how the writer upserts rows, and what it does after deleting rows: one per writer
+   * connection, reused by every transaction. Default: {@link #upsert()} in one JDBC batch, nothing
+   * after deletes.
    *
    * @param writer the writer connection
-   * @return the batch, empty
+   * @return the row writes, empty
    */
-  public UpsertBatch prepareUpserts(Connection writer) throws SQLException {
+  public RowWrites prepareRowWrites(Connection writer) throws SQLException {
     return new RowBatch(writer, upsert(), true);
   }
 
@@ -244,13 +246,26 @@ public abstract class JdbcDialect {
   }
 
   /**
-   * The rows a write transaction upserts, added one by one and written together. Used by the writer
-   * thread only; not thread-safe.
+   * The dialect's part of applying a {@link WritePlan}: the writer deletes the plan's ranges and points
+   * with its own statements, calls {@link #deleted}, then {@link #add}s the plan's upserts and
+   * {@link #execute}s them. Used by the writer thread only; not thread-safe.
    */
-  public interface UpsertBatch {
+  public interface RowWrites {
 
     /**
-     * Adds a row to write at the next {@link #execute()}. The rows added between two executes have
+     * Called after the writer deleted a plan's ranges and points, before its upserts, e.g. to delete
+     * what the deleted rows kept elsewhere. Default: nothing.
+     *
+     * @param plan the plan
+     * @param rangeRows the rows deleted in each of {@code plan.ranges()}, in order, as JDBC counts
+     *     (a negative count: unknown)
+     * @param pointRows the rows deleted at each of {@code plan.points()}, likewise
+     */
+    default void deleted(WritePlan plan, int[] rangeRows, int[] pointRows) throws SQLException {
+    }
+
+    /**
+     * Adds a row to upsert at the next {@link #execute()}. The rows added between two executes have
      * distinct paths.
      *
      * @param path the stored path
@@ -258,19 +273,20 @@ public abstract class JdbcDialect {
      */
     void add(String path, String valueJson) throws SQLException;
 
-    /** Writes the rows added since the last execute (nothing when there are none). */
+    /** Upserts the rows added since the last execute (nothing when there are none). */
     void execute() throws SQLException;
 
-    /** Forgets the rows added and not yet written, after a failure. Never throws. */
+    /** Forgets the work added and not yet run, after a failure. Never throws. */
     void clear();
   }
 
   /**
    * A prepared statement run as a JDBC batch, one row at a time bound as the stored path (parameter
    * 1, with {@link #setPath}) and, when it takes one, the value (parameter 2). The default
-   * {@link UpsertBatch}; a dialect's own upserts may combine several. Not thread-safe.
+   * {@link RowWrites} (with {@link #upsert()}); a dialect's own row writes may combine several.
+   * Not thread-safe.
    */
-  protected final class RowBatch implements UpsertBatch {
+  protected final class RowBatch implements RowWrites {
     private final PreparedStatement statement;
     private final boolean bindsValue;
     private int rows;
