@@ -148,9 +148,9 @@ public abstract class JdbcDialect {
    * transaction: it reads the {@code value} of the row whose path is its one parameter (bound with
    * {@link #setPath}), and keeps that row locked until the transaction ends — where the row is
    * absent, its place in the key — so that no other writer can change it before this transaction
-   * has committed or rolled back. Default {@code SELECT value FROM table WHERE path = ? FOR UPDATE}
-   * (with {@link #selectValue()} in place of {@code value})
-   * (with InnoDB in {@code REPEATABLE READ}, an absent row's gap is locked too).
+   * has committed or rolled back. Default {@code SELECT value FROM table WHERE path = ? FOR UPDATE},
+   * {@link #selectValue()} in place of {@code value} (with InnoDB in {@code REPEATABLE READ}, an
+   * absent row's gap is locked too).
    *
    * @return the query
    */
