@@ -1,5 +1,6 @@
 package dev.kora.storage.jdbc;
 
+import dev.kora.storage.spi.WritePlan;
 import dev.kora.tree.KoraException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,8 +15,14 @@ import java.util.List;
  * two columns, {@code path} (the {@link dev.kora.storage.spi.PathEncoding stored path}, compared by
  * UTF-8 bytes, primary key) and {@code value} (JSON text).
  *
+ * <p>A dialect may keep a row's value elsewhere than in that column (SQLite keeps large values in a
+ * table of their own): its {@link #selectValue()} reads the value wherever it is, and its
+ * {@link #prepareRowWrites} writes it there and deletes it with its row.
+ *
  * <p>Threading: every method that takes or returns a JDBC object is called on a worker thread and may
- * block; the others are cheap and may be called from any thread. Immutable.
+ * block; the others are cheap and may be called from any thread. Immutable, except that what
+ * {@link #createTable} finds (e.g. which layout an existing table has) may decide the statements: they
+ * are asked for only after it ran.
  */
 public abstract class JdbcDialect {
 
@@ -114,17 +121,41 @@ public abstract class JdbcDialect {
   public abstract String upsert();
 
   /**
+   * The SQL expression that reads a row's value (JSON text, never null) in a query whose FROM clause
+   * is the table, unaliased: used by range reads and by {@link #selectForUpdate()}. Default
+   * {@code value}, the column.
+   *
+   * @return the expression
+   */
+  public String selectValue() {
+    return "value";
+  }
+
+  /**
+   * Prepares how the writer upserts rows, and what it does after deleting rows: one per writer
+   * connection, reused by every transaction. Default: {@link #upsert()} in one JDBC batch, nothing
+   * after deletes.
+   *
+   * @param writer the writer connection
+   * @return the row writes, empty
+   */
+  public RowWrites prepareRowWrites(Connection writer) throws SQLException {
+    return new RowBatch(writer, upsert(), true);
+  }
+
+  /**
    * The query that checks a fence ({@link dev.kora.storage.Store#fence}) at the start of a write
    * transaction: it reads the {@code value} of the row whose path is its one parameter (bound with
    * {@link #setPath}), and keeps that row locked until the transaction ends — where the row is
    * absent, its place in the key — so that no other writer can change it before this transaction
-   * has committed or rolled back. Default {@code SELECT value FROM table WHERE path = ? FOR UPDATE}
-   * (with InnoDB in {@code REPEATABLE READ}, an absent row's gap is locked too).
+   * has committed or rolled back. Default {@code SELECT value FROM table WHERE path = ? FOR UPDATE},
+   * {@link #selectValue()} in place of {@code value} (with InnoDB in {@code REPEATABLE READ}, an
+   * absent row's gap is locked too).
    *
    * @return the query
    */
   public String selectForUpdate() {
-    return "SELECT value FROM " + quotedTable + " WHERE path = ? FOR UPDATE";
+    return "SELECT " + selectValue() + " FROM " + quotedTable + " WHERE path = ? FOR UPDATE";
   }
 
   /** @return the statement that begins a write transaction, e.g. {@code BEGIN IMMEDIATE} */
@@ -212,5 +243,90 @@ public abstract class JdbcDialect {
       throw e;
     }
     return connection;
+  }
+
+  /**
+   * The dialect's part of applying a {@link WritePlan}: the writer deletes the plan's ranges and points
+   * with its own statements, calls {@link #deleted}, then {@link #add}s the plan's upserts and
+   * {@link #execute}s them. Used by the writer thread only; not thread-safe.
+   */
+  public interface RowWrites {
+
+    /**
+     * Called after the writer deleted a plan's ranges and points, before its upserts, e.g. to delete
+     * what the deleted rows kept elsewhere. Default: nothing.
+     *
+     * @param plan the plan
+     * @param rangeRows the rows deleted in each of {@code plan.ranges()}, in order, as JDBC counts
+     *     (a negative count: unknown)
+     * @param pointRows the rows deleted at each of {@code plan.points()}, likewise
+     */
+    default void deleted(WritePlan plan, int[] rangeRows, int[] pointRows) throws SQLException {
+    }
+
+    /**
+     * Adds a row to upsert at the next {@link #execute()}. The rows added between two executes have
+     * distinct paths.
+     *
+     * @param path the stored path
+     * @param valueJson the value, JSON text
+     */
+    void add(String path, String valueJson) throws SQLException;
+
+    /** Upserts the rows added since the last execute (nothing when there are none). */
+    void execute() throws SQLException;
+
+    /** Forgets the work added and not yet run, after a failure. Never throws. */
+    void clear();
+  }
+
+  /**
+   * A prepared statement run as a JDBC batch, one row at a time bound as the stored path (parameter
+   * 1, with {@link #setPath}) and, when it takes one, the value (parameter 2). The default
+   * {@link RowWrites} (with {@link #upsert()}); a dialect's own row writes may combine several.
+   * Not thread-safe.
+   */
+  protected final class RowBatch implements RowWrites {
+    private final PreparedStatement statement;
+    private final boolean bindsValue;
+    private int rows;
+
+    /**
+     * @param connection the connection to prepare {@code sql} on
+     * @param sql a statement with the parameters {@code (path)} or {@code (path, value)}
+     * @param bindsValue whether it takes the value as parameter 2
+     */
+    public RowBatch(Connection connection, String sql, boolean bindsValue) throws SQLException {
+      this.statement = connection.prepareStatement(sql);
+      this.bindsValue = bindsValue;
+    }
+
+    @Override
+    public void add(String path, String valueJson) throws SQLException {
+      setPath(statement, 1, path);
+      if (bindsValue) {
+        statement.setString(2, valueJson);
+      }
+      statement.addBatch();
+      rows++;
+    }
+
+    @Override
+    public void execute() throws SQLException {
+      if (rows > 0) {
+        rows = 0;
+        statement.executeBatch();
+      }
+    }
+
+    @Override
+    public void clear() {
+      rows = 0;
+      try {
+        statement.clearBatch();
+      } catch (SQLException ignored) {
+        // the statement is closed with its connection
+      }
+    }
   }
 }

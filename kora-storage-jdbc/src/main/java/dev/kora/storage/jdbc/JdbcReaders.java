@@ -251,7 +251,8 @@ final class JdbcReaders {
         throws SQLException {
       int slot = (inclusive ? 1 : 0) + (bounded ? 2 : 0);
       if (pages[slot] == null) {
-        pages[slot] = connection.prepareStatement("SELECT path, value FROM " + dialect.quotedTable()
+        pages[slot] = connection.prepareStatement("SELECT path, " + dialect.selectValue()
+            + " FROM " + dialect.quotedTable()
             + " WHERE path " + (inclusive ? ">=" : ">") + " ?" + (bounded ? " AND path < ?" : "")
             + " ORDER BY path LIMIT ?");
       }

@@ -48,6 +48,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class JdbcWriter {
 
+  private static final int[] NONE = new int[0];
+
   /** Transaction attempts when the database reports a transient failure. */
   static final int ATTEMPTS = 3;
   /** Idle time after which the connection is checked before use. */
@@ -65,7 +67,7 @@ final class JdbcWriter {
   private Connection connection;
   private PreparedStatement deleteRange;
   private PreparedStatement deletePoint;
-  private PreparedStatement upsert;
+  private JdbcDialect.RowWrites rowWrites;
   private PreparedStatement selectFence;
   private long lastUsed;
   private boolean suspect;
@@ -98,7 +100,7 @@ final class JdbcWriter {
     String table = dialect.quotedTable();
     deleteRange = opened.prepareStatement("DELETE FROM " + table + " WHERE path >= ? AND path < ?");
     deletePoint = opened.prepareStatement("DELETE FROM " + table + " WHERE path = ?");
-    upsert = opened.prepareStatement(dialect.upsert());
+    rowWrites = dialect.prepareRowWrites(opened);
     selectFence = opened.prepareStatement(dialect.selectForUpdate());
   }
 
@@ -317,31 +319,33 @@ final class JdbcWriter {
     }
   }
 
-  /** Deletes (ranges, then points), then upserts; see {@link WritePlan}. */
+  /**
+   * Deletes (ranges, then points), tells the dialect's row writes what was deleted, then upserts;
+   * see {@link WritePlan}.
+   */
   private void apply(WritePlan plan) throws SQLException {
+    int[] rangeRows = NONE;
     if (!plan.ranges().isEmpty()) {
       for (WritePlan.Range range : plan.ranges()) {
         dialect.setPath(deleteRange, 1, range.from());
         dialect.setPath(deleteRange, 2, range.to());
         deleteRange.addBatch();
       }
-      deleteRange.executeBatch();
+      rangeRows = deleteRange.executeBatch();
     }
+    int[] pointRows = NONE;
     if (!plan.points().isEmpty()) {
       for (String point : plan.points()) {
         dialect.setPath(deletePoint, 1, point);
         deletePoint.addBatch();
       }
-      deletePoint.executeBatch();
+      pointRows = deletePoint.executeBatch();
     }
-    if (!plan.upserts().isEmpty()) {
-      for (WritePlan.Row row : plan.upserts()) {
-        dialect.setPath(upsert, 1, row.path());
-        upsert.setString(2, row.valueJson());
-        upsert.addBatch();
-      }
-      upsert.executeBatch();
+    rowWrites.deleted(plan, rangeRows, pointRows);
+    for (WritePlan.Row row : plan.upserts()) {
+      rowWrites.add(row.path(), row.valueJson());
     }
+    rowWrites.execute();
   }
 
   private void rollbackQuietly(KoraException error) {
@@ -356,13 +360,14 @@ final class JdbcWriter {
   }
 
   private void clearBatches() {
-    for (PreparedStatement statement : new PreparedStatement[] {deleteRange, deletePoint, upsert}) {
+    for (PreparedStatement statement : new PreparedStatement[] {deleteRange, deletePoint}) {
       try {
         statement.clearBatch();
       } catch (SQLException ignored) {
         // the statement is closed with its connection
       }
     }
+    rowWrites.clear();
   }
 
   /**

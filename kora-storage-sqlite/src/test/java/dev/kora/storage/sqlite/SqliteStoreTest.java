@@ -58,7 +58,10 @@ class SqliteStoreTest extends StoreTestBase {
 
   @Override
   protected Future<Void> dropStore(String table) {
-    return jdbc(file(), statement -> statement.execute("DROP TABLE IF EXISTS \"" + table + "\""));
+    return jdbc(file(), statement -> {
+      statement.execute("DROP TABLE IF EXISTS \"" + table + "\"");
+      statement.execute("DROP TABLE IF EXISTS \"" + table + "-large\"");
+    });
   }
 
   @Override
@@ -337,43 +340,223 @@ class SqliteStoreTest extends StoreTestBase {
   }
 
   /**
-   * New tables are rowid tables with the path as a separate primary key index: a WITHOUT ROWID
-   * table keeps values in its index B-tree, and SQLite reads the whole of an index entry that
-   * overflows its page at every comparison, so writes beside large values slowed down in
-   * proportion to their size (the layout's reason, SqliteDialect#createTable).
+   * New tables have the split layout: a WITHOUT ROWID table whose rows hold their values unless the
+   * row would overflow its index page, and then NULL, the value in {@code <table>-large} (a rowid
+   * table keyed by path). In a WITHOUT ROWID table SQLite reads the whole of an entry that overflows
+   * its page at every comparison, so writes beside large values slowed down in proportion to their
+   * size (SqliteDialect#createTable).
    */
   @Test
-  void newTablesKeepValuesOutOfThePathIndex(VertxTestContext ctx) {
+  void newTablesKeepLargeValuesOutOfThePathIndex(VertxTestContext ctx) {
     java.nio.file.Path db = dir.resolve("layout.db");
+    String big = "x".repeat(100_000);
     openUrl("sqlite:" + db)
-        .compose(opened -> opened.write(List.of(Mutation.merge(Path.of("big"), "x".repeat(100_000)),
-            Mutation.merge(Path.of("a"), 1))))
+        .compose(opened -> opened.write(List.of(Mutation.merge(Path.of("big"), big),
+                Mutation.merge(Path.of("a"), 1)))
+            .compose(v -> rows(opened, ReadRange.subtree(Path.ROOT))))
+        .compose(rows -> check(() -> assertEquals(List.of("a=1", "big=\"" + big + "\""), rows)))
         .compose(v -> jdbcQuery(db, "SELECT sql FROM sqlite_schema WHERE name = 'kora'"))
         .compose(sql -> check(() -> {
-          assertTrue(sql.contains("PRIMARY KEY"), sql);
-          assertTrue(!sql.toUpperCase(java.util.Locale.ROOT).contains("WITHOUT ROWID"), sql);
+          String upper = sql.toUpperCase(java.util.Locale.ROOT);
+          assertTrue(upper.contains("WITHOUT ROWID"), sql);
+          // a Kora of the earlier layouts checks for "value TEXT" and so refuses the table rather
+          // than read its NULLs as values
+          assertFalse(upper.contains("VALUE TEXT"), sql);
         }))
-        .compose(v -> jdbcQuery(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
-            + " AND tbl_name = 'kora'"))
-        .compose(indexes -> check(() -> assertEquals("1", indexes)))
+        .compose(v -> jdbcQuery(db, "SELECT \"notnull\" FROM pragma_table_info('kora')"
+            + " WHERE name = 'value'"))
+        .compose(notNull -> check(() -> assertEquals("0", notNull, "value is nullable")))
+        .compose(v -> jdbcQuery(db, "SELECT group_concat(replace(path, char(1), '|') || '='"
+            + " || ifnull(value, 'NULL'), ' ')"
+            + " FROM (SELECT * FROM kora ORDER BY path)"))
+        .compose(all -> check(() -> assertEquals("a|=1 big|=NULL", all)))
+        .compose(v -> jdbcQuery(db, "SELECT replace(path, char(1), '|') || '=' || length(value)"
+            + " FROM \"kora-large\""))
+        .compose(large -> check(() -> assertEquals("big|=100002", large)))
+        .compose(v -> jdbcQuery(db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM"
+            + " sqlite_schema WHERE type = 'trigger' AND tbl_name = 'kora' ORDER BY name)"))
+        .compose(triggers -> check(() -> assertEquals("kora-large-on-update", triggers)))
         .onComplete(ctx.succeedingThenComplete());
   }
 
-  /** A table made by an earlier Kora (WITHOUT ROWID) opens and works as before: writes, deletes, reads. */
+  /** A table made before 2026-12-07 (WITHOUT ROWID, values in the index) opens and works as before. */
   @Test
   void tablesOfTheEarlierLayoutStillWork(VertxTestContext ctx) {
-    java.nio.file.Path db = dir.resolve("earlier.db");
-    jdbc(db, statement -> statement.execute("CREATE TABLE kora (path TEXT NOT NULL PRIMARY KEY,"
-        + " value TEXT NOT NULL) WITHOUT ROWID"))
+    tableOfAnEarlierLayoutWorks(ctx, "earlier.db", " WITHOUT ROWID");
+  }
+
+  /** A table made on 2026-12-07 by bd2280c (a rowid table, the path its own index) opens and works. */
+  @Test
+  void rowidTablesOf20261207StillWork(VertxTestContext ctx) {
+    tableOfAnEarlierLayoutWorks(ctx, "rowid.db", "");
+  }
+
+  /**
+   * Creates the table {@code kora (path TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)} and then
+   * {@code suffix} in a new file, opens it as a store, writes, deletes and reads small and large
+   * values, and checks that the table kept its layout and that no large-value table was made.
+   */
+  private void tableOfAnEarlierLayoutWorks(VertxTestContext ctx, String name, String suffix) {
+    java.nio.file.Path db = dir.resolve(name);
+    String created = "CREATE TABLE kora (path TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)"
+        + suffix;
+    String big = "é".repeat(5_000);
+    jdbc(db, statement -> statement.execute(created))
         .compose(v -> openUrl("sqlite:" + db))
         .compose(opened -> opened.write(List.of(Mutation.merge(Path.of("r"),
-                new io.vertx.core.json.JsonObject().put("a", 1).put("b", 2).put("c", 3)),
-                Mutation.delete(Path.of("r", "b"))))
+                new io.vertx.core.json.JsonObject().put("a", 1).put("b", 2).put("c", 3)
+                    .put("big", big).put("gone", big)),
+                Mutation.delete(Path.of("r", "b")), Mutation.delete(Path.of("r", "gone"))))
             .compose(v -> rows(opened, ReadRange.subtree(Path.of("r")))))
-        .compose(rows -> check(() -> assertEquals(List.of("r/a=1", "r/c=3"), rows)))
+        .compose(rows -> check(() -> assertEquals(List.of("r/a=1", "r/big=\"" + big + "\"",
+            "r/c=3"), rows)))
         .compose(v -> jdbcQuery(db, "SELECT sql FROM sqlite_schema WHERE name = 'kora'"))
-        .compose(sql -> check(() -> assertTrue(sql.contains("WITHOUT ROWID"), sql)))
+        .compose(sql -> check(() -> assertEquals(created, sql)))
+        .compose(v -> jdbcQuery(db, "SELECT group_concat(name) FROM sqlite_schema"
+            + " WHERE name LIKE 'kora-%'"))
+        .compose(names -> check(() -> assertEquals(null, names, "no large-value table")))
         .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Values just below, at and just above the largest that fits in the path index's page, in ASCII
+   * and in 2-, 3- and 4-byte UTF-8, and one of 100 KB: each reads back as written, through a cursor
+   * and through a fence's check, and lies in the tree's table exactly when its row fits. SQLite's
+   * own page statistics (dbstat) show that the rows at the limit did not overflow, and that a row one
+   * byte larger does.
+   */
+  @Test
+  void largeValuesRoundTripAroundTheLimit(VertxTestContext ctx) {
+    int limit = SqliteDialect.maxLocalPayload(4096);
+    String stored = PathEncoding.encode(path("t", "v0"));
+    int pathBytes = dev.kora.storage.spi.WritePlan.utf8Length(stored);
+    int atLimit = limit - SqliteDialect.recordBytes(pathBytes, 0);
+    while (SqliteDialect.recordBytes(pathBytes, atLimit) > limit) {
+      atLimit--;
+    }
+    int at = atLimit;
+    assertEquals(limit, SqliteDialect.recordBytes(pathBytes, at), "a row at the limit exists");
+    // value sizes (bytes of JSON text) and whether the row fits in its page
+    int[] sizes = {at - 1, at, at + 1, at - 1, at, at + 1, 100_000};
+    boolean[] multiByte = {false, false, false, true, true, true, true};
+    List<String> expected = new ArrayList<>();
+    List<Mutation> writes = new ArrayList<>();
+    StringBuilder layout = new StringBuilder();
+    for (int i = 0; i < sizes.length; i++) {
+      String text = jsonStringText(sizes[i], multiByte[i]);
+      assertEquals(sizes[i], dev.kora.storage.spi.WritePlan.utf8Length(text));
+      expected.add("t/v" + i + "=" + text);
+      writes.add(Mutation.merge(path("t", "v" + i), text.substring(1, text.length() - 1)));
+      layout.append(i == 0 ? "" : " ").append("t|v").append(i).append("|=")
+          .append(sizes[i] <= at ? "in" : "apart");
+    }
+    String q = "\"" + table + "\"";
+    String large = "\"" + table + "-large\"";
+    jdbcQuery(file(), "PRAGMA page_size")
+        .compose(pageSize -> check(() -> assertEquals("4096", pageSize)))
+        .compose(v -> store.write(writes))
+        .compose(v -> rows(store, ReadRange.subtree(path("t"))))
+        .compose(rows -> check(() -> assertEquals(expected, rows)))
+        .compose(v -> rows(store, ReadRange.subtree(path("t")), 2))
+        .compose(rows -> check(() -> assertEquals(expected, rows, "read in pages of 2")))
+        .compose(v -> jdbcQuery(file(), "SELECT group_concat(replace(path, char(1), '|') || '='"
+            + " || iif(value IS NULL, 'apart', 'in'), ' ') FROM (SELECT * FROM " + q
+            + " ORDER BY path)"))
+        .compose(where -> check(() -> assertEquals(layout.toString(), where)))
+        .compose(v -> jdbcQuery(file(), "SELECT count(*) FROM " + large))
+        .compose(count -> check(() -> assertEquals("3", count)))
+        .compose(v -> jdbcQuery(file(), "SELECT count(*) FROM dbstat WHERE name = '" + table
+            + "' AND pagetype = 'overflow'"))
+        .compose(pages -> check(() -> assertEquals("0", pages, "no row of the tree's table"
+            + " overflows its page")))
+        .compose(v -> jdbc(file(), statement -> statement.execute("INSERT INTO " + q
+            + " (path, value) VALUES ('" + stored.replace("\u0001", "' || char(1) || '")
+            + "x', '" + "y".repeat(at) + "')")))
+        .compose(v -> jdbcQuery(file(), "SELECT count(*) FROM dbstat WHERE name = '" + table
+            + "' AND pagetype = 'overflow'"))
+        .compose(pages -> check(() -> assertEquals("1", pages, "a row one byte larger overflows")))
+        .compose(v -> {
+          store.fence(fence(path("t", "v6"), expected.get(6).substring("t/v6=".length())));
+          return write(Mutation.merge(path("t", "after"), 1));
+        })
+        .compose(v -> {
+          store.fence(fence(path("t", "v6"), expected.get(5).substring("t/v5=".length())));
+          return expectFenced(write(Mutation.merge(path("t", "refused"), 1)), path("t", "v6"));
+        })
+        .compose(v -> {
+          store.fence(null);
+          return rows(store, ReadRange.subtree(path("t", "after")));
+        })
+        .compose(rows -> check(() -> assertEquals(List.of("t/after=1"), rows)))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * @return the JSON text of a string, quotes included, of exactly {@code bytes} bytes in UTF-8: the
+   *     letter a repeated, or with {@code multiByte} characters of 2, 3 and 4 bytes and letters
+   */
+  private static String jsonStringText(int bytes, boolean multiByte) {
+    StringBuilder text = new StringBuilder("\"");
+    int left = bytes - 2;
+    while (multiByte && left >= 9 + 1) {
+      text.append("é€😀"); // 2 + 3 + 4 bytes
+      left -= 9;
+    }
+    return text.append("a".repeat(left)).append('"').toString();
+  }
+
+  /**
+   * Every way a row leaves or changes — an upsert of a small value over a large one and back, a
+   * large over a large, a leaf written under a large leaf (its row deleted as a point), a leaf
+   * written above it (its row deleted with the range under the leaf), a subtree deleted, a failed
+   * write rolled back — leaves exactly one large-value row per row whose value is NULL, and none
+   * else.
+   */
+  @Test
+  void overwritesAndDeletesLeaveNoLargeValuesBehind(VertxTestContext ctx) {
+    String one = "1".repeat(3_000);
+    String two = "2".repeat(3_000);
+    String three = "3".repeat(3_000);
+    Path marker = path("boom");
+    write(Mutation.merge(path("a", "b"), one), Mutation.merge(path("a", "c"), one),
+        Mutation.merge(path("x", "y"), one), Mutation.merge(path("x", "z"), "small"))
+        .compose(v -> expectLargeRows(3))
+        .compose(v -> write(Mutation.merge(path("a", "b"), "small")))
+        .compose(v -> expectLargeRows(2))
+        .compose(v -> write(Mutation.merge(path("a", "b"), two)))
+        .compose(v -> expectLargeRows(3))
+        .compose(v -> write(Mutation.merge(path("a", "c"), three)))
+        .compose(v -> expectLargeRows(3))
+        .compose(v -> expectRows("a/b=\"" + two + "\"", "a/c=\"" + three + "\"",
+            "x/y=\"" + one + "\"", "x/z=\"small\""))
+        .compose(v -> write(Mutation.merge(path("a", "c", "d"), 1)))
+        .compose(v -> expectLargeRows(2))
+        .compose(v -> write(Mutation.delete(path("a"))))
+        .compose(v -> expectLargeRows(1))
+        .compose(v -> failWritesAt(store, table, marker))
+        .compose(v -> expectFailure(write(Mutation.merge(path("x", "y"), "small"),
+            Mutation.merge(path("n", "new"), two), Mutation.merge(marker, 1)), ErrorCode.INTERNAL))
+        .compose(v -> expectLargeRows(1))
+        .compose(v -> expectRows("x/y=\"" + one + "\"", "x/z=\"small\""))
+        .compose(v -> write(Mutation.merge(path("x"), 5)))
+        .compose(v -> expectLargeRows(0))
+        .compose(v -> expectRows("x=5"))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Checks that the large-value table of the test's tree has {@code count} rows, as many as the
+   * tree's table has NULL values, each at the path of one of them.
+   */
+  private Future<Void> expectLargeRows(int count) {
+    String q = "\"" + table + "\"";
+    String large = "\"" + table + "-large\"";
+    return jdbcQuery(file(), "SELECT (SELECT count(*) FROM " + large + ") || ' '"
+        + " || (SELECT count(*) FROM " + q + " WHERE value IS NULL) || ' '"
+        + " || (SELECT count(*) FROM " + large + " AS l WHERE NOT EXISTS (SELECT 1 FROM " + q
+        + " AS t WHERE t.path = l.path AND t.value IS NULL))")
+        .compose(counts -> check(() -> assertEquals(count + " " + count + " 0", counts,
+            "large-value rows, NULL values, large-value rows without their NULL")));
   }
 
   @Test
