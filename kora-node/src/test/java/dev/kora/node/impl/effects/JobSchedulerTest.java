@@ -215,17 +215,7 @@ class JobSchedulerTest {
     ScriptedLeases leases = new ScriptedLeases();
     leases.releaseDelayMs = 300; // far longer than the backoff
     List<Integer> attempts = new CopyOnWriteArrayList<>();
-    EffectHandler failsOnce = EffectHandler.of("count", (args, attempt) -> {
-      attempts.add(attempt);
-      leases.events.add("run " + attempt);
-      return attempt == 1 ? Future.failedFuture(new IllegalStateException("down"))
-          : Future.succeededFuture();
-    });
-    JobScheduler jobs = scheduler(failsOnce, leases,
-        path -> TreeReader.read(store, path, QueryOptions.WHOLE));
-    store("j1", job(new JsonObject()));
-    onContext(jobs::rescan);
-    waitUntil(() -> stored("j1") == null, "j1 ran again and was deleted");
+    runFailingOnce(leases, attempts, true);
     waitUntil(() -> leases.events.size() == 6, "the second lease was given back");
     assertEquals(List.of("acquire granted", "run 1", "released", "acquire granted", "run 2",
         "released"), leases.events, "the retry's lease was asked for after the release landed,"
@@ -238,16 +228,7 @@ class JobSchedulerTest {
     ScriptedLeases leases = new ScriptedLeases();
     leases.failReleases = 2;
     List<Integer> attempts = new CopyOnWriteArrayList<>();
-    EffectHandler failsOnce = EffectHandler.of("count", (args, attempt) -> {
-      attempts.add(attempt);
-      return attempt == 1 ? Future.failedFuture(new IllegalStateException("down"))
-          : Future.succeededFuture();
-    });
-    JobScheduler jobs = scheduler(failsOnce, leases,
-        path -> TreeReader.read(store, path, QueryOptions.WHOLE));
-    store("j1", job(new JsonObject()));
-    onContext(jobs::rescan);
-    waitUntil(() -> stored("j1") == null, "j1 ran again and was deleted");
+    runFailingOnce(leases, attempts, false);
     waitUntil(() -> leases.held.isEmpty(), "the lease was given back in the end");
     assertEquals(List.of(1, 2), attempts);
     assertEquals(List.of("acquire granted", "release failed", "release failed", "released",
@@ -292,6 +273,30 @@ class JobSchedulerTest {
     waitUntil(() -> stored("j1") == null, "j1 ran and was deleted");
     assertEquals(List.of(1), runs);
     assertEquals(3, reads.get(), "two failed reads of the jobs, then one that answered");
+  }
+
+  /**
+   * Stores job j1, whose handler fails its first attempt and succeeds its second, rescans, and waits
+   * until it ran again and was deleted.
+   *
+   * @param attempts where each run adds its attempt number
+   * @param logRuns whether each run is also added to the leases' events, as {@code "run N"}
+   */
+  private void runFailingOnce(ScriptedLeases leases, List<Integer> attempts, boolean logRuns)
+      throws Exception {
+    EffectHandler failsOnce = EffectHandler.of("count", (args, attempt) -> {
+      attempts.add(attempt);
+      if (logRuns) {
+        leases.events.add("run " + attempt);
+      }
+      return attempt == 1 ? Future.failedFuture(new IllegalStateException("down"))
+          : Future.succeededFuture();
+    });
+    JobScheduler jobs = scheduler(failsOnce, leases,
+        path -> TreeReader.read(store, path, QueryOptions.WHOLE));
+    store("j1", job(new JsonObject()));
+    onContext(jobs::rescan);
+    waitUntil(() -> stored("j1") == null, "j1 ran again and was deleted");
   }
 
   private EffectHandler counting() {
