@@ -9,12 +9,12 @@ import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.NavigableSet;
+import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The row operations of one mutation for a store of {@link PathEncoding materialized paths}, the same
@@ -205,18 +205,23 @@ public final class WritePlan {
     }
     List<WritePlan> result = new ArrayList<>();
     Set<String> absent = new HashSet<>();
-    // the upserted rows of the plan being built, with their positions in its upserts
-    TreeMap<String, Integer> upserted = new TreeMap<>();
+    // The rows upserted by the plan being built, with their positions in its upserts, and every
+    // proper ancestor of them (stored paths ending in a separator): a subtree holds one of those
+    // rows exactly when its path is one of them or one of their ancestors. Hash lookups, not a
+    // sorted set: this runs on a store's single writer thread, once per row of every group.
+    Map<String, Integer> upserted = new HashMap<>();
+    Set<String> ancestors = new HashSet<>();
     List<Range> ranges = new ArrayList<>();
     List<String> points = new ArrayList<>();
     List<Row> upserts = new ArrayList<>();
     for (WritePlan plan : plans) {
-      if (!upserted.isEmpty() && deletesAny(plan, upserted.navigableKeySet())) {
+      if (!upserted.isEmpty() && deletesAny(plan, upserted, ancestors)) {
         result.add(new WritePlan(ranges, points, upserts));
         ranges = new ArrayList<>();
         points = new ArrayList<>();
         upserts = new ArrayList<>();
         upserted.clear();
+        ancestors.clear();
       }
       ranges.addAll(plan.ranges);
       for (String point : plan.points) {
@@ -229,6 +234,7 @@ public final class WritePlan {
         Integer earlier = upserted.putIfAbsent(row.path(), upserts.size());
         if (earlier == null) {
           upserts.add(row);
+          addAncestors(row.path(), ancestors);
         } else {
           upserts.set(earlier, row); // the later value wins; one row is upserted once per plan
         }
@@ -238,24 +244,54 @@ public final class WritePlan {
     return result;
   }
 
-  /** @return whether a delete of {@code plan} removes one of the {@code rows} */
-  private static boolean deletesAny(WritePlan plan, NavigableSet<String> rows) {
+  /**
+   * Adds the proper ancestors of a stored path, e.g. {@code a/b/} and {@code a/} for {@code a/b/c/}
+   * (separators shown as {@code /}), from the nearest up, stopping at the first already there (its
+   * own ancestors were added with it).
+   */
+  private static void addAncestors(String path, Set<String> ancestors) {
+    for (int end = path.lastIndexOf(PathEncoding.SEPARATOR, path.length() - 2); end >= 0;
+        end = path.lastIndexOf(PathEncoding.SEPARATOR, end - 1)) {
+      if (!ancestors.add(path.substring(0, end + 1))) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * @return whether a delete of {@code plan} may remove one of the {@code rows}, whose proper
+   *     ancestors are {@code ancestors}
+   */
+  private static boolean deletesAny(WritePlan plan, Map<String, Integer> rows,
+      Set<String> ancestors) {
     for (String point : plan.points) {
-      if (rows.contains(point)) {
+      if (rows.containsKey(point)) {
         return true;
       }
     }
     for (Range range : plan.ranges) {
+      String from = range.from();
       String to = range.to();
-      if (to.isEmpty() || to.charAt(to.length() - 1) != PathEncoding.SEPARATOR + 1) {
+      int length = to.length();
+      if (length == 0 || to.charAt(length - 1) != PathEncoding.SEPARATOR + 1
+          || from.length() < length || !from.regionMatches(0, to, 0, length - 1)
+          || from.charAt(length - 1) != PathEncoding.SEPARATOR) {
         return true; // not a subtree range: assume the worst
       }
-      // Every range is a subtree: the stored paths starting with a prefix, which are next to each
-      // other in any lexicographic order, so the first row at or after its start tells.
-      String prefix = to.substring(0, to.length() - 1) + PathEncoding.SEPARATOR;
-      String first = rows.ceiling(range.from());
-      if (first != null && first.startsWith(prefix) && first.compareTo(range.from()) >= 0) {
-        return true;
+      // The subtree of P = from's first `length` characters: the rows starting with P.
+      if (from.length() == length) {
+        // [P, end(P)): the whole subtree, P's own row included
+        if (rows.containsKey(from) || ancestors.contains(from)) {
+          return true;
+        }
+      } else if (from.length() == length + 1 && from.charAt(length) == PathEncoding.SEPARATOR + 1) {
+        // [P + U+0002, end(P)): the rows under P, which sort after P + U+0002 (a key's characters
+        // are above U+0002)
+        if (ancestors.contains(from.substring(0, length))) {
+          return true;
+        }
+      } else {
+        return true; // a range of another form: assume the worst
       }
     }
     return false;
