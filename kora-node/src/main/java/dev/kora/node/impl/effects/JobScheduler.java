@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Durable effect jobs. A job lives in the tree at {@code kora:jobs/<id>} as
@@ -136,19 +137,34 @@ public final class JobScheduler {
    * reads again after {@code backoff} ms until it does or the scheduler stops.
    */
   public void rescan() {
-    if (stopped) {
-      return;
+    if (!stopped) {
+      untilAnswered("read the pending jobs to rescan them", () -> reader.apply(JOBS))
+          .onSuccess(this::recover);
     }
-    reader.apply(JOBS).onComplete(read -> {
-      if (read.succeeded()) {
-        recover(read.result());
+  }
+
+  /**
+   * Asks the cluster or the store until it answers, {@code backoff} ms apart, logging each failure.
+   *
+   * @param what what is asked, for the log, e.g. {@code "give back the lease of job J"}
+   * @param ask makes one request
+   * @return the first answer; fails with the last failure once the scheduler has stopped
+   */
+  private <T> Future<T> untilAnswered(String what, Supplier<Future<T>> ask) {
+    Promise<T> answered = Promise.promise();
+    askAgain(what, ask, answered);
+    return answered.future();
+  }
+
+  private <T> void askAgain(String what, Supplier<Future<T>> ask, Promise<T> answered) {
+    ask.get().onComplete(answer -> {
+      if (answer.succeeded() || stopped) {
+        answered.handle(answer);
         return;
       }
-      LOG.log(System.Logger.Level.WARNING, "could not read the pending jobs to rescan them; trying"
-          + " again in " + backoffMs + " ms: " + read.cause());
-      if (!stopped) {
-        vertx.setTimer(backoffMs, id -> rescan());
-      }
+      LOG.log(System.Logger.Level.WARNING, "could not " + what + "; trying again in " + backoffMs
+          + " ms: " + answer.cause());
+      vertx.setTimer(backoffMs, id -> askAgain(what, ask, answered));
     });
   }
 
@@ -197,45 +213,28 @@ public final class JobScheduler {
       pending--; // this node runs it already (a rescan found a job under way here)
       return;
     }
-    leases.acquire(job.id()).onComplete(granted -> {
-      if (granted.failed()) {
-        running.remove(job.id());
-        LOG.log(System.Logger.Level.WARNING, "could not ask for the lease of job " + job.id()
-            + "; trying again in " + backoffMs + " ms: " + granted.cause());
-        retryAfter(backoffMs, job);
-      } else if (granted.result()) {
-        runIfStillPending(job);
-      } else {
-        running.remove(job.id());
-        pending--; // another node runs it, or runs it next
-      }
-    });
+    untilAnswered("ask for the lease of job " + job.id(), () -> leases.acquire(job.id()))
+        .onComplete(granted -> {
+          if (granted.succeeded() && granted.result()) {
+            runIfStillPending(job);
+          } else {
+            running.remove(job.id());
+            pending--; // another node runs it, or runs it next (or this scheduler stopped)
+          }
+        });
   }
 
   /**
-   * Gives a job's lease back, asking again after {@code backoff} ms while the cluster does not
-   * answer (a lease left held would keep every other node from the job).
+   * Gives a job's lease back, asking again while the cluster does not answer (a lease left held
+   * would keep every other node from the job). The job counts as running here until then, so that
+   * neither a rescan nor a retry asks for the lease while the release is on its way: Hazelcast may
+   * run the two in either order, and a late release would take the lease from the later run.
    *
-   * @return completes once the lease is given back (or the scheduler stopped): only then may this
-   *     node ask for it again, so a late release cannot take the lease from a later run
+   * @return completes once the lease is given back (or the scheduler stopped)
    */
   private Future<Void> release(String jobId) {
-    running.remove(jobId);
-    Promise<Void> released = Promise.promise();
-    giveBack(jobId, released);
-    return released.future();
-  }
-
-  private void giveBack(String jobId, Promise<Void> released) {
-    leases.release(jobId).onComplete(done -> {
-      if (done.succeeded() || stopped) {
-        released.tryComplete();
-        return;
-      }
-      LOG.log(System.Logger.Level.WARNING, "could not give back the lease of job " + jobId
-          + "; trying again in " + backoffMs + " ms: " + done.cause());
-      vertx.setTimer(backoffMs, id -> giveBack(jobId, released));
-    });
+    return untilAnswered("give back the lease of job " + jobId, () -> leases.release(jobId))
+        .andThen(released -> running.remove(jobId));
   }
 
   /**
