@@ -322,6 +322,18 @@ public abstract class JdbcDialect {
     @Override
     public void clear() {
       rows = 0;
+      clearBatches(statement);
+    }
+  }
+
+  /**
+   * Forgets the rows batched on statements, after a failed transaction. Never throws: a statement
+   * that cannot be cleared is closed with its connection.
+   *
+   * @param statements prepared statements of the writer connection
+   */
+  protected static void clearBatches(PreparedStatement... statements) {
+    for (PreparedStatement statement : statements) {
       try {
         statement.clearBatch();
       } catch (SQLException ignored) {

@@ -360,13 +360,7 @@ final class JdbcWriter {
   }
 
   private void clearBatches() {
-    for (PreparedStatement statement : new PreparedStatement[] {deleteRange, deletePoint}) {
-      try {
-        statement.clearBatch();
-      } catch (SQLException ignored) {
-        // the statement is closed with its connection
-      }
-    }
+    JdbcDialect.clearBatches(deleteRange, deletePoint);
     rowWrites.clear();
   }
 

@@ -423,14 +423,7 @@ final class SqliteDialect extends JdbcDialect {
       inPage.clear();
       apart.clear();
       largeValues.clear();
-      for (PreparedStatement statement : new PreparedStatement[] {deleteLargeRange,
-          deleteLargePoint}) {
-        try {
-          statement.clearBatch();
-        } catch (SQLException ignored) {
-          // the statement is closed with its connection
-        }
-      }
+      clearBatches(deleteLargeRange, deleteLargePoint);
     }
   }
 
