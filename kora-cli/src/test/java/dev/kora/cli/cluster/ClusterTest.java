@@ -8,7 +8,7 @@ import dev.kora.client.KoraClient;
 import dev.kora.client.KoraClientOptions;
 import dev.kora.client.Subscription;
 import dev.kora.client.SubscriptionChange;
-import dev.kora.node.impl.effects.JobScheduler;
+import dev.kora.node.core.ReservedPaths;
 import dev.kora.storage.Store;
 import dev.kora.storage.StoreOptions;
 import dev.kora.storage.Stores;
@@ -213,7 +213,7 @@ class ClusterTest {
   private static String missingJobs(Map<String, Long> jobs, TestSocket reader, Store store) {
     JsonObject runs = reader.query(new JsonObject().put("runs", new JsonObject())).await()
         .getJsonObject("merge").getJsonObject("runs", new JsonObject());
-    Object stored = TreeReader.read(store, JobScheduler.JOBS, QueryOptions.WHOLE).await();
+    Object stored = TreeReader.read(store, ReservedPaths.path("jobs"), QueryOptions.WHOLE).await();
     JsonObject held = stored instanceof JsonObject object ? object : new JsonObject();
     StringBuilder text = new StringBuilder("acknowledged jobs that never ran, with what the store"
         + " holds of their job (each jobs/K schedules one job whose run writes runs/K):");
