@@ -33,6 +33,9 @@ abstract class BenchNode implements AutoCloseable {
 
   abstract String host();
 
+  /** The store URL of a node that keeps the tree in memory (nothing durable). */
+  static final String MEMORY = "memory";
+
   abstract int port();
 
   /** @return e.g. {@code in-process}, {@code child process 1234}, {@code remote} */
@@ -88,7 +91,7 @@ abstract class BenchNode implements AutoCloseable {
       return "SQLite WAL, synchronous=" + (m.find() ? m.group(1).toUpperCase() : "FULL")
           + " (fsync per group commit)";
     }
-    if (storeDescription.startsWith("memory")) {
+    if (storeDescription.startsWith(MEMORY)) {
       return "none (memory store)";
     }
     return "unknown";
@@ -109,8 +112,20 @@ abstract class BenchNode implements AutoCloseable {
     if (options.url != null) {
       return new Remote(options.url);
     }
-    String storeUrl = options.store != null ? StoreBaseline.scratch(options.store)
-        : "sqlite:" + temp.path().resolve("kora.db");
+    return start(options, defaultMode, options.store != null ? StoreBaseline.scratch(options.store)
+        : "sqlite:" + temp.path().resolve("kora.db"));
+  }
+
+  /**
+   * Starts a node on a given store, whatever {@code --store} says (e.g. {@code memory}, for the
+   * node's own share of a write's time).
+   *
+   * @param options the shared options
+   * @param defaultMode {@code in} or {@code process}, used when {@code --node} is not given
+   * @param storeUrl the node's store, e.g. {@code memory} or {@code sqlite:/tmp/x/kora.db}
+   */
+  static BenchNode start(BenchOptions options, String defaultMode, String storeUrl)
+      throws Exception {
     String mode = options.node != null ? options.node : defaultMode;
     switch (mode) {
       case "in":

@@ -66,8 +66,8 @@ final class StoreBaseline {
       int query = nodeStoreUrl == null ? -1 : nodeStoreUrl.indexOf('?');
       return "sqlite:" + temp.resolve(name + ".db") + (query < 0 ? "" : nodeStoreUrl.substring(query));
     }
-    if (nodeStoreUrl.equals("memory")) {
-      return "memory";
+    if (nodeStoreUrl.equals(BenchNode.MEMORY)) {
+      return BenchNode.MEMORY;
     }
     // A server store (postgres://, mysql://, ...): the same database, a table of its own.
     return withTable(nodeStoreUrl.replaceAll("([?&])table=[^&]*&?", "$1")
@@ -79,7 +79,7 @@ final class StoreBaseline {
    * tool never writes into an application's tree; SQLite and memory URLs are returned unchanged.
    */
   static String scratch(String url) {
-    if (url.startsWith("sqlite:") || url.equals("memory") || url.matches(".*[?&]table=.*")) {
+    if (url.startsWith("sqlite:") || url.equals(BenchNode.MEMORY) || url.matches(".*[?&]table=.*")) {
       return url;
     }
     return withTable(url, "kora_bench_" + System.currentTimeMillis());
@@ -94,8 +94,9 @@ final class StoreBaseline {
    *
    * @param batchLeaves leaves per {@link Store#write} call
    * @param city write 6-field city objects instead of single leaves
-   * @param mutationList each call is a list of small mutations (one leaf or one city each, as the
-   *     node's group commit passes them) rather than one mutation holding every leaf
+   * @param mutationList each call is a list of small mutations (one leaf or one city each, with the
+   *     version counter and log entry the node adds to each, as the node's group commit passes
+   *     them) rather than one mutation holding every leaf
    * @return leaves written per second during the measured duration
    */
   static double writes(Store store, BenchOptions options, int batchLeaves, boolean city, int keys,
@@ -109,6 +110,7 @@ final class StoreBaseline {
     long leaves = 0;
     long now;
     ArrayDeque<Integer> sizes = new ArrayDeque<>();
+    long version = 0;
     while ((now = System.nanoTime()) < measureTo) {
       if (leavesAtStart < 0 && now >= measureFrom) {
         leavesAtStart = leaves;
@@ -127,7 +129,7 @@ final class StoreBaseline {
         }
         count += writes.size() - before;
         if (mutationList) {
-          call.add(Mutation.fromFlat(List.of(), writes));
+          call.add(committed(Mutation.fromFlat(List.of(), writes), ++version));
           writes = new ArrayList<>(6);
         }
       }
@@ -179,10 +181,7 @@ final class StoreBaseline {
       } else {
         writes.add(new LeafWrite(at, data.leaf()));
       }
-      Mutation mutation = Mutation.fromFlat(List.of(), writes);
-      Mutation withRows = mutation.plusLeaves(ChangeLog.commitRows(++version, mutation.encode(),
-          null, System.currentTimeMillis(), true));
-      store.write(List.of(withRows)).await();
+      store.write(List.of(committed(Mutation.fromFlat(List.of(), writes), ++version))).await();
       long done = System.nanoTime();
       if (now >= measureFrom) {
         measured++;
@@ -190,6 +189,16 @@ final class StoreBaseline {
       }
     }
     return measured / ((System.nanoTime() - measureFrom) / 1e9);
+  }
+
+  /**
+   * @return the mutation with the rows the node's sequencer adds to it in the same transaction
+   *     ({@link ChangeLog#commitRows}: the version counter and the log entry), so that a baseline
+   *     writes the same rows as the node
+   */
+  private static Mutation committed(Mutation mutation, long version) {
+    return mutation.plusLeaves(ChangeLog.commitRows(version, mutation.encode(), null,
+        System.currentTimeMillis(), true));
   }
 
   /**

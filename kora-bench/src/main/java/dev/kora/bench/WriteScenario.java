@@ -99,6 +99,10 @@ final class WriteScenario implements Callable<Integer> {
       result.note("fsync_per_s: writes of 4 KiB each followed by fdatasync (FileChannel.force(false))"
           + " in a loop for 2 s, in " + temp.path() + " (the SQLite store's folder); ratio_to_fsync:"
           + " mutations_per_s / fsync_per_s, the figure of --clients 1 --window 1 on SQLite");
+      if (clients == 1 && window == 1 && options.url == null
+          && !BenchNode.MEMORY.equals(node.storeUrl())) {
+        sequentialBound(city, mutationsPerSecond, fsyncs, result);
+      }
       int leavesPerMutation = city ? 6 : 1;
       if (!noBaseline && clients == 1 && window == 1) {
         // One write at a time: the store alone at the same, to tell the node's share of each
@@ -137,7 +141,8 @@ final class WriteScenario implements Callable<Integer> {
             Result.round(mutationsPerSecond * leavesPerMutation / mutationList));
         result.note("baseline_per_s: leaves/s through Store.write, one mutation of " + batch
             + " leaves per call, 2 calls in flight; baseline_mutation_list_per_s: mutations/s when "
-            + "each call is a list of single mutations (the node's group-commit shape)");
+            + "each call is a list of single mutations, each with the version counter and log entry"
+            + " the node adds (the node's group-commit shape and rows)");
       }
     }
     if (client) {
@@ -302,12 +307,41 @@ final class WriteScenario implements Callable<Integer> {
   /** @return mutations/s of one raw-socket run on a fresh node */
   private double rawRound(boolean city) throws Exception {
     try (BenchNode.TempDir temp = new BenchNode.TempDir();
-        BenchNode node = BenchNode.start(options, "process", temp);
-        Clients sockets = new Clients(clients)) {
+        BenchNode node = BenchNode.start(options, "process", temp)) {
+      return rate(node, city);
+    }
+  }
+
+  /** @return mutations/s of one raw-socket run against {@code node} */
+  private double rate(BenchNode node, boolean city) throws Exception {
+    try (Clients sockets = new Clients(clients)) {
       Run round = new Run(city);
       round.drive(List.of(node), sockets);
       return round.histogram.getTotalCount() / round.seconds;
     }
+  }
+
+  /**
+   * One write at a time cannot beat one trip through the node plus one fsync: the same run against
+   * a node on the memory store (its round trip without durability) and the disk's fsync rate give
+   * that bound, {@code 1 / (1 / memory + 1 / fsync)}, and how close the durable node comes to it.
+   */
+  private void sequentialBound(boolean city, double durable, double fsyncs, Result result)
+      throws Exception {
+    options.log("bound: the same writes against a node on the memory store");
+    double memory;
+    try (BenchNode node = BenchNode.start(options, "process", BenchNode.MEMORY)) {
+      memory = rate(node, city);
+    }
+    double bound = 1 / (1 / memory + 1 / fsyncs);
+    result.put("memory_node_per_s", Result.round(memory));
+    result.put("bound_per_s", Result.round(bound));
+    result.put("bound_ratio_to_fsync", Result.round(bound / fsyncs));
+    result.put("ratio_to_bound", Result.round(durable / bound));
+    result.note("memory_node_per_s: the same run against a node on the memory store (the node's"
+        + " and the socket's time per write, without durability); bound_per_s: 1 / (1 /"
+        + " memory_node_per_s + 1 / fsync_per_s), what one durable write at a time reaches at best"
+        + " when each write costs one trip through the node and one fsync");
   }
 
   /** @return mutations/s of one kora-client run on a fresh node */

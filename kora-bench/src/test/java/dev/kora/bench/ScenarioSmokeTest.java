@@ -54,6 +54,21 @@ class ScenarioSmokeTest {
     assertTrue(json.getLong("mutations") > 0);
   }
 
+  /**
+   * One write at a time on a durable store: the same writes against a node on the memory store give
+   * the bound of one trip through the node plus one fsync, and the store alone one commit at a time.
+   */
+  @Test
+  void sequentialWritesReportTheirBound() {
+    JsonObject json = run("write", "--clients", "1", "--window", "1", "--batch", "50");
+    assertFields(json, "fsync_per_s", "ratio_to_fsync", "memory_node_per_s", "bound_per_s",
+        "bound_ratio_to_fsync", "ratio_to_bound", "store_sequential_per_s");
+    assertEquals(0L, json.getLong("errors"));
+    double bound = json.getDouble("bound_per_s");
+    assertTrue(bound > 0 && bound < json.getDouble("memory_node_per_s")
+        && bound < json.getDouble("fsync_per_s"), "the bound is below both of its parts: " + json);
+  }
+
   @Test
   void writeThroughKoraClient() {
     JsonObject json = run("write", "--clients", "2", "--window", "2", "--no-baseline", "--ids",
