@@ -27,7 +27,8 @@ import java.util.UUID;
  * <p>Layout (schema 1): {@code meta(key, value)} holds {@code client_id} and {@code last_sequence};
  * {@code cached_path(path, version)} one row per subscribed path; {@code cached_leaf(path, leaf,
  * value)} one row per leaf under it, the leaf's full path with keys joined by U+0001 (no key holds a
- * control character), its value as JSON text; {@code outbox(sequence, id, mutation, version)} the
+ * control character), its value as JSON text, kept in {@code cached_large} instead when it would
+ * overflow the row's page ({@link CachedLeaves}); {@code outbox(sequence, id, mutation, version)} the
  * queued writes. The file is opened in exclusive locking mode: a second client on the same file fails
  * to open with a clear error instead of sharing an identity.
  *
@@ -40,10 +41,7 @@ public final class SqliteLocalStore implements LocalStore {
 
   private final String file;
   private final Connection connection;
-  private final PreparedStatement deleteLeaf;
-  private final PreparedStatement deleteUnder;
-  private final PreparedStatement deleteAll;
-  private final PreparedStatement insertLeaf;
+  private final CachedLeaves leaves;
   private final PreparedStatement putVersion;
 
   /**
@@ -64,20 +62,14 @@ public final class SqliteLocalStore implements LocalStore {
         statement.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)");
         statement.execute("CREATE TABLE IF NOT EXISTS cached_path (path TEXT PRIMARY KEY,"
             + " version INTEGER NOT NULL)");
-        statement.execute("CREATE TABLE IF NOT EXISTS cached_leaf (path TEXT NOT NULL,"
-            + " leaf TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (path, leaf)) WITHOUT ROWID");
+        CachedLeaves.create(statement);
         statement.execute("CREATE TABLE IF NOT EXISTS outbox (sequence INTEGER PRIMARY KEY,"
             + " id TEXT NOT NULL, mutation TEXT NOT NULL, version INTEGER)");
         statement.execute("INSERT OR IGNORE INTO meta VALUES ('schema', '1')");
       }
       connection.setAutoCommit(false);
       connection.commit();
-      deleteLeaf = connection.prepareStatement("DELETE FROM cached_leaf WHERE path = ? AND leaf = ?");
-      deleteUnder = connection.prepareStatement(
-          "DELETE FROM cached_leaf WHERE path = ? AND leaf >= ? AND leaf < ?");
-      deleteAll = connection.prepareStatement("DELETE FROM cached_leaf WHERE path = ?");
-      insertLeaf = connection.prepareStatement(
-          "INSERT OR REPLACE INTO cached_leaf (path, leaf, value) VALUES (?, ?, ?)");
+      leaves = new CachedLeaves(connection);
       putVersion = connection.prepareStatement(
           "INSERT OR REPLACE INTO cached_path (path, version) VALUES (?, ?)");
 
@@ -130,15 +122,7 @@ public final class SqliteLocalStore implements LocalStore {
 
   private JsonObject readData(String path) throws SQLException {
     JsonObject data = new JsonObject();
-    try (PreparedStatement select = connection.prepareStatement(
-        "SELECT leaf, value FROM cached_leaf WHERE path = ? ORDER BY leaf")) {
-      select.setString(1, path);
-      try (ResultSet rows = select.executeQuery()) {
-        while (rows.next()) {
-          Tree.put(data, decodePath(rows.getString(1)), LeafCodec.decode(rows.getString(2)));
-        }
-      }
-    }
+    leaves.read(path, (leaf, value) -> Tree.put(data, decodePath(leaf), LeafCodec.decode(value)));
     return data;
   }
 
@@ -150,8 +134,7 @@ public final class SqliteLocalStore implements LocalStore {
       boolean emptied = false;
       for (Path deleted : change.deletes()) {
         if (deleted.contains(path)) {
-          deleteAll.setString(1, key);
-          deleteAll.executeUpdate();
+          leaves.deleteAll(key);
           emptied = true;
         } else {
           deleteSubtree(key, deleted);
@@ -160,23 +143,19 @@ public final class SqliteLocalStore implements LocalStore {
       for (LeafWrite write : change.writes()) {
         if (!emptied) {
           for (int length = 1; length < write.path().size(); length++) {
-            deleteLeaf.setString(1, key);
-            deleteLeaf.setString(2, encodePath(write.path().prefix(length)));
-            deleteLeaf.executeUpdate();
+            leaves.deleteLeaf(key, encodePath(write.path().prefix(length)));
           }
           deleteUnder(key, encodePath(write.path()));
         }
-        insertLeaf.setString(1, key);
-        insertLeaf.setString(2, encodePath(write.path()));
-        insertLeaf.setString(3, write.valueJson());
-        insertLeaf.addBatch();
+        leaves.put(key, encodePath(write.path()), write.valueJson());
       }
-      insertLeaf.executeBatch();
+      leaves.flush();
       putVersion.setString(1, key);
       putVersion.setLong(2, version);
       putVersion.executeUpdate();
       connection.commit();
     } catch (SQLException | RuntimeException e) {
+      leaves.clear();
       rollback();
       throw failure("write", e);
     }
@@ -184,17 +163,12 @@ public final class SqliteLocalStore implements LocalStore {
 
   private void deleteSubtree(String key, Path deleted) throws SQLException {
     String encoded = encodePath(deleted);
-    deleteLeaf.setString(1, key);
-    deleteLeaf.setString(2, encoded);
-    deleteLeaf.executeUpdate();
+    leaves.deleteLeaf(key, encoded);
     deleteUnder(key, encoded);
   }
 
   private void deleteUnder(String key, String encoded) throws SQLException {
-    deleteUnder.setString(1, key);
-    deleteUnder.setString(2, encoded + SEPARATOR);
-    deleteUnder.setString(3, encoded + AFTER_SEPARATOR);
-    deleteUnder.executeUpdate();
+    leaves.deleteRange(key, encoded + SEPARATOR, encoded + AFTER_SEPARATOR);
   }
 
   @Override
@@ -202,8 +176,7 @@ public final class SqliteLocalStore implements LocalStore {
     String key = encodePath(path);
     try (PreparedStatement deletePath = connection.prepareStatement(
         "DELETE FROM cached_path WHERE path = ?")) {
-      deleteAll.setString(1, key);
-      deleteAll.executeUpdate();
+      leaves.deleteAll(key);
       deletePath.setString(1, key);
       deletePath.executeUpdate();
       connection.commit();
