@@ -166,12 +166,13 @@ class SqliteLocalStoreTest extends LocalStoreTestBase {
   }
 
   /**
-   * A file made before 2026-12-07 keeps every value in {@code cached_leaf}; opened now, its large
-   * values move to {@code cached_large}, and the data, versions and outbox read as before.
+   * @param name the file's name in the test's folder
+   * @param inserts SQL that fills it
+   * @return a local store file of the layout made before 2026-12-07 (every value in
+   *     {@code cached_leaf}, no {@code cached_large})
    */
-  @Test
-  void aFileOfTheEarlierLayoutIsRewrittenWithItsData() throws Exception {
-    String file = folder.resolve("earlier.db").toString();
+  private String earlierFile(String name, String... inserts) throws Exception {
+    String file = folder.resolve(name).toString();
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement statement = connection.createStatement()) {
       statement.execute("PRAGMA journal_mode=WAL");
@@ -181,14 +182,26 @@ class SqliteLocalStoreTest extends LocalStoreTestBase {
           + " value TEXT NOT NULL, PRIMARY KEY (path, leaf)) WITHOUT ROWID");
       statement.execute("CREATE TABLE outbox (sequence INTEGER PRIMARY KEY, id TEXT NOT NULL,"
           + " mutation TEXT NOT NULL, version INTEGER)");
-      statement.execute("INSERT INTO meta VALUES ('schema', '1'), ('client_id', 'c-1'),"
-          + " ('last_sequence', '1')");
-      statement.execute("INSERT INTO cached_path VALUES ('todos', 7)");
-      statement.execute("INSERT INTO cached_leaf VALUES ('todos', 'todos\u0001a\u0001title', '\"milk\"'),"
-          + " ('todos', 'todos\u0001b\u0001title', '\"" + "x".repeat(5_000) + "\"')");
-      statement.execute("INSERT INTO outbox VALUES (1, 'c-1:1',"
-          + " '{\"merge\":{\"todos\":{\"c\":{\"title\":\"eggs\"}}}}', NULL)");
+      for (String insert : inserts) {
+        statement.execute(insert);
+      }
     }
+    return file;
+  }
+
+  /**
+   * A file made before 2026-12-07 keeps every value in {@code cached_leaf}; opened now, its large
+   * values move to {@code cached_large}, and the data, versions and outbox read as before.
+   */
+  @Test
+  void aFileOfTheEarlierLayoutIsRewrittenWithItsData() throws Exception {
+    String file = earlierFile("earlier.db",
+        "INSERT INTO meta VALUES ('schema', '1'), ('client_id', 'c-1'), ('last_sequence', '1')",
+        "INSERT INTO cached_path VALUES ('todos', 7)",
+        "INSERT INTO cached_leaf VALUES ('todos', 'todos\u0001a\u0001title', '\"milk\"'),"
+            + " ('todos', 'todos\u0001b\u0001title', '\"" + "x".repeat(5_000) + "\"')",
+        "INSERT INTO outbox VALUES (1, 'c-1:1',"
+            + " '{\"merge\":{\"todos\":{\"c\":{\"title\":\"eggs\"}}}}', NULL)");
     LocalStore store = new SqliteLocalStore(file);
     try {
       LocalState state = store.load();
@@ -219,18 +232,11 @@ class SqliteLocalStoreTest extends LocalStoreTestBase {
   /** The rewrite moves exactly the values that do not fit, and reopening does not rewrite again. */
   @Test
   void theRewriteMovesTheLargeValuesOnly() throws Exception {
-    String file = folder.resolve("earlier-large.db").toString();
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
-        Statement statement = connection.createStatement()) {
-      statement.execute("CREATE TABLE cached_path (path TEXT PRIMARY KEY, version INTEGER NOT NULL)");
-      statement.execute("CREATE TABLE cached_leaf (path TEXT NOT NULL, leaf TEXT NOT NULL,"
-          + " value TEXT NOT NULL, PRIMARY KEY (path, leaf)) WITHOUT ROWID");
-      statement.execute("INSERT INTO cached_path VALUES ('docs', 3)");
-      int most = CachedLeaves.MAX_RECORD_BYTES - 4 - 6 - 2 - 10;
-      statement.execute("INSERT INTO cached_leaf VALUES ('docs', 'docs\u0001a', '\""
-          + "x".repeat(most) + "\"'), ('docs', 'docs\u0001b', '\"" + "x".repeat(most + 1) + "\"'),"
-          + " ('docs', 'docs\u0001c', '\"" + "€".repeat(400) + "\"')");
-    }
+    int most = CachedLeaves.MAX_RECORD_BYTES - 4 - 6 - 2 - 10;
+    String file = earlierFile("earlier-large.db", "INSERT INTO cached_path VALUES ('docs', 3)",
+        "INSERT INTO cached_leaf VALUES ('docs', 'docs\u0001a', '\"" + "x".repeat(most) + "\"'),"
+            + " ('docs', 'docs\u0001b', '\"" + "x".repeat(most + 1) + "\"'),"
+            + " ('docs', 'docs\u0001c', '\"" + "€".repeat(400) + "\"')");
     JsonObject data = cached(file);
     assertEquals(new JsonObject().put("docs", new JsonObject().put("a", "x".repeat(
         CachedLeaves.MAX_RECORD_BYTES - 22)).put("b", "x".repeat(CachedLeaves.MAX_RECORD_BYTES - 21))
