@@ -1,5 +1,6 @@
 package dev.kora.client.local;
 
+import dev.kora.sqlite.format.SqliteRecords;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -34,25 +35,17 @@ final class CachedLeaves {
 
   /**
    * The largest record, in bytes, that an index B-tree cell of a 4 KiB page (SQLite's default, which
-   * the local store keeps) holds without overflow: {@code (U-12)*64/255-23} with U = 4,096 (SQLite's
-   * file format documentation, "B-tree Pages").
+   * the local store keeps) holds without overflow.
    */
-  static final int MAX_RECORD_BYTES = (4_096 - 12) * 64 / 255 - 23;
-
-  /**
-   * Bytes of a record's header for three TEXT columns, at most: its size and three serial types,
-   * each a varint of at most 3 bytes for texts under 1 MiB (a larger text does not fit anyway).
-   */
-  private static final int HEADER_BYTES = 10;
+  static final int MAX_RECORD_BYTES = SqliteRecords.maxLocalPayload(4_096);
 
   private static final String LEAF_TABLE = "cached_leaf (path TEXT NOT NULL, leaf TEXT NOT NULL,"
       + " value TEXT, PRIMARY KEY (path, leaf)) WITHOUT ROWID";
   private static final String LARGE_TABLE = "cached_large (path TEXT NOT NULL,"
       + " leaf TEXT NOT NULL, value TEXT NOT NULL)";
   private static final String LARGE_INDEX = "cached_large_key ON cached_large (path, leaf)";
-  /** The rule of {@link #fits} in SQL, over the columns {@code path}, {@code leaf}, {@code value}. */
-  private static final String FITS_SQL = "length(CAST(path AS BLOB)) + length(CAST(leaf AS BLOB))"
-      + " + length(CAST(value AS BLOB)) + " + HEADER_BYTES + " <= " + MAX_RECORD_BYTES;
+  /** Rows of an earlier file copied per batch: bounds the memory a rewrite holds. */
+  private static final int REWRITE_BATCH = 1_000;
 
   private final PreparedStatement insertSmall;
   private final PreparedStatement insertLarge;
@@ -67,39 +60,51 @@ final class CachedLeaves {
   private boolean hasLarge;
 
   /**
-   * Creates the tables, or rewrites those of a file made before 2026-12-07 (see the class comment).
-   * Runs with auto-commit on; the rewrite is one transaction of its own.
+   * Creates the tables, or rewrites those of a file made before 2026-12-07 (see the class comment),
+   * and prepares the statements. Runs with auto-commit on; the rewrite is one transaction of its
+   * own.
    *
-   * @param statement a statement of the store's connection
+   * @param connection the store's connection
+   * @return the cached leaves of that connection's file
    * @throws SQLException when the tables cannot be created or rewritten (nothing changed then)
    */
-  static void create(Statement statement) throws SQLException {
-    boolean earlier = exists(statement, "cached_leaf") && !exists(statement, "cached_large");
-    if (!earlier) {
-      statement.execute("CREATE TABLE IF NOT EXISTS " + LEAF_TABLE);
-      statement.execute("CREATE TABLE IF NOT EXISTS " + LARGE_TABLE);
-      statement.execute("CREATE UNIQUE INDEX IF NOT EXISTS " + LARGE_INDEX);
-      return;
-    }
-    statement.execute("BEGIN IMMEDIATE");
-    try {
-      statement.execute("ALTER TABLE cached_leaf RENAME TO cached_leaf_earlier");
-      statement.execute("CREATE TABLE " + LEAF_TABLE);
-      statement.execute("CREATE TABLE " + LARGE_TABLE);
-      statement.execute("CREATE UNIQUE INDEX " + LARGE_INDEX);
-      statement.execute("INSERT INTO cached_leaf (path, leaf, value) SELECT path, leaf,"
-          + " CASE WHEN " + FITS_SQL + " THEN value END FROM cached_leaf_earlier");
-      statement.execute("INSERT INTO cached_large (path, leaf, value) SELECT path, leaf, value"
-          + " FROM cached_leaf_earlier WHERE NOT (" + FITS_SQL + ")");
-      statement.execute("DROP TABLE cached_leaf_earlier");
-      statement.execute("COMMIT");
-    } catch (SQLException e) {
-      try {
-        statement.execute("ROLLBACK");
-      } catch (SQLException suppressed) {
-        e.addSuppressed(suppressed);
+  static CachedLeaves open(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      boolean earlier = exists(statement, "cached_leaf") && !exists(statement, "cached_large");
+      if (!earlier) {
+        statement.execute("CREATE TABLE IF NOT EXISTS " + LEAF_TABLE);
+        statement.execute("CREATE TABLE IF NOT EXISTS " + LARGE_TABLE);
+        statement.execute("CREATE UNIQUE INDEX IF NOT EXISTS " + LARGE_INDEX);
+        return new CachedLeaves(connection);
       }
-      throw e;
+      statement.execute("BEGIN IMMEDIATE");
+      try {
+        statement.execute("ALTER TABLE cached_leaf RENAME TO cached_leaf_earlier");
+        statement.execute("CREATE TABLE " + LEAF_TABLE);
+        statement.execute("CREATE TABLE " + LARGE_TABLE);
+        statement.execute("CREATE UNIQUE INDEX " + LARGE_INDEX);
+        CachedLeaves leaves = new CachedLeaves(connection);
+        try (Statement read = connection.createStatement();
+            ResultSet rows = read.executeQuery("SELECT path, leaf, value FROM cached_leaf_earlier")) {
+          for (int row = 1; rows.next(); row++) {
+            leaves.put(rows.getString(1), rows.getString(2), rows.getString(3));
+            if (row % REWRITE_BATCH == 0) {
+              leaves.flush();
+            }
+          }
+        }
+        leaves.flush();
+        statement.execute("DROP TABLE cached_leaf_earlier");
+        statement.execute("COMMIT");
+        return leaves;
+      } catch (SQLException e) {
+        try {
+          statement.execute("ROLLBACK");
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
     }
   }
 
@@ -110,11 +115,7 @@ final class CachedLeaves {
     }
   }
 
-  /**
-   * @param connection the store's connection, its tables made by {@link #create}
-   * @throws SQLException when a statement cannot be prepared
-   */
-  CachedLeaves(Connection connection) throws SQLException {
+  private CachedLeaves(Connection connection) throws SQLException {
     insertSmall = connection.prepareStatement(
         "INSERT OR REPLACE INTO cached_leaf (path, leaf, value) VALUES (?, ?, ?)");
     insertLarge = connection.prepareStatement(
@@ -141,18 +142,19 @@ final class CachedLeaves {
   }
 
   /**
-   * @return whether the row {@code (path, leaf, valueJson)} fits in its index page: its UTF-8 bytes
-   *     and the record's header at most {@link #MAX_RECORD_BYTES}
+   * @return whether the row {@code (path, leaf, valueJson)} fits in its index page: its record
+   *     ({@link SqliteRecords#recordBytes} of the three texts in UTF-8) is at most
+   *     {@link #MAX_RECORD_BYTES}
    */
   static boolean fits(String path, String leaf, String valueJson) {
     int chars = path.length() + leaf.length() + valueJson.length();
-    if (chars + HEADER_BYTES > MAX_RECORD_BYTES) {
-      return false; // a char takes at least one byte
+    if (chars + 4 > MAX_RECORD_BYTES) {
+      return false; // a char takes at least one byte, the header at least four
     }
-    if (3 * chars + HEADER_BYTES <= MAX_RECORD_BYTES) {
-      return true; // a char takes at most three bytes (a surrogate pair four for two chars)
+    if (3 * chars + 10 <= MAX_RECORD_BYTES) {
+      return true; // a char takes at most three bytes (a surrogate pair four), the header ten
     }
-    return utf8Bytes(path) + utf8Bytes(leaf) + utf8Bytes(valueJson) + HEADER_BYTES
+    return SqliteRecords.recordBytes(utf8Bytes(path), utf8Bytes(leaf), utf8Bytes(valueJson))
         <= MAX_RECORD_BYTES;
   }
 

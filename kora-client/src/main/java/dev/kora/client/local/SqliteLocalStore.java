@@ -62,14 +62,13 @@ public final class SqliteLocalStore implements LocalStore {
         statement.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)");
         statement.execute("CREATE TABLE IF NOT EXISTS cached_path (path TEXT PRIMARY KEY,"
             + " version INTEGER NOT NULL)");
-        CachedLeaves.create(statement);
+        leaves = CachedLeaves.open(connection);
         statement.execute("CREATE TABLE IF NOT EXISTS outbox (sequence INTEGER PRIMARY KEY,"
             + " id TEXT NOT NULL, mutation TEXT NOT NULL, version INTEGER)");
         statement.execute("INSERT OR IGNORE INTO meta VALUES ('schema', '1')");
       }
       connection.setAutoCommit(false);
       connection.commit();
-      leaves = new CachedLeaves(connection);
       putVersion = connection.prepareStatement(
           "INSERT OR REPLACE INTO cached_path (path, version) VALUES (?, ?)");
 

@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import dev.kora.sqlite.format.SqliteRecords;
 import dev.kora.tree.Mutation;
 import dev.kora.tree.Path;
 import io.vertx.core.json.JsonObject;
@@ -141,13 +142,25 @@ class SqliteLocalStoreTest extends LocalStoreTestBase {
   }
 
   /**
+   * @return the most ASCII characters of a string leaf {@code docs/a} whose row fits in its page:
+   *     path {@code docs} (4 bytes), leaf {@code docs\u0001a} (6), the value quoted (n + 2), and the
+   *     record's header ({@link SqliteRecords#recordBytes})
+   */
+  private static int mostAsciiInPage() {
+    int most = CachedLeaves.MAX_RECORD_BYTES;
+    while (SqliteRecords.recordBytes(4, 6, most + 2) > CachedLeaves.MAX_RECORD_BYTES) {
+      most--;
+    }
+    return most;
+  }
+
+  /**
    * The limit is the record's size in bytes: path, leaf and value in UTF-8 and the header, at most
    * {@link CachedLeaves#MAX_RECORD_BYTES}; a value one byte over it goes to {@code cached_large}.
    */
   @Test
   void theLimitIsTheRowsSizeInBytes() throws Exception {
-    // path "docs" (4 bytes), leaf "docs\u0001a" (6), value "x...x" quoted (n + 2), header 10
-    int most = CachedLeaves.MAX_RECORD_BYTES - 4 - 6 - 2 - 10;
+    int most = mostAsciiInPage();
     assertTrue(CachedLeaves.fits("docs", "docs\u0001a", "\"" + "x".repeat(most) + "\""));
     assertFalse(CachedLeaves.fits("docs", "docs\u0001a", "\"" + "x".repeat(most + 1) + "\""));
     // a two-byte character counts two
@@ -232,14 +245,14 @@ class SqliteLocalStoreTest extends LocalStoreTestBase {
   /** The rewrite moves exactly the values that do not fit, and reopening does not rewrite again. */
   @Test
   void theRewriteMovesTheLargeValuesOnly() throws Exception {
-    int most = CachedLeaves.MAX_RECORD_BYTES - 4 - 6 - 2 - 10;
+    int most = mostAsciiInPage();
     String file = earlierFile("earlier-large.db", "INSERT INTO cached_path VALUES ('docs', 3)",
         "INSERT INTO cached_leaf VALUES ('docs', 'docs\u0001a', '\"" + "x".repeat(most) + "\"'),"
             + " ('docs', 'docs\u0001b', '\"" + "x".repeat(most + 1) + "\"'),"
             + " ('docs', 'docs\u0001c', '\"" + "€".repeat(400) + "\"')");
     JsonObject data = cached(file);
-    assertEquals(new JsonObject().put("docs", new JsonObject().put("a", "x".repeat(
-        CachedLeaves.MAX_RECORD_BYTES - 22)).put("b", "x".repeat(CachedLeaves.MAX_RECORD_BYTES - 21))
+    assertEquals(new JsonObject().put("docs", new JsonObject().put("a", "x".repeat(most))
+        .put("b", "x".repeat(most + 1))
         .put("c", "€".repeat(400))), data);
     // b is one byte over; c is 1,200 bytes of three-byte characters
     assertEquals(2, rows(file, LARGE_ROWS));

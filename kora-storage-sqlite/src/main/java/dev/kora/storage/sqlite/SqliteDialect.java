@@ -1,5 +1,6 @@
 package dev.kora.storage.sqlite;
 
+import dev.kora.sqlite.format.SqliteRecords;
 import dev.kora.storage.jdbc.JdbcDialect;
 import dev.kora.storage.spi.WritePlan;
 import dev.kora.tree.ErrorCode;
@@ -83,21 +84,9 @@ final class SqliteDialect extends JdbcDialect {
   }
 
   /**
-   * SQLite's largest payload, in bytes, that an index B-tree cell keeps on its own page, for a page of
-   * {@code usableBytes}: {@code (U-12)*64/255-23} (SQLite's file format documentation, "B-tree Pages":
-   * the payload of a larger cell goes partly to overflow pages). 1,002 bytes for 4 KiB pages.
-   *
-   * @param usableBytes the usable page size U, in bytes (the page size less reserved bytes)
-   * @return the largest payload kept on the page, in bytes
-   */
-  static int maxLocalPayload(int usableBytes) {
-    return (usableBytes - 12) * 64 / 255 - 23;
-  }
-
-  /**
    * @param path a stored path
    * @param valueJson a value, JSON text
-   * @param maxLocalPayload {@link #maxLocalPayload} of the file's pages, in bytes
+   * @param maxLocalPayload {@link SqliteRecords#maxLocalPayload} of the file's pages, in bytes
    * @return whether the row {@code (path, value)} of a {@code WITHOUT ROWID} table fits in its page:
    *     its record (header, path and value in UTF-8) is at most {@code maxLocalPayload} bytes
    */
@@ -109,31 +98,14 @@ final class SqliteDialect extends JdbcDialect {
     if (3 * chars + 7 <= maxLocalPayload) {
       return true; // a char takes at most three bytes (a surrogate pair four), the header seven
     }
-    return recordBytes(WritePlan.utf8Length(path), WritePlan.utf8Length(valueJson))
+    return SqliteRecords.recordBytes(WritePlan.utf8Length(path), WritePlan.utf8Length(valueJson))
         <= maxLocalPayload;
-  }
-
-  /**
-   * @return the size of SQLite's record of two TEXT columns of these sizes, in bytes: the header (its
-   *     own size and one serial type {@code 2n+13} per column, as varints) and the texts
-   */
-  static int recordBytes(int pathBytes, int valueBytes) {
-    int header = 1 + varintBytes(2L * pathBytes + 13) + varintBytes(2L * valueBytes + 13);
-    return header + pathBytes + valueBytes;
-  }
-
-  private static int varintBytes(long value) {
-    int bytes = 1;
-    for (long rest = value >>> 7; rest != 0 && bytes < 9; rest >>>= 7) {
-      bytes++;
-    }
-    return bytes;
   }
 
   private final SqliteUrl url;
   /** Set by {@link #createTable}, before any statement is asked for. */
   private volatile Layout layout;
-  /** {@link #maxLocalPayload} of the file's pages; set by {@link #createTable}. */
+  /** {@link SqliteRecords#maxLocalPayload} of the file's pages; set by {@link #createTable}. */
   private volatile int maxLocalPayload;
 
   /**
@@ -261,7 +233,7 @@ final class SqliteDialect extends JdbcDialect {
             + " layout with kora copy (docs/stores/sqlite.md, \"Layout\")");
       }
       // Kora never reserves bytes at the end of pages (an encryption extension might)
-      maxLocalPayload = maxLocalPayload(Integer.parseInt(queryString(statement,
+      maxLocalPayload = SqliteRecords.maxLocalPayload(Integer.parseInt(queryString(statement,
           "PRAGMA page_size")));
       layout = found;
     }

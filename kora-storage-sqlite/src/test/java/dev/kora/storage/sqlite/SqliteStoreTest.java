@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kora.sqlite.format.SqliteRecords;
 import dev.kora.storage.ReadRange;
 import dev.kora.storage.Store;
 import dev.kora.storage.StoreOptions;
@@ -427,15 +428,15 @@ class SqliteStoreTest extends StoreTestBase {
    */
   @Test
   void largeValuesRoundTripAroundTheLimit(VertxTestContext ctx) {
-    int limit = SqliteDialect.maxLocalPayload(4096);
+    int limit = SqliteRecords.maxLocalPayload(4096);
     String stored = PathEncoding.encode(path("t", "v0"));
     int pathBytes = dev.kora.storage.spi.WritePlan.utf8Length(stored);
-    int atLimit = limit - SqliteDialect.recordBytes(pathBytes, 0);
-    while (SqliteDialect.recordBytes(pathBytes, atLimit) > limit) {
+    int atLimit = limit - SqliteRecords.recordBytes(pathBytes, 0);
+    while (SqliteRecords.recordBytes(pathBytes, atLimit) > limit) {
       atLimit--;
     }
     int at = atLimit;
-    assertEquals(limit, SqliteDialect.recordBytes(pathBytes, at), "a row at the limit exists");
+    assertEquals(limit, SqliteRecords.recordBytes(pathBytes, at), "a row at the limit exists");
     // value sizes (bytes of JSON text) and whether the row fits in its page
     int[] sizes = {at - 1, at, at + 1, at - 1, at, at + 1, 100_000};
     boolean[] multiByte = {false, false, false, true, true, true, true};
